@@ -1,0 +1,130 @@
+//! Compression detected by magic bytes, never by file name, and inflated
+//! through a reader that refuses to produce more than the configured cap
+//! (gzip and zstd bombs stop at the cap with an error naming it).
+
+use std::io::{self, Read};
+
+use flate2::read::MultiGzDecoder;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "uncompressed",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Wraps a reader and fails with `InvalidData` once more than `cap` bytes
+/// have come out of it.
+pub struct CappedReader<R> {
+    inner: R,
+    produced: u64,
+    cap: u64,
+}
+
+impl<R: Read> CappedReader<R> {
+    pub fn new(inner: R, cap: u64) -> Self {
+        CappedReader {
+            inner,
+            produced: 0,
+            cap,
+        }
+    }
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        if self.produced > self.cap {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompressed size exceeds the limit of {} bytes (raise it with --max-decompressed-bytes)",
+                    self.cap
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// A streaming decoder over `data` for the detected compression, capped.
+pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(match Compression::sniff(data) {
+        Compression::None => Box::new(CappedReader::new(data, cap)),
+        Compression::Gzip => Box::new(CappedReader::new(MultiGzDecoder::new(data), cap)),
+        Compression::Zstd => {
+            let mut d = zstd::stream::read::Decoder::with_buffer(data)?;
+            // Frames may ask for windows up to 2 GiB; allow what zstd's CLI
+            // allows with --long=31 and no more.
+            d.window_log_max(31)?;
+            Box::new(CappedReader::new(d, cap))
+        }
+    })
+}
+
+/// Inflates `data` completely into memory. The cap is the smaller of
+/// `max_bytes` and `data.len() * max_ratio` (but at least 64 MiB, so small
+/// highly compressible logs still open).
+pub fn inflate(data: &[u8], max_bytes: u64, max_ratio: u64) -> io::Result<Vec<u8>> {
+    let by_ratio = (data.len() as u64).saturating_mul(max_ratio).max(64 << 20);
+    let cap = max_bytes.min(by_ratio);
+    let mut out = Vec::new();
+    let mut r = decoder(data, cap)?;
+    r.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn sniffs_by_magic() {
+        assert_eq!(Compression::sniff(&gzip(b"x")), Compression::Gzip);
+        assert_eq!(Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()), Compression::Zstd);
+        assert_eq!(Compression::sniff(b"{\"log\""), Compression::None);
+    }
+
+    #[test]
+    fn multi_member_gzip_reads_every_member() {
+        let mut both = gzip(b"hello ");
+        both.extend(gzip(b"world"));
+        assert_eq!(inflate(&both, 1 << 20, 1000).unwrap(), b"hello world");
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_cap() {
+        let zeros = vec![0u8; 8 << 20];
+        let z = zstd::encode_all(&zeros[..], 3).unwrap();
+        let err = inflate(&z, 1 << 20, 1_000_000).unwrap_err();
+        assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    }
+}

@@ -1,0 +1,273 @@
+//! A header-only index of a tar archive: path, type, size, mode and link
+//! target of every entry, plus where its body starts, without holding bodies.
+//!
+//! Names are kept verbatim (lossily decoded as UTF-8): `../`, absolute and
+//! backslash names are indexed as they are and reported by the caller, never
+//! resolved against the disk. A damaged archive yields every entry read
+//! before the damage plus the error that stopped the walk.
+
+use std::io::{Cursor, Read};
+
+use crate::model::Limits;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TarEntry {
+    pub path: String,
+    pub kind: EntryKind,
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub link: Option<String>,
+    /// Offset of the body from the start of the archive.
+    pub data_offset: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TarIndex {
+    pub entries: Vec<TarEntry>,
+    /// Why the walk stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// True when `head` starts with a plausible tar header (valid checksum).
+pub fn looks_like_tar(head: &[u8]) -> bool {
+    if head.len() < 512 {
+        return false;
+    }
+    let h = &head[..512];
+    if h.iter().all(|&b| b == 0) {
+        return false;
+    }
+    let stored = parse_octal(&h[148..156]);
+    let mut sum: u64 = 0;
+    for (i, &b) in h.iter().enumerate() {
+        sum += if (148..156).contains(&i) { b' ' as u64 } else { b as u64 };
+    }
+    match stored {
+        Some(s) => s == sum || &h[257..262] == b"ustar" && s > 0,
+        None => false,
+    }
+}
+
+fn parse_octal(field: &[u8]) -> Option<u64> {
+    let s: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|b| *b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .collect();
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for c in s {
+        v = v.checked_mul(8)?.checked_add((c - b'0') as u64)?;
+    }
+    Some(v)
+}
+
+fn entry_of<R: Read>(e: &tar::Entry<'_, R>) -> TarEntry {
+    let h = e.header();
+    let kind = match h.entry_type() {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+            EntryKind::File
+        }
+        tar::EntryType::Directory => EntryKind::Dir,
+        tar::EntryType::Symlink => EntryKind::Symlink,
+        tar::EntryType::Link => EntryKind::Hardlink,
+        _ => EntryKind::Other,
+    };
+    let path = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+    let link = e
+        .link_name_bytes()
+        .map(|l| String::from_utf8_lossy(&l).into_owned());
+    TarEntry {
+        path,
+        kind,
+        size: e.size(),
+        mode: h.mode().unwrap_or(0),
+        uid: h.uid().unwrap_or(0),
+        gid: h.gid().unwrap_or(0),
+        link,
+        data_offset: e.raw_file_position(),
+    }
+}
+
+/// Indexes an uncompressed archive held in memory or mapped. Bodies are
+/// skipped by seeking, so the cost follows the entry count, not the bytes.
+pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
+    let mut idx = TarIndex::default();
+    let mut ar = tar::Archive::new(Cursor::new(data));
+    let entries = match ar.entries_with_seek() {
+        Ok(e) => e,
+        Err(e) => {
+            idx.error = Some(format!("not a readable tar archive: {e}"));
+            return idx;
+        }
+    };
+    for entry in entries {
+        match entry {
+            Ok(e) => {
+                let te = entry_of(&e);
+                if te.data_offset.saturating_add(te.size) > data.len() as u64 && te.size > 0 {
+                    idx.error = Some(format!(
+                        "archive is truncated: entry {:?} claims {} bytes at offset {} but the archive has {} bytes",
+                        te.path,
+                        te.size,
+                        te.data_offset,
+                        data.len()
+                    ));
+                    break;
+                }
+                idx.entries.push(te);
+                if idx.entries.len() as u64 >= limits.max_entries {
+                    idx.error = Some(format!(
+                        "stopped after {} entries (raise the limit with --max-entries)",
+                        limits.max_entries
+                    ));
+                    break;
+                }
+            }
+            Err(e) => {
+                idx.error = Some(format!(
+                    "damaged tar archive after {} entries: {e}",
+                    idx.entries.len()
+                ));
+                break;
+            }
+        }
+    }
+    if idx.error.is_none() {
+        // tar stops quietly at EOF; a body or header cut short is damage.
+        let end = idx.entries.last().map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
+        if end > data.len() as u64 || (idx.entries.is_empty() && data.len() >= 512) {
+            idx.error = Some(format!(
+                "archive is truncated: it ends at byte {} inside an entry",
+                data.len()
+            ));
+        } else if (data.len() as u64).saturating_sub(end) > 0 && (data.len() as u64) - end < 1024 && !data[end as usize..].iter().all(|&b| b == 0) {
+            idx.error = Some(format!("archive is truncated after {} entries: a header is cut short", idx.entries.len()));
+        }
+    }
+    idx
+}
+
+/// Walks a streamed (e.g. decompressing) archive, handing each entry and a
+/// reader over its body to `visit`. Returns the error that stopped the walk.
+pub fn walk_stream<R: Read>(
+    reader: R,
+    limits: &Limits,
+    mut visit: impl FnMut(TarEntry, &mut dyn Read),
+) -> Option<String> {
+    let mut ar = tar::Archive::new(reader);
+    let entries = match ar.entries() {
+        Ok(e) => e,
+        Err(e) => return Some(format!("not a readable tar archive: {e}")),
+    };
+    let mut n: u64 = 0;
+    for entry in entries {
+        match entry {
+            Ok(mut e) => {
+                let te = entry_of(&e);
+                visit(te, &mut e);
+                n += 1;
+                if n >= limits.max_entries {
+                    return Some(format!(
+                        "stopped after {} entries (raise the limit with --max-entries)",
+                        limits.max_entries
+                    ));
+                }
+            }
+            Err(e) => return Some(format!("damaged tar archive after {n} entries: {e}")),
+        }
+    }
+    None
+}
+
+/// The body of an indexed entry inside the archive bytes.
+pub fn body<'a>(data: &'a [u8], e: &TarEntry) -> &'a [u8] {
+    let start = (e.data_offset as usize).min(data.len());
+    let end = start.saturating_add(e.size as usize).min(data.len());
+    &data[start..end]
+}
+
+/// Normalises an archive path for lookups: strips `./` and leading `/`.
+/// The verbatim path stays in the index.
+pub fn normalize(path: &str) -> &str {
+    let mut p = path;
+    loop {
+        if let Some(r) = p.strip_prefix("./") {
+            p = r;
+        } else if let Some(r) = p.strip_prefix('/') {
+            p = r;
+        } else {
+            break;
+        }
+    }
+    p.trim_end_matches('/')
+}
+
+/// True for names that would escape the archive's root if extracted.
+pub fn is_unsafe_name(path: &str) -> bool {
+    path.starts_with('/')
+        || path.contains('\\')
+        || path.split('/').any(|c| c == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn build(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, body) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, *body).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn indexes_entries_and_bodies() {
+        let t = build(&[("a.txt", b"hello"), ("dir/b.txt", b"world!")]);
+        assert!(looks_like_tar(&t));
+        let idx = index_slice(&t, &Limits::default());
+        assert!(idx.error.is_none());
+        assert_eq!(idx.entries.len(), 2);
+        assert_eq!(idx.entries[1].path, "dir/b.txt");
+        assert_eq!(body(&t, &idx.entries[1]), b"world!");
+    }
+
+    #[test]
+    fn truncation_keeps_what_came_before() {
+        let t = build(&[("a.txt", b"hello"), ("b.txt", &[7u8; 3000])]);
+        for cut in [600, 1100, 1600, 2000] {
+            let idx = index_slice(&t[..cut], &Limits::default());
+            assert_eq!(idx.entries.len(), 1, "cut at {cut}");
+            assert!(idx.error.is_some(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn normalizes_and_flags_names() {
+        assert_eq!(normalize("./etc/passwd"), "etc/passwd");
+        assert_eq!(normalize("/app/"), "app");
+        assert!(is_unsafe_name("../../etc/shadow"));
+        assert!(is_unsafe_name("/etc/shadow"));
+        assert!(is_unsafe_name("a\\b"));
+        assert!(!is_unsafe_name("a/b..c"));
+    }
+}

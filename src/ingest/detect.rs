@@ -1,0 +1,102 @@
+//! Identification of a non-archive, uncompressed artifact from its bytes.
+
+use serde_json::Value;
+
+use super::{events, host, inspect, json_log, kernel, Parsed};
+use crate::model::{ArtifactKind, Diagnostic, Limits};
+
+/// Reads enough of `data` to say what it is, and parses it.
+pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+    let head = &data[..data.len().min(64 * 1024)];
+    let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        if json_log::looks_like_json_log(head) {
+            let mut log = json_log::parse(path, data, limits);
+            let diags = std::mem::take(&mut log.diagnostics);
+            return (ArtifactKind::JsonLog, vec![Parsed::Log(log)], diags);
+        }
+        if first == Some(b'{') && first_line_is_event(data) {
+            let mut ev = events::parse(path, data);
+            let diags = std::mem::take(&mut ev.diagnostics);
+            return (ArtifactKind::Events, vec![Parsed::Events(ev)], diags);
+        }
+        return identify_json(path, data, limits);
+    }
+    if kernel::looks_like_kernel_log(head) {
+        return (
+            ArtifactKind::Dmesg,
+            vec![Parsed::KernelText { path: path.to_string(), text: data.to_vec() }],
+            Vec::new(),
+        );
+    }
+    if data.len() <= 4096 {
+        let text = String::from_utf8_lossy(data);
+        if let Some(fact) = host::detect(&text) {
+            return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+        }
+    }
+    if host::detect_ps(&String::from_utf8_lossy(head)) {
+        return (ArtifactKind::HostInfo, vec![Parsed::Host(host::HostFact::Other("docker ps"))], Vec::new());
+    }
+    (
+        ArtifactKind::Unknown,
+        Vec::new(),
+        vec![Diagnostic::warning(
+            path,
+            "not recognised as a Docker or kernel artifact; skipped",
+        )],
+    )
+}
+
+fn first_line_is_event(data: &[u8]) -> bool {
+    let line = data.split(|&c| c == b'\n').find(|l| !events::trim_ascii(l).is_empty());
+    match line.map(|l| serde_json::from_slice::<Value>(l)) {
+        Some(Ok(v)) => events::is_event(&v),
+        _ => false,
+    }
+}
+
+fn identify_json(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+    if data.len() as u64 > limits.max_json_bytes {
+        return (
+            ArtifactKind::Unknown,
+            Vec::new(),
+            vec![Diagnostic::error(
+                path,
+                format!(
+                    "JSON document of {} bytes exceeds the limit of {} (raise with --max-json-bytes)",
+                    data.len(),
+                    limits.max_json_bytes
+                ),
+            )],
+        );
+    }
+    // serde_json refuses nesting deeper than 128 levels with an error, so
+    // hostile depth costs a diagnostic, not the stack.
+    let value: Value = match serde_json::from_slice(data) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                ArtifactKind::Unknown,
+                Vec::new(),
+                vec![Diagnostic::error(
+                    path,
+                    format!("looks like JSON but does not parse: {e}; hint: a truncated copy? re-collect the file"),
+                )],
+            )
+        }
+    };
+    if inspect::is_inspect(&value) {
+        let mut f = inspect::parse(path, data, &value);
+        let diags = std::mem::take(&mut f.diagnostics);
+        return (ArtifactKind::Inspect, vec![Parsed::Inspect(f)], diags);
+    }
+    if let Some(fact) = host::detect_json(&value) {
+        return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+    }
+    (
+        ArtifactKind::Unknown,
+        Vec::new(),
+        vec![Diagnostic::warning(path, "JSON, but not docker inspect, events or a json-file log; skipped")],
+    )
+}

@@ -1,0 +1,74 @@
+//! Small host facts a bundle may carry: `/proc/uptime` and the wall-clock
+//! time of collection. Together they place raw `dmesg` stamps on the clock.
+
+use crate::time::Timestamp;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostFact {
+    /// Seconds since boot, from `/proc/uptime`.
+    Uptime(f64),
+    /// When the bundle was collected.
+    CollectedAt(Timestamp),
+    /// `docker info`, `docker version`, `docker ps`: recognised, not analysed.
+    Other(&'static str),
+}
+
+/// Recognises a host fact from a small file's text.
+pub fn detect(text: &str) -> Option<HostFact> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 64 || t.contains('\n') {
+        return None;
+    }
+    let parts: Vec<&str> = t.split_whitespace().collect();
+    if parts.len() == 2 && parts.iter().all(|p| is_decimal(p)) {
+        return parts[0].parse().ok().map(HostFact::Uptime);
+    }
+    if parts.len() == 1 {
+        if let Some(ts) = Timestamp::parse_rfc3339(parts[0]) {
+            return Some(HostFact::CollectedAt(ts));
+        }
+    }
+    None
+}
+
+/// `docker info` / `docker version` JSON, recognised so they are not "unknown".
+pub fn detect_json(v: &serde_json::Value) -> Option<HostFact> {
+    if v.get("ServerVersion").is_some() && v.get("Driver").is_some() {
+        Some(HostFact::Other("docker info"))
+    } else if v.get("Client").is_some() && v.get("Server").is_some() {
+        Some(HostFact::Other("docker version"))
+    } else {
+        None
+    }
+}
+
+/// `docker ps -a` table output.
+pub fn detect_ps(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or("");
+    first.starts_with("CONTAINER ID") && first.contains("IMAGE") && first.contains("STATUS")
+}
+
+fn is_decimal(s: &str) -> bool {
+    let mut dot = false;
+    !s.is_empty()
+        && s.chars().all(|c| {
+            if c == '.' && !dot {
+                dot = true;
+                true
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_uptime_and_collection_time() {
+        assert_eq!(detect("1894.93 3157.71\n"), Some(HostFact::Uptime(1894.93)));
+        assert!(matches!(detect("2026-11-29T03:20:22.710353936Z\n"), Some(HostFact::CollectedAt(_))));
+        assert_eq!(detect("hello world"), None);
+    }
+}

@@ -1,0 +1,429 @@
+//! `docker inspect` output: containers (the heart of the report), and images,
+//! networks and volumes, recognised so they are listed and used as context.
+//!
+//! Read through `serde_json::Value` and tolerant accessors rather than typed
+//! structs: API versions 1.24 to 1.52 add, drop and retype fields, and a
+//! missing or wrong-typed field must cost that field, not the container.
+
+use serde_json::Value;
+
+use crate::model::{Diagnostic, Evidence};
+use crate::time::Timestamp;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HealthProbe {
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Health {
+    pub status: String,
+    pub failing_streak: i64,
+    pub log: Vec<HealthProbe>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortBinding {
+    /// "8080/tcp"
+    pub container_port: String,
+    pub host_ip: String,
+    pub host_port: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: String,
+    pub name: String,
+    pub source: String,
+    pub destination: String,
+    pub rw: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Container {
+    pub id: String,
+    pub name: String,
+    /// The image as the user named it (`Config.Image`).
+    pub image: String,
+    /// The image id (`Image`, `sha256:…`).
+    pub image_id: String,
+    pub status: String,
+    pub exit_code: i64,
+    pub oom_killed: bool,
+    pub pid: i64,
+    pub error: String,
+    pub created: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub restart_count: i64,
+    pub restart_policy: String,
+    pub restart_max: i64,
+    pub memory_limit: i64,
+    pub cgroup_parent: String,
+    pub log_driver: String,
+    pub log_path: String,
+    pub path: String,
+    pub args: Vec<String>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub user: String,
+    pub env: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub exposed_ports: Vec<String>,
+    pub port_bindings: Vec<PortBinding>,
+    pub healthcheck: Vec<String>,
+    pub health: Option<Health>,
+    pub mounts: Vec<Mount>,
+    pub networks: Vec<String>,
+    /// Every file this container's inspect output was read from.
+    pub sources: Vec<String>,
+    /// Line numbers of key fields in the first source, for evidence.
+    pub lines: InspectLines,
+}
+
+/// Where key fields sit in the inspect file, so findings can cite them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InspectLines {
+    pub id: Option<u64>,
+    pub status: Option<u64>,
+    pub exit_code: Option<u64>,
+    pub oom_killed: Option<u64>,
+    pub error: Option<u64>,
+    pub restart_count: Option<u64>,
+    pub health_status: Option<u64>,
+    pub log_type: Option<u64>,
+    pub port_bindings: Option<u64>,
+    pub user: Option<u64>,
+    pub env: Option<u64>,
+    pub healthcheck: Option<u64>,
+    pub started_at: Option<u64>,
+    pub finished_at: Option<u64>,
+    pub memory: Option<u64>,
+    pub cmd: Option<u64>,
+}
+
+impl Container {
+    pub fn evidence(&self, line: Option<u64>, excerpt: impl Into<String>) -> Evidence {
+        Evidence::new(
+            self.sources.first().cloned().unwrap_or_default(),
+            line,
+            excerpt,
+        )
+    }
+}
+
+/// Non-container objects recognised in inspect output.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OtherObject {
+    /// "image", "network" or "volume".
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    /// Network: names of attached containers. Image: exposed ports.
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InspectFile {
+    pub path: String,
+    pub containers: Vec<Container>,
+    pub others: Vec<OtherObject>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Decides from a parsed JSON value whether it is `docker inspect` output.
+pub fn is_inspect(v: &Value) -> bool {
+    let objs: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().take(4).collect(),
+        Value::Object(_) => vec![v],
+        _ => return false,
+    };
+    !objs.is_empty() && objs.iter().all(|o| object_kind(o).is_some())
+}
+
+fn object_kind(o: &Value) -> Option<&'static str> {
+    let m = o.as_object()?;
+    let has = |k: &str| m.contains_key(k) || m.contains_key(&k.to_ascii_lowercase());
+    if has("State") && (has("Config") || has("HostConfig")) {
+        Some("container")
+    } else if has("RootFS") || (has("RepoTags") && has("Config")) || has("ContainerConfig") {
+        Some("image")
+    } else if has("IPAM") || (has("Driver") && has("Containers") && has("Scope")) {
+        Some("network")
+    } else if has("Mountpoint") {
+        Some("volume")
+    } else {
+        None
+    }
+}
+
+pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
+    let mut out = InspectFile {
+        path: path.to_string(),
+        ..Default::default()
+    };
+    let text = String::from_utf8_lossy(text);
+    let objs: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        v => vec![v],
+    };
+    for (i, o) in objs.into_iter().enumerate() {
+        match object_kind(o) {
+            Some("container") => out.containers.push(container(path, &text, o)),
+            Some(kind) => out.others.push(other(kind, o)),
+            _ => out.diagnostics.push(Diagnostic::warning(
+                path,
+                format!("element {i} of the inspect array is not a Docker object; skipped"),
+            )),
+        }
+    }
+    out
+}
+
+fn s(v: &Value, ptr: &str) -> String {
+    match v.pointer(ptr) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn i(v: &Value, ptr: &str) -> i64 {
+    match v.pointer(ptr) {
+        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        Some(Value::Bool(b)) => *b as i64,
+        _ => 0,
+    }
+}
+
+fn b(v: &Value, ptr: &str) -> bool {
+    match v.pointer(ptr) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
+fn t(v: &Value, ptr: &str) -> Option<Timestamp> {
+    v.pointer(ptr).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339)
+}
+
+/// A string array, or a single string (old API versions and shell-form Cmd).
+fn strs(v: &Value, ptr: &str) -> Vec<String> {
+    match v.pointer(ptr) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn keys(v: &Value, ptr: &str) -> Vec<String> {
+    match v.pointer(ptr) {
+        Some(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn container(path: &str, text: &str, o: &Value) -> Container {
+    let id = s(o, "/Id");
+    let mut port_bindings = Vec::new();
+    if let Some(Value::Object(m)) = o.pointer("/HostConfig/PortBindings") {
+        for (port, binds) in m {
+            match binds {
+                Value::Array(a) => {
+                    for bnd in a {
+                        port_bindings.push(PortBinding {
+                            container_port: port.clone(),
+                            host_ip: s(bnd, "/HostIp"),
+                            host_port: s(bnd, "/HostPort"),
+                        })
+                    }
+                }
+                _ => port_bindings.push(PortBinding {
+                    container_port: port.clone(),
+                    ..Default::default()
+                }),
+            }
+        }
+    }
+    let health = o.pointer("/State/Health").filter(|h| h.is_object()).map(|h| Health {
+        status: s(h, "/Status"),
+        failing_streak: i(h, "/FailingStreak"),
+        log: match h.pointer("/Log") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|p| HealthProbe {
+                    start: t(p, "/Start"),
+                    end: t(p, "/End"),
+                    exit_code: i(p, "/ExitCode"),
+                    output: s(p, "/Output"),
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+    });
+    let mounts = match o.pointer("/Mounts") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|m| Mount {
+                kind: s(m, "/Type"),
+                name: s(m, "/Name"),
+                source: s(m, "/Source"),
+                destination: s(m, "/Destination"),
+                rw: b(m, "/RW"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let labels = match o.pointer("/Config/Labels") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut status = s(o, "/State/Status");
+    if status.is_empty() {
+        // API 1.24 without Status: derive it from the booleans.
+        status = if b(o, "/State/Restarting") {
+            "restarting"
+        } else if b(o, "/State/Paused") {
+            "paused"
+        } else if b(o, "/State/Running") {
+            "running"
+        } else if b(o, "/State/Dead") {
+            "dead"
+        } else if t(o, "/State/StartedAt").is_some() {
+            "exited"
+        } else {
+            "created"
+        }
+        .to_string();
+    }
+    let anchor = if id.is_empty() { 0 } else { text.find(&id).unwrap_or(0) };
+    // This object ends where the next top-level object's "Id" begins.
+    let end = text
+        .get(anchor + id.len()..)
+        .and_then(|r| r.find("\"Id\""))
+        .map_or(text.len(), |p| anchor + id.len() + p);
+    let line_of = |key: &str| locate(&text[..end], anchor, key);
+    let lines = InspectLines {
+        id: if id.is_empty() { None } else { Some(line_at(text, anchor)) },
+        status: line_of("\"Status\""),
+        exit_code: line_of("\"ExitCode\""),
+        oom_killed: line_of("\"OOMKilled\""),
+        error: line_of("\"Error\""),
+        restart_count: line_of("\"RestartCount\""),
+        health_status: line_of("\"Health\"").and(line_of("\"FailingStreak\"")),
+        log_type: line_of("\"LogConfig\"").map(|l| l + 1),
+        port_bindings: line_of("\"PortBindings\""),
+        user: line_of("\"User\""),
+        env: line_of("\"Env\""),
+        healthcheck: line_of("\"Healthcheck\""),
+        started_at: line_of("\"StartedAt\""),
+        finished_at: line_of("\"FinishedAt\""),
+        memory: line_of("\"Memory\""),
+        cmd: line_of("\"Cmd\""),
+    };
+    Container {
+        name: s(o, "/Name").trim_start_matches('/').to_string(),
+        image: s(o, "/Config/Image"),
+        image_id: s(o, "/Image"),
+        status,
+        exit_code: i(o, "/State/ExitCode"),
+        oom_killed: b(o, "/State/OOMKilled"),
+        pid: i(o, "/State/Pid"),
+        error: s(o, "/State/Error"),
+        created: t(o, "/Created"),
+        started_at: t(o, "/State/StartedAt"),
+        finished_at: t(o, "/State/FinishedAt"),
+        restart_count: i(o, "/RestartCount"),
+        restart_policy: s(o, "/HostConfig/RestartPolicy/Name"),
+        restart_max: i(o, "/HostConfig/RestartPolicy/MaximumRetryCount"),
+        memory_limit: i(o, "/HostConfig/Memory"),
+        cgroup_parent: s(o, "/HostConfig/CgroupParent"),
+        log_driver: s(o, "/HostConfig/LogConfig/Type"),
+        log_path: s(o, "/LogPath"),
+        path: s(o, "/Path"),
+        args: strs(o, "/Args"),
+        cmd: strs(o, "/Config/Cmd"),
+        entrypoint: strs(o, "/Config/Entrypoint"),
+        user: s(o, "/Config/User"),
+        env: strs(o, "/Config/Env"),
+        labels,
+        exposed_ports: keys(o, "/Config/ExposedPorts"),
+        port_bindings,
+        healthcheck: strs(o, "/Config/Healthcheck/Test"),
+        health,
+        mounts,
+        networks: keys(o, "/NetworkSettings/Networks"),
+        sources: vec![path.to_string()],
+        lines,
+        id,
+    }
+}
+
+fn other(kind: &'static str, o: &Value) -> OtherObject {
+    let mut name = s(o, "/Name");
+    if name.is_empty() {
+        name = strs(o, "/RepoTags").into_iter().next().unwrap_or_default();
+    }
+    if name.is_empty() {
+        name = s(o, "/name");
+    }
+    let id = if s(o, "/Id").is_empty() { s(o, "/id") } else { s(o, "/Id") };
+    let members = match kind {
+        "network" => match o.pointer("/Containers").or_else(|| o.pointer("/containers")) {
+            Some(Value::Object(m)) => {
+                let mut v: Vec<String> = m
+                    .iter()
+                    .map(|(k, c)| {
+                        let n = s(c, "/Name");
+                        if n.is_empty() { k.clone() } else { n }
+                    })
+                    .collect();
+                v.sort();
+                v
+            }
+            _ => Vec::new(),
+        },
+        "image" => {
+            let mut p = keys(o, "/Config/ExposedPorts");
+            if p.is_empty() {
+                p = keys(o, "/ContainerConfig/ExposedPorts");
+            }
+            p
+        }
+        _ => Vec::new(),
+    };
+    OtherObject {
+        kind,
+        name: name.trim_start_matches('/').to_string(),
+        id,
+        members,
+    }
+}
+
+/// 1-based line number of byte offset `at`.
+pub fn line_at(text: &str, at: usize) -> u64 {
+    let at = at.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() as u64 + 1
+}
+
+/// Line of the first `needle` at or after `from`.
+fn locate(text: &str, from: usize, needle: &str) -> Option<u64> {
+    let from = from.min(text.len());
+    text.get(from..)?.find(needle).map(|p| line_at(text, from + p))
+}

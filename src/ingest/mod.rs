@@ -1,0 +1,252 @@
+//! From user paths to parsed artifacts. Every file is identified by its
+//! bytes (compression magic, tar headers, JSON shape, kernel line shapes),
+//! never by its name; archives are opened in memory and their members
+//! identified the same way, recursively up to a nesting limit.
+//!
+//! Invariant: nothing here writes to disk, and a damaged input becomes a
+//! diagnostic while the walk goes on with the rest.
+
+pub mod detect;
+pub mod events;
+pub mod fs_export;
+pub mod host;
+pub mod image;
+pub mod inspect;
+pub mod json_log;
+pub mod kernel;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::archive::compress::{self, Compression};
+use crate::archive::tar_index;
+use crate::model::{ArtifactKind, Diagnostic, Limits};
+
+/// One input as the report lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputRecord {
+    pub path: String,
+    pub kind: ArtifactKind,
+    pub bytes: u64,
+}
+
+/// What one artifact turned into.
+#[derive(Debug)]
+pub enum Parsed {
+    Inspect(inspect::InspectFile),
+    Log(json_log::LogFile),
+    /// Kernel logs are parsed once the whole input is known (syslog stamps
+    /// need a year from elsewhere), so their text is kept.
+    KernelText { path: String, text: Vec<u8> },
+    Events(events::EventLog),
+    Images(Vec<image::Image>),
+    Export(fs_export::FsExport),
+    Host(host::HostFact),
+}
+
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub inputs: Vec<InputRecord>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub items: Vec<Parsed>,
+}
+
+impl Ingested {
+    fn absorb(&mut self, other: Ingested) {
+        self.inputs.extend(other.inputs);
+        self.diagnostics.extend(other.diagnostics);
+        self.items.extend(other.items);
+    }
+}
+
+/// Reads every path (files, directories, archives) and identifies and parses
+/// what it holds. Runs on the current rayon pool; output order follows the
+/// sorted paths, whatever the thread count.
+pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
+    let mut out = Ingested::default();
+    let mut files = Vec::new();
+    for p in paths {
+        collect_files(p, &mut files, &mut out.diagnostics);
+    }
+    files.sort();
+    files.dedup();
+    let parts: Vec<Ingested> = files
+        .par_iter()
+        .map(|f| ingest_file(f, limits))
+        .collect();
+    for p in parts {
+        out.absorb(p);
+    }
+    out
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn collect_files(p: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
+    let meta = match fs::symlink_metadata(p) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                display(p),
+                format!("cannot read: {e}; hint: check the path and its permissions"),
+            ));
+            return;
+        }
+    };
+    if meta.file_type().is_symlink() {
+        // Follow links to files; links to directories could loop.
+        match fs::metadata(p) {
+            Ok(m) if m.is_file() => files.push(p.to_path_buf()),
+            Ok(_) => diags.push(Diagnostic::warning(
+                display(p),
+                "symbolic link to a directory; not followed",
+            )),
+            Err(e) => diags.push(Diagnostic::warning(display(p), format!("dangling symbolic link: {e}"))),
+        }
+    } else if meta.is_dir() {
+        let mut children: Vec<PathBuf> = match fs::read_dir(p) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                diags.push(Diagnostic::error(display(p), format!("cannot list directory: {e}")));
+                return;
+            }
+        };
+        children.sort();
+        for c in children {
+            collect_files(&c, files, diags);
+        }
+    } else if meta.is_file() {
+        files.push(p.to_path_buf());
+    }
+}
+
+fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
+    let name = display(path);
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let mut out = Ingested::default();
+            out.diagnostics.push(Diagnostic::error(&name, format!("cannot open: {e}")));
+            out.inputs.push(InputRecord { path: name, kind: ArtifactKind::Unknown, bytes: 0 });
+            return out;
+        }
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        return ingest_bytes(&name, &[], 0, len, limits);
+    }
+    // SAFETY: the mapping is read-only; coroner's inputs are collected
+    // artifacts, not files another process is expected to truncate while we
+    // read. A concurrent truncation would be a SIGBUS, which is documented.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
+        Err(e) => {
+            let mut out = Ingested::default();
+            out.diagnostics.push(Diagnostic::error(&name, format!("cannot map file: {e}")));
+            out.inputs.push(InputRecord { path: name, kind: ArtifactKind::Unknown, bytes: len });
+            out
+        }
+    }
+}
+
+/// Identifies and parses one artifact's bytes. `depth` counts enclosing
+/// archives and compression layers.
+pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+    let mut out = Ingested::default();
+    let record = |kind| InputRecord { path: path.to_string(), kind, bytes };
+    if depth > limits.max_nesting {
+        out.inputs.push(record(ArtifactKind::Unknown));
+        out.diagnostics.push(Diagnostic::error(
+            path,
+            format!(
+                "nested more than {} archives or compression layers deep; not opened (raise with --max-nesting)",
+                limits.max_nesting
+            ),
+        ));
+        return out;
+    }
+    if data.is_empty() {
+        out.inputs.push(record(ArtifactKind::Unknown));
+        out.diagnostics.push(Diagnostic::warning(path, "empty file; nothing to analyse"));
+        return out;
+    }
+    let comp = Compression::sniff(data);
+    if comp != Compression::None {
+        return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
+            Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
+            Err(e) => {
+                out.inputs.push(record(ArtifactKind::Unknown));
+                out.diagnostics.push(Diagnostic::error(
+                    path,
+                    format!("cannot decompress ({}): {e}", comp.as_str()),
+                ));
+                out
+            }
+        };
+    }
+    if tar_index::looks_like_tar(data) {
+        return ingest_tar(path, data, depth, bytes, limits);
+    }
+    let (kind, parsed, diags) = detect::identify(path, data, limits);
+    out.inputs.push(record(kind));
+    out.diagnostics.extend(diags);
+    out.items.extend(parsed);
+    out
+}
+
+fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+    let mut out = Ingested::default();
+    let record = |kind| InputRecord { path: path.to_string(), kind, bytes };
+    let index = tar_index::index_slice(data, limits);
+    if let Some(err) = &index.error {
+        out.diagnostics.push(Diagnostic::error(
+            path,
+            format!("{err}; the {} entries before the damage were used", index.entries.len()),
+        ));
+    }
+    if image::is_image_archive(&index) {
+        out.inputs.push(record(ArtifactKind::ImageArchive));
+        let (images, diags) = image::analyze(path, data, &index, limits);
+        out.diagnostics.extend(diags);
+        out.items.push(Parsed::Images(images));
+        return out;
+    }
+    if fs_export::is_fs_export(&index) {
+        out.inputs.push(record(ArtifactKind::FsExport));
+        let (export, diags) = fs_export::analyze(path, &index);
+        out.diagnostics.extend(diags);
+        out.items.push(Parsed::Export(export));
+        return out;
+    }
+    out.inputs.push(record(ArtifactKind::Bundle));
+    let members: Vec<&tar_index::TarEntry> = index
+        .entries
+        .iter()
+        .filter(|e| e.kind == tar_index::EntryKind::File)
+        .collect();
+    let parts: Vec<Ingested> = members
+        .par_iter()
+        .map(|e| {
+            let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+            if e.size > limits.max_member_bytes {
+                let mut o = Ingested::default();
+                o.inputs.push(InputRecord { path: member.clone(), kind: ArtifactKind::Unknown, bytes: e.size });
+                o.diagnostics.push(Diagnostic::error(
+                    member,
+                    format!("member of {} bytes exceeds --max-member-bytes; skipped", e.size),
+                ));
+                return o;
+            }
+            let body = tar_index::body(data, e);
+            ingest_bytes(&member, body, depth + 1, e.size, limits)
+        })
+        .collect();
+    for p in parts {
+        out.absorb(p);
+    }
+    out
+}
