@@ -2,10 +2,83 @@
 //!
 //! The library reads artifacts (inspect JSON, json-file logs, kernel logs,
 //! docker events, image archives, filesystem exports, whole bundles),
-//! correlates them and returns a report model. It never prints, never parses
+//! correlates them and returns a report. It never prints, never parses
 //! command-line flags and never exits the process: that is the binary's job.
+//!
+//! ```no_run
+//! let config = coroner::Config::new(vec!["samples/bundle".into()]);
+//! let report = coroner::run(&config);
+//! print!("{}", coroner::report::render(&report, coroner::report::Format::Text));
+//! ```
 
 pub mod archive;
+pub mod correlate;
 pub mod ingest;
 pub mod model;
+pub mod redact;
+pub mod report;
+pub mod rules;
 pub mod time;
+
+use std::path::PathBuf;
+
+pub use model::Limits;
+pub use report::schema::{Report, Severity};
+pub use rules::RuleOptions;
+
+/// Everything a run needs, free of any CLI type.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    pub limits: Limits,
+    pub rules: RuleOptions,
+    /// Print secret values. Off by default; the CLI makes it loud.
+    pub show_secrets: bool,
+}
+
+impl Config {
+    pub fn new(paths: Vec<PathBuf>) -> Config {
+        Config {
+            paths,
+            threads: 0,
+            limits: Limits::default(),
+            rules: RuleOptions::default(),
+            show_secrets: false,
+        }
+    }
+}
+
+/// Reads, correlates and judges every input; returns the report, redacted
+/// unless `show_secrets` is set. Never panics on input: damaged inputs end
+/// up in `Report::diagnostics`.
+pub fn run(config: &Config) -> Report {
+    let work = || {
+        let ingested = ingest::ingest(&config.paths, &config.limits);
+        let analysis = correlate::correlate(ingested);
+        let findings = rules::evaluate(&analysis, &config.rules);
+        report::build(&analysis, findings)
+    };
+    let report = match rayon::ThreadPoolBuilder::new().num_threads(config.threads).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    if config.show_secrets {
+        report
+    } else {
+        redact::redact_report(&report)
+    }
+}
+
+impl Report {
+    /// True when no input at all could be read.
+    pub fn nothing_readable(&self) -> bool {
+        self.inputs.iter().all(|i| i.kind == "unknown")
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).min()
+    }
+}

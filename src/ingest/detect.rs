@@ -9,6 +9,14 @@ use crate::model::{ArtifactKind, Diagnostic, Limits};
 pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
     let head = &data[..data.len().min(64 * 1024)];
     let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
+    // `[ 1870.636507] …` and `[Sun Nov 29 …]` start with a bracket too.
+    if first == Some(b'[') && kernel::looks_like_kernel_log(head) {
+        return (
+            ArtifactKind::Dmesg,
+            vec![Parsed::KernelText { path: path.to_string(), text: data.to_vec() }],
+            Vec::new(),
+        );
+    }
     if matches!(first, Some(b'{') | Some(b'[')) {
         if json_log::looks_like_json_log(head) {
             let mut log = json_log::parse(path, data, limits);

@@ -1,0 +1,258 @@
+//! Cross-artifact reasoning: one record per container (inspect merged across
+//! files, rotated logs joined, events attached), kernel events placed on the
+//! wall clock and attributed to containers, and one timeline.
+//!
+//! Invariant: nothing here reads files; it works on parsed artifacts only.
+
+pub mod attribute;
+pub mod clock;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::ingest::events::Event;
+use crate::ingest::fs_export::FsExport;
+use crate::ingest::host::HostFact;
+use crate::ingest::image::Image;
+use crate::ingest::inspect::{Container, OtherObject};
+use crate::ingest::json_log::{LogFile, LogLine, Signature, SignatureKind, Template};
+use crate::ingest::kernel::{self, KernelContext, OomKill, Segfault};
+use crate::ingest::{Ingested, InputRecord, Parsed};
+use crate::model::Diagnostic;
+use crate::time::Timestamp;
+
+/// A container's json-file logs, all rotated files joined oldest to newest.
+#[derive(Clone, Debug, Default)]
+pub struct Logs {
+    pub files: Vec<String>,
+    pub lines: u64,
+    pub stderr_lines: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub templates: Vec<Template>,
+    pub tail: Vec<LogLine>,
+    pub signatures: Vec<Signature>,
+}
+
+impl Logs {
+    pub fn signature(&self, kind: SignatureKind) -> Option<&Signature> {
+        self.signatures.iter().find(|s| s.kind == kind)
+    }
+
+    /// The last lines on stderr, newest last.
+    pub fn last_stderr(&self, n: usize) -> Vec<&LogLine> {
+        let mut v: Vec<&LogLine> = self
+            .tail
+            .iter()
+            .rev()
+            .filter(|l| l.stream == crate::ingest::json_log::Stream::Stderr)
+            .take(n)
+            .collect();
+        v.reverse();
+        v
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerRecord {
+    pub c: Container,
+    pub logs: Option<Logs>,
+    pub events: Vec<Event>,
+    /// Indices into `Analysis::oom_kills` / `Analysis::segfaults`.
+    pub oom_kills: Vec<usize>,
+    pub segfaults: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Attributed<T> {
+    pub event: T,
+    pub time: Option<Timestamp>,
+    /// Index into `Analysis::containers`.
+    pub container: Option<usize>,
+    pub matched_by: Option<&'static str>,
+}
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub inputs: Vec<InputRecord>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub containers: Vec<ContainerRecord>,
+    pub others: Vec<OtherObject>,
+    pub oom_kills: Vec<Attributed<OomKill>>,
+    pub segfaults: Vec<Attributed<Segfault>>,
+    pub time_method: String,
+    pub images: Vec<Image>,
+    pub exports: Vec<FsExport>,
+    /// Logs whose container is not among the inspected ones.
+    pub orphan_logs: Vec<(String, Logs)>,
+    pub events: Vec<Event>,
+}
+
+/// Builds the analysis from everything ingested.
+pub fn correlate(ing: Ingested) -> Analysis {
+    let mut a = Analysis {
+        inputs: ing.inputs,
+        diagnostics: ing.diagnostics,
+        ..Default::default()
+    };
+    let mut containers: BTreeMap<String, Container> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut logs: Vec<LogFile> = Vec::new();
+    let mut kernel_texts: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut uptime = None;
+    let mut collected_at = None;
+    for item in ing.items {
+        match item {
+            Parsed::Inspect(f) => {
+                for c in f.containers {
+                    match containers.get_mut(&c.id) {
+                        Some(existing) => existing.sources.extend(c.sources),
+                        None => {
+                            order.push(c.id.clone());
+                            containers.insert(c.id.clone(), c);
+                        }
+                    }
+                }
+                for o in f.others {
+                    if !a.others.iter().any(|x| x.kind == o.kind && x.id == o.id && x.name == o.name) {
+                        a.others.push(o);
+                    }
+                }
+            }
+            Parsed::Log(l) => logs.push(l),
+            Parsed::KernelText { path, text } => kernel_texts.push((path, text)),
+            Parsed::Events(e) => a.events.extend(e.events),
+            Parsed::Images(imgs) => a.images.extend(imgs),
+            Parsed::Export(x) => a.exports.push(x),
+            Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
+            Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
+            Parsed::Host(HostFact::Other(_)) => {}
+        }
+    }
+    // Sorted by name so the report does not depend on which file came first.
+    let mut recs: Vec<ContainerRecord> = order
+        .into_iter()
+        .filter_map(|id| containers.remove(&id))
+        .map(|c| ContainerRecord {
+            c,
+            logs: None,
+            events: Vec::new(),
+            oom_kills: Vec::new(),
+            segfaults: Vec::new(),
+        })
+        .collect();
+    recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
+
+    attach_logs(&mut recs, logs, &mut a.orphan_logs);
+    a.events.sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    for e in &a.events {
+        if let Some(r) = recs.iter_mut().find(|r| !e.container_id.is_empty() && r.c.id == e.container_id) {
+            r.events.push(e.clone());
+        }
+    }
+
+    // Kernel logs: parsed now that a year for syslog stamps is known.
+    let ctx = KernelContext {
+        year_hint: collected_at
+            .or_else(|| recs.iter().filter_map(|r| r.c.started_at.or(r.c.created)).max())
+            .map(|t| t.civil().0 as i32),
+    };
+    let parsed: Vec<kernel::KernelLog> = kernel_texts
+        .par_iter()
+        .map(|(p, t)| kernel::parse(p, t, &ctx))
+        .collect();
+    let mut ooms = Vec::new();
+    let mut segvs = Vec::new();
+    for k in parsed {
+        a.diagnostics.extend(k.diagnostics);
+        ooms.extend(k.oom_kills);
+        segvs.extend(k.segfaults);
+    }
+    let (ooms, segvs) = clock::dedupe(ooms, segvs);
+    a.containers = recs;
+    attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
+    a
+}
+
+/// Groups log files by container id, joins rotations oldest to newest and
+/// attaches them; logs of unknown containers are kept as orphans.
+fn attach_logs(recs: &mut [ContainerRecord], logs: Vec<LogFile>, orphans: &mut Vec<(String, Logs)>) {
+    let mut groups: BTreeMap<String, Vec<LogFile>> = BTreeMap::new();
+    for l in logs {
+        let key = l.container_id.clone().unwrap_or_else(|| l.path.clone());
+        groups.entry(key).or_default().push(l);
+    }
+    for (key, mut files) in groups {
+        // Oldest first: the highest rotation number, then down to the live file.
+        files.sort_by(|x, y| y.rotation.cmp(&x.rotation).then(x.path.cmp(&y.path)));
+        // The same file may arrive twice (a directory and an archive of it).
+        files.dedup_by(|x, y| x.rotation == y.rotation && x.records == y.records && x.last == y.last);
+        let joined = join(files);
+        let target = recs.iter_mut().find(|r| {
+            r.c.id == key
+                || (!r.c.log_path.is_empty()
+                    && joined.files.iter().any(|f| f.ends_with(basename(&r.c.log_path))))
+        });
+        match target {
+            Some(r) => r.logs = Some(joined),
+            None => orphans.push((key, joined)),
+        }
+    }
+}
+
+fn basename(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+fn join(files: Vec<LogFile>) -> Logs {
+    let mut out = Logs::default();
+    let mut templates: BTreeMap<String, Template> = BTreeMap::new();
+    let mut sigs: BTreeMap<SignatureKind, Signature> = BTreeMap::new();
+    for f in files {
+        out.files.push(f.path);
+        out.lines += f.lines;
+        out.stderr_lines += f.stderr_lines;
+        out.first = match (out.first, f.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        out.last = match (out.last, f.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for t in f.templates {
+            templates
+                .entry(t.template.clone())
+                .and_modify(|e| e.count += t.count)
+                .or_insert(t);
+        }
+        for s in f.signatures {
+            match sigs.get_mut(&s.kind) {
+                Some(e) => {
+                    e.count += s.count;
+                    e.last = s.last;
+                }
+                None => {
+                    sigs.insert(s.kind, s);
+                }
+            }
+        }
+        // Files come oldest first: the newest tail wins, topped up from older ones.
+        let mut tail = f.tail;
+        if tail.len() < 20 {
+            let keep = 20 - tail.len();
+            let older = std::mem::take(&mut out.tail);
+            let skip = older.len().saturating_sub(keep);
+            let mut merged: Vec<LogLine> = older.into_iter().skip(skip).collect();
+            merged.extend(tail);
+            tail = merged;
+        }
+        out.tail = tail;
+    }
+    let mut t: Vec<Template> = templates.into_values().collect();
+    t.sort_by(|a, b| b.count.cmp(&a.count).then(a.template.cmp(&b.template)));
+    out.templates = t;
+    out.signatures = sigs.into_values().collect();
+    out
+}

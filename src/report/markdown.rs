@@ -1,0 +1,155 @@
+//! Markdown for tickets: a summary table first, then findings with their
+//! evidence in code fences, then the container, kernel and image tables.
+//! No raw HTML; every input string is escaped (see `escape`).
+
+use std::fmt::Write;
+
+use super::escape::{md_code_block, md_inline as m};
+use super::schema::*;
+use super::text::{counts, evidence_line};
+use crate::rules::human_bytes;
+
+/// Evidence lines shown per finding.
+pub const DEFAULT_MAX_EVIDENCE: usize = 8;
+
+pub fn render(r: &Report) -> String {
+    render_with(r, DEFAULT_MAX_EVIDENCE)
+}
+
+pub fn render_with(r: &Report, max_evidence: usize) -> String {
+    let mut o = String::new();
+    let (c, w, i) = counts(r);
+    let _ = writeln!(o, "# coroner incident report\n");
+    let _ = writeln!(o, "| critical | warning | info | containers | images | inputs | diagnostics |");
+    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| {c} | {w} | {i} | {} | {} | {} | {} |\n",
+        r.containers.len(),
+        r.images.len(),
+        r.inputs.len(),
+        r.diagnostics.len()
+    );
+    if !r.findings.is_empty() {
+        let _ = writeln!(o, "| severity | rule | subject | finding |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for f in &r.findings {
+            let who = f.container.clone().or(f.image.clone()).unwrap_or_else(|| "host".into());
+            let _ = writeln!(o, "| {} | {} | {} | {} |", f.severity.as_str(), f.rule, m(&who), m(&f.title));
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "Nothing in the inputs points at a failure.\n");
+    }
+    for f in &r.findings {
+        let _ = writeln!(o, "### {} · {} · {}\n", f.severity.as_str().to_uppercase(), f.rule, m(&f.title));
+        let _ = writeln!(o, "{}\n", m(&f.explanation));
+        let _ = writeln!(o, "**What to do:** {}\n", m(&f.suggestion));
+        if !f.evidence.is_empty() {
+            let lines: Vec<String> = f
+                .evidence
+                .iter()
+                .take(max_evidence)
+                .map(|e| format!("{}: {}", evidence_line(e), e.excerpt))
+                .collect();
+            let _ = write!(o, "{}", md_code_block(&lines));
+            if f.evidence.len() > max_evidence {
+                let _ = writeln!(o, "\n({} more evidence line(s) in the JSON report)", f.evidence.len() - max_evidence);
+            }
+            let _ = writeln!(o);
+        }
+    }
+
+    if !r.containers.is_empty() {
+        let _ = writeln!(o, "## Containers\n");
+        let _ = writeln!(o, "| container | status | exit | meaning | OOMKilled | restarts | health | log lines (stderr) | networks | ports |");
+        let _ = writeln!(o, "|---|---|---:|---|---|---:|---|---|---|---|");
+        for ct in &r.containers {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                m(&ct.name),
+                m(&ct.status),
+                ct.exit_code,
+                m(&ct.exit_meaning),
+                ct.oom_killed,
+                ct.restart_count,
+                ct.health.as_ref().map(|h| m(&h.status)).unwrap_or_else(|| "-".into()),
+                ct.logs.as_ref().map(|l| format!("{} ({})", l.lines, l.stderr_lines)).unwrap_or_else(|| format!("none ({})", m(if ct.log_driver.is_empty() { "-" } else { &ct.log_driver }))),
+                m(&ct.networks.join(", ")),
+                m(&ct.ports.join(", "))
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
+        let _ = writeln!(o, "## Kernel\n");
+        let _ = writeln!(o, "Times: {}\n", m(&r.kernel.time_method));
+        let _ = writeln!(o, "| event | pid | process | container | cgroup | time | evidence |");
+        let _ = writeln!(o, "|---|---:|---|---|---|---|---|");
+        for k in &r.kernel.oom_kills {
+            let _ = writeln!(
+                o,
+                "| OOM kill | {} | {} | {} | {} | {} | {} |",
+                k.pid,
+                m(&k.process),
+                m(k.container.as_deref().unwrap_or("-")),
+                m(k.cgroup.as_deref().unwrap_or("-")),
+                k.time.as_deref().unwrap_or("?"),
+                m(&format!("{}:{}", k.source, k.line.unwrap_or(0)))
+            );
+        }
+        for s in &r.kernel.segfaults {
+            let _ = writeln!(
+                o,
+                "| segfault | {} | {} | {} | - | {} | {} |",
+                s.pid,
+                m(&s.process),
+                m(s.container.as_deref().unwrap_or("-")),
+                s.time.as_deref().unwrap_or("?"),
+                m(&format!("{}:{}", s.source, s.line.unwrap_or(0)))
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    if !r.images.is_empty() {
+        let _ = writeln!(o, "## Images\n");
+        for im in &r.images {
+            let _ = writeln!(
+                o,
+                "### {}\n\n{} layer(s), {} in the final view, {} B wasted, efficiency {:.1}%. Source: {}\n",
+                m(&im.refs.join(", ")),
+                im.layers,
+                human_bytes(im.size_bytes),
+                im.wasted_bytes,
+                im.efficiency * 100.0,
+                m(&im.source)
+            );
+            let _ = writeln!(o, "| # | size | files | wasted | created by |");
+            let _ = writeln!(o, "|---:|---:|---:|---:|---|");
+            for (n, l) in im.layer_table.iter().enumerate() {
+                let _ = writeln!(o, "| {} | {} | {} | {} | {} |", n + 1, l.size_bytes, l.files, l.wasted_bytes, m(&crate::rules::clip_line(&l.created_by)));
+            }
+            let _ = writeln!(o);
+        }
+    }
+
+    let _ = writeln!(o, "## Inputs\n");
+    let _ = writeln!(o, "| kind | bytes | path |");
+    let _ = writeln!(o, "|---|---:|---|");
+    for inp in &r.inputs {
+        let _ = writeln!(o, "| {} | {} | {} |", inp.kind, inp.bytes, m(&inp.path));
+    }
+    if !r.diagnostics.is_empty() {
+        let _ = writeln!(o, "\n## Diagnostics\n");
+        for d in &r.diagnostics {
+            let _ = writeln!(o, "- {}: {}: {}", d.severity, m(&d.path), m(&d.message));
+        }
+    }
+    o
+}

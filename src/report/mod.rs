@@ -1,0 +1,256 @@
+//! The report: built once from the correlated model and the findings, then
+//! rendered as text for a terminal, Markdown for a ticket, or JSON for
+//! machines. Rendering never changes content, so all formats agree.
+
+pub mod escape;
+pub mod json;
+pub mod markdown;
+pub mod schema;
+pub mod text;
+
+use crate::correlate::Analysis;
+use crate::rules::exit_meaning;
+use schema::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Renders a (redacted) report in the given format.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Text => text::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Json => json::render(report),
+    }
+}
+
+fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
+    t.map(|t| t.to_string())
+}
+
+fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
+    v.iter().map(|p| PathSize { path: p.path.clone(), size: p.size }).collect()
+}
+
+/// Builds the contract's report from the analysis and the findings.
+pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
+    let name_of = |i: Option<usize>| i.map(|i| a.containers[i].c.name.clone());
+    let mut diagnostics: Vec<Diagnostic> = a
+        .diagnostics
+        .iter()
+        .map(|d| Diagnostic { path: d.path.clone(), severity: d.severity.as_str().into(), message: d.message.clone() })
+        .collect();
+    diagnostics.sort_by(|x, y| x.path.cmp(&y.path).then(x.message.cmp(&y.message)));
+    diagnostics.dedup();
+    let containers = a
+        .containers
+        .iter()
+        .map(|r| {
+            let c = &r.c;
+            Container {
+                name: c.name.clone(),
+                id: c.id.clone(),
+                image: c.image.clone(),
+                status: c.status.clone(),
+                exit_code: c.exit_code,
+                exit_meaning: exit_meaning(c.exit_code),
+                oom_killed: c.oom_killed,
+                restart_count: c.restart_count,
+                restart_policy: c.restart_policy.clone(),
+                started_at: ts(c.started_at),
+                finished_at: ts(c.finished_at),
+                health: c.health.as_ref().map(|h| Health {
+                    status: h.status.clone(),
+                    failing_streak: h.failing_streak,
+                    log: h
+                        .log
+                        .iter()
+                        .map(|p| HealthProbe { start: ts(p.start), exit_code: p.exit_code, output: p.output.clone() })
+                        .collect(),
+                }),
+                logs: r.logs.as_ref().map(|l| Logs {
+                    driver: if c.log_driver.is_empty() { "json-file".into() } else { c.log_driver.clone() },
+                    files: l.files.len() as u64,
+                    lines: l.lines,
+                    stderr_lines: l.stderr_lines,
+                    first: ts(l.first),
+                    last: ts(l.last),
+                }),
+                log_driver: c.log_driver.clone(),
+                user: c.user.clone(),
+                memory_limit_bytes: c.memory_limit,
+                networks: c.networks.clone(),
+                ports: c
+                    .port_bindings
+                    .iter()
+                    .map(|b| {
+                        let host = if b.host_ip.is_empty() { b.host_port.clone() } else { format!("{}:{}", b.host_ip, b.host_port) };
+                        format!("{host}->{}", b.container_port)
+                    })
+                    .collect(),
+                mounts: c
+                    .mounts
+                    .iter()
+                    .map(|m| {
+                        let src = if m.name.is_empty() { m.source.clone() } else { m.name.clone() };
+                        format!("{} {}:{}{}", m.kind, src, m.destination, if m.rw { "" } else { ":ro" })
+                    })
+                    .collect(),
+                sources: c.sources.clone(),
+            }
+        })
+        .collect();
+    let kernel = Kernel {
+        oom_kills: a
+            .oom_kills
+            .iter()
+            .map(|o| {
+                let e = &o.event;
+                let first = e.evidence.iter().rev().find(|x| x.excerpt.contains("Killed process") || x.excerpt.contains("Kill process")).or(e.evidence.last());
+                OomKill {
+                    pid: e.pid as u64,
+                    process: e.process.clone(),
+                    container: name_of(o.container),
+                    cgroup: e.task_memcg.clone().or(e.oom_memcg.clone()).or(e.cpuset.clone()),
+                    anon_rss_kib: e.anon_rss_kib,
+                    time: ts(o.time),
+                    uptime_s: e.stamp.uptime_s,
+                    matched_by: o.matched_by.map(str::to_string),
+                    source: first.map(|x| x.source.clone()).unwrap_or_default(),
+                    line: first.and_then(|x| x.line),
+                }
+            })
+            .collect(),
+        segfaults: a
+            .segfaults
+            .iter()
+            .map(|s| Segfault {
+                pid: s.event.pid as u64,
+                process: s.event.process.clone(),
+                container: name_of(s.container),
+                time: ts(s.time),
+                uptime_s: s.event.stamp.uptime_s,
+                matched_by: s.matched_by.map(str::to_string),
+                source: s.event.evidence.source.clone(),
+                line: s.event.evidence.line,
+            })
+            .collect(),
+        time_method: a.time_method.clone(),
+    };
+    let images = a
+        .images
+        .iter()
+        .map(|i| Image {
+            source: i.source.clone(),
+            refs: i.refs.clone(),
+            id: i.id.clone(),
+            created: ts(i.created),
+            layers: i.layers.len() as u64,
+            size_bytes: i.size_bytes,
+            wasted_bytes: i.wasted_bytes,
+            efficiency: (i.efficiency * 1e6).round() / 1e6,
+            layer_table: i
+                .layers
+                .iter()
+                .map(|l| LayerRow {
+                    digest: l.digest.clone(),
+                    size_bytes: l.size_bytes,
+                    created_by: l.created_by.clone(),
+                    files: l.files,
+                    wasted_bytes: l.wasted_bytes,
+                })
+                .collect(),
+            largest_files: ps(&i.largest_files),
+            largest_dirs: ps(&i.largest_dirs),
+        })
+        .collect();
+    let filesystems = a
+        .exports
+        .iter()
+        .map(|x| Filesystem {
+            source: x.source.clone(),
+            files: x.files,
+            size_bytes: x.size_bytes,
+            largest_files: ps(&x.largest_files),
+            largest_dirs: ps(&x.largest_dirs),
+            setuid: x.setuid.clone(),
+            world_writable: x.world_writable.clone(),
+        })
+        .collect();
+    let inputs = a
+        .inputs
+        .iter()
+        .map(|i| Input { path: i.path.clone(), kind: i.kind.as_str().into(), bytes: i.bytes })
+        .collect();
+    Report {
+        schema: SCHEMA.into(),
+        tool: Tool { name: "coroner".into(), version: env!("CARGO_PKG_VERSION").into() },
+        inputs,
+        diagnostics,
+        containers,
+        kernel,
+        images,
+        filesystems,
+        findings,
+        timeline: timeline(a),
+    }
+}
+
+fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
+    let mut t = Vec::new();
+    let mut push = |time: Option<crate::time::Timestamp>, container: Option<&str>, source: &str, event: String| {
+        if let Some(time) = time {
+            t.push(TimelineEntry { time: time.to_string(), container: container.map(str::to_string), source: source.to_string(), event });
+        }
+    };
+    for r in &a.containers {
+        let c = &r.c;
+        let src = c.sources.first().map(String::as_str).unwrap_or("");
+        push(c.started_at, Some(&c.name), src, "started".into());
+        if c.status != "running" {
+            push(
+                c.finished_at,
+                Some(&c.name),
+                src,
+                format!("exited with code {} ({}){}", c.exit_code, exit_meaning(c.exit_code), if c.oom_killed { ", OOMKilled" } else { "" }),
+            );
+        }
+        if let Some(h) = &c.health {
+            for p in h.log.iter().filter(|p| p.exit_code != 0) {
+                push(p.start, Some(&c.name), src, format!("health check failed (exit {})", p.exit_code));
+            }
+        }
+        if let Some(l) = &r.logs {
+            push(l.first, Some(&c.name), l.files.first().map(String::as_str).unwrap_or(""), "first log line".into());
+            if let Some(last) = l.tail.last() {
+                push(l.last, Some(&c.name), &last.evidence.source, format!("last log line: {}", crate::rules::clip_line(&last.evidence.excerpt)));
+            }
+        }
+        for e in &r.events {
+            let mut s = format!("docker event: {}", e.action);
+            if let Some(x) = e.exit_code {
+                s.push_str(&format!(" (exit code {x})"));
+            }
+            if let Some(x) = e.signal {
+                s.push_str(&format!(" (signal {x})"));
+            }
+            push(e.time, Some(&c.name), &e.evidence.source, s);
+        }
+    }
+    for o in &a.oom_kills {
+        let name = o.container.map(|i| a.containers[i].c.name.as_str());
+        let src = o.event.evidence.last().map(|e| e.source.as_str()).unwrap_or("");
+        push(o.time, name, src, format!("kernel OOM killer killed {} (pid {})", o.event.process, o.event.pid));
+    }
+    for s in &a.segfaults {
+        let name = s.container.map(|i| a.containers[i].c.name.as_str());
+        push(s.time, name, &s.event.evidence.source, format!("kernel: {} (pid {}) segfault", s.event.process, s.event.pid));
+    }
+    t.sort();
+    t.dedup();
+    t
+}

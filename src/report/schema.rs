@@ -1,0 +1,214 @@
+//! The `coroner.report/v1` contract (../REPORT-CONTRACT.md in the steering
+//! repo, summarised in README.md). These are the only types that derive
+//! `Serialize`: internal models stay free to change, this shape does not.
+//! Fields may be added; none of the contract's fields may be renamed or
+//! dropped without bumping `SCHEMA`.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "coroner.report/v1";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub inputs: Vec<Input>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub containers: Vec<Container>,
+    pub kernel: Kernel,
+    pub images: Vec<Image>,
+    pub filesystems: Vec<Filesystem>,
+    pub findings: Vec<Finding>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Input {
+    pub path: String,
+    pub kind: String,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Diagnostic {
+    pub path: String,
+    pub severity: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Container {
+    pub name: String,
+    pub id: String,
+    pub image: String,
+    pub status: String,
+    pub exit_code: i64,
+    /// What the exit code means (the exit-code table: 137 = 128 + SIGKILL…).
+    pub exit_meaning: String,
+    pub oom_killed: bool,
+    pub restart_count: i64,
+    pub restart_policy: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub health: Option<Health>,
+    pub logs: Option<Logs>,
+    pub log_driver: String,
+    pub user: String,
+    pub memory_limit_bytes: i64,
+    pub networks: Vec<String>,
+    pub ports: Vec<String>,
+    pub mounts: Vec<String>,
+    /// Every inspect file this container was read from.
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Health {
+    pub status: String,
+    pub failing_streak: i64,
+    pub log: Vec<HealthProbe>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct HealthProbe {
+    pub start: Option<String>,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Logs {
+    pub driver: String,
+    pub files: u64,
+    pub lines: u64,
+    pub stderr_lines: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Kernel {
+    pub oom_kills: Vec<OomKill>,
+    pub segfaults: Vec<Segfault>,
+    /// How raw kernel stamps were placed on the wall clock.
+    pub time_method: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct OomKill {
+    pub pid: u64,
+    pub process: String,
+    pub container: Option<String>,
+    pub cgroup: Option<String>,
+    pub anon_rss_kib: Option<u64>,
+    pub time: Option<String>,
+    pub uptime_s: Option<f64>,
+    /// Why the kill was attributed to its container ("cgroup", "pid", …).
+    pub matched_by: Option<String>,
+    pub source: String,
+    pub line: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Segfault {
+    pub pid: u64,
+    pub process: String,
+    pub container: Option<String>,
+    pub time: Option<String>,
+    pub uptime_s: Option<f64>,
+    pub matched_by: Option<String>,
+    pub source: String,
+    pub line: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Image {
+    pub source: String,
+    pub refs: Vec<String>,
+    pub id: String,
+    pub created: Option<String>,
+    pub layers: u64,
+    pub size_bytes: u64,
+    pub wasted_bytes: u64,
+    pub efficiency: f64,
+    pub layer_table: Vec<LayerRow>,
+    pub largest_files: Vec<PathSize>,
+    pub largest_dirs: Vec<PathSize>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LayerRow {
+    pub digest: String,
+    pub size_bytes: u64,
+    pub created_by: String,
+    pub files: u64,
+    pub wasted_bytes: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PathSize {
+    pub path: String,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Filesystem {
+    pub source: String,
+    pub files: u64,
+    pub size_bytes: u64,
+    pub largest_files: Vec<PathSize>,
+    pub largest_dirs: Vec<PathSize>,
+    pub setuid: Vec<String>,
+    pub world_writable: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub container: Option<String>,
+    pub image: Option<String>,
+    pub title: String,
+    pub explanation: String,
+    pub suggestion: String,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    pub source: String,
+    pub line: Option<u64>,
+    pub excerpt: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimelineEntry {
+    pub time: String,
+    pub container: Option<String>,
+    pub source: String,
+    pub event: String,
+}

@@ -1,0 +1,384 @@
+//! Lifecycle rules: how the main process died (OOM, SIGKILL after the stop
+//! timeout, SIGTERM, segfault, abort, missing command), restart loops,
+//! one-shot commands and health checks.
+
+use super::{finding, human_bytes, RuleOptions};
+use crate::correlate::{Analysis, ContainerRecord};
+use crate::ingest::json_log::SignatureKind;
+use crate::model::Evidence;
+use crate::report::schema::{Finding, Severity};
+
+fn exited(r: &ContainerRecord) -> bool {
+    matches!(r.c.status.as_str(), "exited" | "dead" | "restarting") || (r.c.status == "created" && r.c.exit_code != 0)
+}
+
+fn inspect_ev(r: &ContainerRecord) -> Vec<Evidence> {
+    let c = &r.c;
+    let mut v = vec![c.evidence(c.lines.exit_code, format!("\"ExitCode\": {}", c.exit_code))];
+    if c.oom_killed {
+        v.push(c.evidence(c.lines.oom_killed, "\"OOMKilled\": true"));
+    }
+    v
+}
+
+fn last_lines(r: &ContainerRecord, n: usize) -> Vec<Evidence> {
+    r.logs
+        .as_ref()
+        .map(|l| l.tail.iter().rev().take(n).rev().map(|x| x.evidence.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn kernel_oom_ev(a: &Analysis, r: &ContainerRecord) -> Vec<Evidence> {
+    r.oom_kills
+        .iter()
+        .flat_map(|&i| a.oom_kills[i].event.evidence.iter().cloned())
+        .collect()
+}
+
+fn limit_words(r: &ContainerRecord) -> String {
+    if r.c.memory_limit > 0 {
+        format!("its memory limit of {}", human_bytes(r.c.memory_limit as u64))
+    } else {
+        "the host's memory (no --memory limit is set)".to_string()
+    }
+}
+
+pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    let kills: Vec<_> = r.oom_kills.iter().map(|&i| &a.oom_kills[i]).collect();
+    let kill_words = |k: &crate::correlate::Attributed<crate::ingest::kernel::OomKill>| {
+        let mut s = format!("`{}` (pid {})", k.event.process, k.event.pid);
+        if let Some(rss) = k.event.anon_rss_kib {
+            s.push_str(&format!(" with {} anonymous memory", human_bytes(rss * 1024)));
+        }
+        s
+    };
+    let ended = exited(r);
+
+    // OOM: the main process, or a child.
+    if ended && c.exit_code == 137 && (c.oom_killed || !kills.is_empty()) {
+        let mut ev = inspect_ev(r);
+        ev.push(c.evidence(c.lines.memory, format!("\"Memory\": {}", c.memory_limit)));
+        ev.extend(kernel_oom_ev(a, r));
+        ev.extend(last_lines(r, 2));
+        let victim = kills.first().map(|k| kill_words(k)).unwrap_or_else(|| "its main process".into());
+        let kernel = if kills.is_empty() {
+            " No kernel log in the bundle shows the kill itself; add `dmesg` output to see what was using the memory.".to_string()
+        } else {
+            format!(
+                " The kernel log confirms it: the OOM killer chose {victim} in the container's memory cgroup `{}`.",
+                kills[0].event.task_memcg.clone().or(kills[0].event.oom_memcg.clone()).unwrap_or_default()
+            )
+        };
+        out.push(finding(
+            "oom-killed",
+            Severity::Critical,
+            r,
+            format!("{} was killed by the kernel OOM killer (exit 137)", c.name),
+            format!(
+                "Exit code 137 is 128 + 9: the main process received SIGKILL. Docker recorded OOMKilled={}, so the kill came from the out-of-memory killer when the container reached {}.{}",
+                c.oom_killed,
+                limit_words(r),
+                kernel
+            ),
+            "Raise the memory limit (`docker run --memory`, or `resources.limits.memory` in Kubernetes) if the workload really needs more; otherwise find the leak or the oversized buffer (`docker stats`, a heap profile) before raising it.".into(),
+            ev,
+        ));
+    } else if c.oom_killed || !kills.is_empty() {
+        let mut ev = Vec::new();
+        if c.oom_killed {
+            ev.push(c.evidence(c.lines.oom_killed, "\"OOMKilled\": true"));
+        }
+        ev.push(c.evidence(c.lines.exit_code, format!("\"ExitCode\": {}", c.exit_code)));
+        ev.extend(kernel_oom_ev(a, r));
+        ev.extend(last_lines(r, 2));
+        let who = if kills.is_empty() {
+            "a process".to_string()
+        } else {
+            kills.iter().map(|k| kill_words(k)).collect::<Vec<_>>().join(", ")
+        };
+        let why = if c.status == "running" {
+            format!(
+                "{} is still running, yet the kernel OOM killer killed {who} inside its memory cgroup. Docker sets OOMKilled only when a container exits, so only the kernel log shows this kill.",
+                c.name
+            )
+        } else {
+            format!(
+                "The OOM killer killed {who} inside {}'s memory cgroup, but PID 1 survived and exited {} ({}). The work that child was doing was lost silently.",
+                c.name,
+                c.exit_code,
+                super::exit_meaning(c.exit_code)
+            )
+        };
+        out.push(finding(
+            "oom-child-killed",
+            Severity::Warning,
+            r,
+            format!("a process inside {} was OOM-killed; PID 1 survived", c.name),
+            format!("{why} The container was at {}.", limit_words(r)),
+            "Raise the memory limit or cap the child's memory use; make the parent treat a child killed by signal 9 (status 137) as a failure instead of carrying on.".into(),
+            ev,
+        ));
+    } else if ended && c.exit_code == 137 {
+        let mut ev = inspect_ev(r);
+        ev.extend(
+            r.events
+                .iter()
+                .filter(|e| e.action == "kill" || e.action == "die" || e.action == "stop")
+                .map(|e| e.evidence.clone()),
+        );
+        if let Some(l) = r.logs.as_ref() {
+            ev.extend(
+                l.tail
+                    .iter()
+                    .filter(|x| x.evidence.excerpt.to_ascii_uppercase().contains("SIGTERM") || x.evidence.excerpt.to_ascii_lowercase().contains("terminat"))
+                    .take(3)
+                    .map(|x| x.evidence.clone()),
+            );
+        }
+        let sigterm_first = r.events.iter().any(|e| e.action == "kill" && e.signal == Some(15));
+        out.push(finding(
+            "stop-timeout-kill",
+            Severity::Warning,
+            r,
+            format!("{} was killed with SIGKILL, not by the OOM killer (exit 137)", c.name),
+            format!(
+                "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. {}The process did not exit on SIGTERM within the stop timeout, so Docker escalated to SIGKILL (or someone ran `docker kill`).",
+                if sigterm_first { "Docker events show SIGTERM (15) was sent first, then SIGKILL (9). " } else { "" }
+            ),
+            "Handle SIGTERM in the application and exit promptly; use the exec form of CMD/ENTRYPOINT (or `--init`/tini) so PID 1 receives the signal; if shutdown legitimately takes longer, raise the timeout (`docker stop -t`, `--stop-timeout`).".into(),
+            ev,
+        ));
+    }
+
+    if ended && c.exit_code == 143 {
+        let mut ev = inspect_ev(r);
+        ev.extend(last_lines(r, 2));
+        out.push(finding(
+            "sigterm-exit",
+            Severity::Info,
+            r,
+            format!("{} stopped on SIGTERM and exited 143", c.name),
+            "Exit code 143 is 128 + 15: the process ended because of SIGTERM (usually `docker stop`). It was a graceful stop, but a process that handles SIGTERM should exit 0 after cleanup, so that orchestrators and restart policies do not treat the stop as a failure.".into(),
+            "In the SIGTERM handler, finish in-flight work and exit 0.".into(),
+            ev,
+        ));
+    }
+
+    let segs: Vec<_> = r.segfaults.iter().map(|&i| &a.segfaults[i]).collect();
+    if (ended && c.exit_code == 139) || !segs.is_empty() {
+        let mut ev = inspect_ev(r);
+        ev.extend(segs.iter().map(|s| s.event.evidence.clone()));
+        ev.extend(last_lines(r, 2));
+        let k = if let Some(s) = segs.first() {
+            format!(
+                " The kernel log shows `{}` (pid {}) faulting: `{}`.",
+                s.event.process,
+                s.event.pid,
+                s.event.evidence.excerpt.split("segfault").nth(1).map(|x| format!("segfault{}", x)).unwrap_or_default().trim()
+            )
+        } else {
+            " No kernel `segfault at` line in the bundle matches it.".into()
+        };
+        out.push(finding(
+            "segfault",
+            Severity::Critical,
+            r,
+            format!("{} crashed with a segmentation fault (exit {})", c.name, c.exit_code),
+            format!(
+                "Exit code 139 is 128 + 11: the process was killed by SIGSEGV after an invalid memory access.{k}"
+            ),
+            "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
+            ev,
+        ));
+    }
+
+    if ended && c.exit_code == 134 {
+        let mut ev = inspect_ev(r);
+        ev.extend(last_lines(r, 3));
+        out.push(finding(
+            "abort",
+            Severity::Critical,
+            r,
+            format!("{} aborted (SIGABRT, exit 134)", c.name),
+            "Exit code 134 is 128 + 6: the process called abort(), usually after a failed assertion, a double free detected by the allocator, or an unhandled C++ exception.".into(),
+            "Read the last stderr lines for the assertion or allocator message; reproduce with a core dump.".into(),
+            ev,
+        ));
+    }
+
+    let err_lower = c.error.to_ascii_lowercase();
+    let not_found_error = err_lower.contains("executable file not found")
+        || err_lower.contains("no such file or directory")
+        || err_lower.contains("exec format error")
+        || (err_lower.contains("permission denied") && err_lower.contains("exec"));
+    if (ended || c.status == "created") && (c.exit_code == 126 || c.exit_code == 127 || not_found_error) {
+        let mut ev = inspect_ev(r);
+        if !c.error.is_empty() {
+            ev.push(c.evidence(c.lines.error, format!("\"Error\": {:?}", c.error)));
+        }
+        if let Some(s) = r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)) {
+            ev.push(s.first.evidence.clone());
+        }
+        let cmd = if !c.path.is_empty() { c.path.clone() } else { c.cmd.join(" ") };
+        out.push(finding(
+            "command-not-found",
+            Severity::Critical,
+            r,
+            format!("{} could not start its command `{}`", c.name, cmd),
+            format!(
+                "Exit code {} means {}. {}",
+                c.exit_code,
+                super::exit_meaning(c.exit_code),
+                if c.error.is_empty() {
+                    "The runtime could not execute the container's command.".to_string()
+                } else {
+                    "The runtime's error says the executable does not exist or cannot be executed in the image.".to_string()
+                }
+            ),
+            "Check the path and spelling of CMD/ENTRYPOINT against the image (`docker run --rm --entrypoint sh IMAGE -c 'ls -l PATH'`); make scripts executable (`chmod +x`) with a valid shebang, and build for the host's architecture.".into(),
+            ev,
+        ));
+    }
+
+    if c.restart_count >= opts.crash_loop_restarts || c.status == "restarting" {
+        let mut ev = vec![c.evidence(c.lines.restart_count, format!("\"RestartCount\": {}", c.restart_count))];
+        ev.extend(inspect_ev(r));
+        let repeated = r.logs.as_ref().and_then(|l| l.templates.first());
+        if let Some(t) = repeated {
+            ev.push(t.example.evidence.clone());
+        }
+        ev.extend(r.logs.as_ref().map(|l| l.last_stderr(2)).unwrap_or_default().into_iter().map(|l| l.evidence.clone()));
+        ev.extend(r.events.iter().filter(|e| e.action == "die").take(3).map(|e| e.evidence.clone()));
+        let policy = if c.restart_policy.is_empty() { "no".to_string() } else if c.restart_max > 0 { format!("{}:{}", c.restart_policy, c.restart_max) } else { c.restart_policy.clone() };
+        let what = match repeated {
+            Some(t) => format!(" Each run ends with the same error, {} time(s) in the logs: `{}`.", t.count, t.template),
+            None => String::new(),
+        };
+        out.push(finding(
+            "crash-loop",
+            Severity::Critical,
+            r,
+            format!("{} is in a crash loop ({} restarts)", c.name, c.restart_count),
+            format!(
+                "Docker restarted the container {} times (restart policy `{policy}`); it is {} with exit code {} ({}).{what} Restarting does not fix a failure that happens on every start.",
+                c.restart_count,
+                c.status,
+                c.exit_code,
+                super::exit_meaning(c.exit_code)
+            ),
+            "Fix the error the container hits at start-up (see the evidence); until then, a restart policy only hides it. Look at the first run's logs, not only the last.".into(),
+            ev,
+        ));
+    }
+
+    if ended && c.exit_code == 0 && c.restart_count == 0 && !c.oom_killed && r.oom_kills.is_empty() {
+        if let (Some(s), Some(f)) = (c.started_at, c.finished_at) {
+            let secs = (f.0 - s.0).abs() / 1_000_000_000;
+            if secs <= opts.immediate_exit_secs {
+                let mut ev = vec![
+                    c.evidence(c.lines.started_at, format!("\"StartedAt\": \"{s}\"")),
+                    c.evidence(c.lines.finished_at, format!("\"FinishedAt\": \"{f}\"")),
+                ];
+                ev.extend(last_lines(r, 3));
+                let cmd = if c.args.is_empty() { c.path.clone() } else { format!("{} {}", c.path, c.args.join(" ")) };
+                out.push(finding(
+                    "exited-immediately",
+                    Severity::Warning,
+                    r,
+                    format!("{} exited 0 within {} s of starting", c.name, secs.max(0)),
+                    format!(
+                        "The container ran `{cmd}` and it finished at once with exit code 0: the command is a one-shot, not a long-lived process, so the container stops as soon as it is done."
+                    ),
+                    "Make CMD run a long-lived foreground process (the server itself, not a script that starts it in the background); if it is meant to be a one-shot job, run it with `docker run --rm` or as a Job, not as a service.".into(),
+                    ev,
+                ));
+            }
+        }
+    }
+
+    if let Some(h) = c.health.as_ref().filter(|h| h.status == "unhealthy") {
+        let mut ev = vec![c.evidence(c.lines.health_status, format!("\"FailingStreak\": {}", h.failing_streak))];
+        if !c.healthcheck.is_empty() {
+            ev.push(c.evidence(c.lines.healthcheck, format!("\"Test\": {:?}", c.healthcheck)));
+        }
+        for p in h.log.iter().rev().filter(|p| p.exit_code != 0).take(3) {
+            ev.push(c.evidence(None, format!("health probe at {}: exit {}: {}", p.start.map(|t| t.to_string()).unwrap_or_default(), p.exit_code, p.output.trim())));
+        }
+        let test = c.healthcheck.iter().skip(1).cloned().collect::<Vec<_>>().join(" ");
+        let probe_ports = super::network::ports_in_text(&test);
+        let listen = super::network::listening_ports(a, r);
+        let mismatch = probe_ports.iter().filter(|p| !listen.is_empty() && !listen.contains(p)).cloned().collect::<Vec<_>>();
+        let port_words = if mismatch.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " The probe targets port {} but the process is configured to listen on {}: the check can never pass.",
+                mismatch.join(", "),
+                listen.join(", ")
+            )
+        };
+        let last_out = h.log.iter().rev().find(|p| p.exit_code != 0).map(|p| p.output.trim().to_string()).unwrap_or_default();
+        out.push(finding(
+            "unhealthy",
+            Severity::Critical,
+            r,
+            format!("{} is unhealthy: its health check failed {} times in a row", c.name, h.failing_streak),
+            format!(
+                "The health check `{test}` keeps failing{}.{port_words}",
+                if last_out.is_empty() { String::new() } else { format!(" with `{last_out}`") }
+            ),
+            "Run the probe by hand inside the container (`docker exec NAME sh -c '<test>'`) and compare its host and port with what the process listens on (`netstat -tlnp`); check that the probe tool exists in the image and that start_period covers start-up.".into(),
+            ev,
+        ));
+    }
+}
+
+/// `app-error-exit`: a non-zero exit that no other rule explained.
+pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    if !exited(r) || c.exit_code == 0 || [126, 127, 134, 137, 139, 143].contains(&c.exit_code) {
+        return;
+    }
+    let explained = out.iter().any(|f| {
+        f.container.as_deref() == Some(c.name.as_str())
+            && matches!(
+                f.rule.as_str(),
+                "crash-loop" | "crash-signature" | "volume-permission-denied" | "command-not-found" | "dns-failure" | "oom-child-killed"
+            )
+    });
+    if explained {
+        return;
+    }
+    let mut ev = inspect_ev(r);
+    let stderr: Vec<Evidence> = r.logs.as_ref().map(|l| l.last_stderr(3).into_iter().map(|x| x.evidence.clone()).collect()).unwrap_or_default();
+    let logs_words = if r.logs.is_none() {
+        if c.log_driver != "json-file" && c.log_driver != "local" && !c.log_driver.is_empty() {
+            format!(" There are no logs to say why: the `{}` logging driver kept nothing in the bundle.", c.log_driver)
+        } else {
+            " No logs for it are in the bundle.".into()
+        }
+    } else if stderr.is_empty() {
+        " Its last lines are below; nothing was written to stderr.".into()
+    } else {
+        " Its last stderr lines are below.".into()
+    };
+    if stderr.is_empty() {
+        ev.extend(last_lines(r, 3));
+    } else {
+        ev.extend(stderr);
+    }
+    out.push(finding(
+        "app-error-exit",
+        Severity::Warning,
+        r,
+        format!("{} exited with code {}", c.name, c.exit_code),
+        format!(
+            "The application ended itself with exit code {} ({}); no signal, OOM kill or runtime error explains it.{logs_words}",
+            c.exit_code,
+            super::exit_meaning(c.exit_code)
+        ),
+        "Read the application's own error output for that code; reproduce with `docker run --rm -it` and the same environment.".into(),
+        ev,
+    ));
+}

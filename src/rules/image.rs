@@ -1,0 +1,116 @@
+//! Image rules: wasted space (files hidden by later layers) and bloat that
+//! the seed's table says should not ship, each with the layer that did it
+//! and the fix.
+
+use super::{human_bytes, RuleOptions};
+use crate::correlate::Analysis;
+use crate::model::Evidence;
+use crate::redact::redact;
+use crate::report::schema::{Finding, Severity};
+
+fn fix_for(category: &str) -> &'static str {
+    match category {
+        "package-cache" => "Clean the package manager's cache in the same `RUN` that installs (`rm -rf /var/lib/apt/lists/* /var/cache/apt/*`, `apk add --no-cache`, `pip install --no-cache-dir`, `npm cache clean --force`), or use `RUN --mount=type=cache,target=...`.",
+        "git" => "Add `.git/` to `.dockerignore`; a later `rm -rf .git` does not shrink the image.",
+        "node_modules" => "Install production dependencies only in the final stage (`npm ci --omit=dev`) with a multi-stage build, and add local `node_modules` to `.dockerignore`.",
+        "build-tools" => "Use a multi-stage build: compile in a builder stage and copy only the artefacts into a slim runtime image.",
+        "tests-docs" => "Exclude tests, fixtures and docs with `.dockerignore` or a multi-stage build.",
+        "build-logs" => "Do not ship build logs: delete them in the same `RUN` or exclude them with `.dockerignore`.",
+        _ => "Remove it in the same layer that creates it, or use a multi-stage build.",
+    }
+}
+
+fn describe(category: &str) -> &'static str {
+    match category {
+        "package-cache" => "package-manager cache",
+        "git" => "`.git` directory",
+        "node_modules" => "`node_modules` (dependencies, possibly dev-only)",
+        "build-tools" => "compilers and build tools in a runtime image",
+        "tests-docs" => "test fixtures and documentation",
+        "build-logs" => "build logs",
+        _ => "unneeded content",
+    }
+}
+
+pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
+    for img in &a.images {
+        let name = img.refs.first().cloned().unwrap_or_else(|| img.id.clone());
+        let created_by = |layer: usize| -> String {
+            img.layers.get(layer).map(|l| redact(&l.created_by).into_owned()).unwrap_or_default()
+        };
+        if img.wasted_bytes > opts.wasted_bytes_threshold {
+            let mut by_layer: Vec<(usize, u64)> = Vec::new();
+            for w in &img.wasted_files {
+                match by_layer.iter_mut().find(|(l, _)| *l == w.hidden_by) {
+                    Some(e) => e.1 += w.size,
+                    None => by_layer.push((w.hidden_by, w.size)),
+                }
+            }
+            let mut files: Vec<_> = img.wasted_files.iter().collect();
+            files.sort_by(|x, y| y.size.cmp(&x.size).then(x.path.cmp(&y.path)));
+            let evidence: Vec<Evidence> = files
+                .iter()
+                .take(8)
+                .map(|w| {
+                    Evidence::new(
+                        img.source.clone(),
+                        None,
+                        format!(
+                            "{} ({} B) added in layer {} and hidden by layer {} ({}: {})",
+                            w.path,
+                            w.size,
+                            w.added_in + 1,
+                            w.hidden_by + 1,
+                            w.how,
+                            created_by(w.hidden_by)
+                        ),
+                    )
+                })
+                .collect();
+            let layers = by_layer
+                .iter()
+                .map(|(l, b)| format!("layer {} `{}` hides {}", l + 1, created_by(*l), human_bytes(*b)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.push(Finding {
+                rule: "image-wasted-space".into(),
+                severity: Severity::Warning,
+                container: None,
+                image: Some(name.clone()),
+                title: format!("{name} wastes {} ({} B) on files later layers delete or overwrite", human_bytes(img.wasted_bytes), img.wasted_bytes),
+                explanation: format!(
+                    "Deleting or overwriting a file in a later layer hides it but does not remove it: every pull still downloads it. Efficiency {:.1}% ({} in the final view, {} wasted). {layers}.",
+                    img.efficiency * 100.0,
+                    human_bytes(img.size_bytes),
+                    human_bytes(img.wasted_bytes)
+                ),
+                suggestion: "Create and delete temporary files in the same `RUN` instruction, keep `.git` and build inputs out with `.dockerignore`, and use a multi-stage build so only the final artefacts are copied.".into(),
+                evidence: evidence.iter().map(super::ev).collect(),
+            });
+        }
+        for b in &img.bloat {
+            let severity = if b.bytes >= 1 << 20 { Severity::Warning } else { Severity::Info };
+            out.push(Finding {
+                rule: "image-bloat".into(),
+                severity,
+                container: None,
+                image: Some(name.clone()),
+                title: format!("{name} ships {} ({})", describe(b.category), human_bytes(b.bytes)),
+                explanation: format!(
+                    "Layer {} (`{}`) adds {} file(s), {} B, of {}, which the running container does not need.",
+                    b.layer + 1,
+                    created_by(b.layer),
+                    b.files,
+                    b.bytes,
+                    describe(b.category)
+                ),
+                suggestion: fix_for(b.category).into(),
+                evidence: b
+                    .example_paths
+                    .iter()
+                    .map(|p| super::ev(&Evidence::new(img.source.clone(), None, format!("{p} (layer {})", b.layer + 1))))
+                    .collect(),
+            });
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Log rules: crash signatures, grouped error lines, permission errors on
+//! volumes, and logs that a logging driver never kept.
+
+use super::finding;
+use crate::correlate::ContainerRecord;
+use crate::ingest::json_log::SignatureKind;
+use crate::model::Evidence;
+use crate::report::schema::{Finding, Severity};
+
+fn is_root(user: &str) -> bool {
+    let u = user.split(':').next().unwrap_or("");
+    u.is_empty() || u == "0" || u == "root"
+}
+
+pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    if !c.log_driver.is_empty() && c.log_driver != "json-file" && c.log_driver != "local" {
+        out.push(finding(
+            "logs-unavailable",
+            Severity::Warning,
+            r,
+            format!("{} logs with the `{}` driver: the bundle cannot hold its logs", c.name, c.log_driver),
+            format!(
+                "The container's logging driver is `{}`, not `json-file` or `local`, so Docker kept no log file on the host and `docker logs` shows nothing.{}",
+                c.log_driver,
+                if c.log_driver == "none" { " With `none`, the output was discarded entirely." } else { " The output went to that driver's destination." }
+            ),
+            if c.log_driver == "none" {
+                "Run it again with the default `json-file` driver (or `local`) to see why it fails; keep `--log-driver none` only for containers whose output truly does not matter.".into()
+            } else {
+                format!("Look for the output in the `{}` destination (journal, log aggregator); add it to the support bundle.", c.log_driver)
+            },
+            vec![c.evidence(c.lines.log_type, format!("\"Type\": \"{}\"", c.log_driver))],
+        ));
+    }
+    let Some(logs) = &r.logs else { return };
+
+    if let Some(s) = logs.signature(SignatureKind::Crash) {
+        let mut ev = vec![s.first.evidence.clone()];
+        if s.last.evidence != s.first.evidence {
+            ev.push(s.last.evidence.clone());
+        }
+        out.push(finding(
+            "crash-signature",
+            Severity::Critical,
+            r,
+            format!("{} logged a crash: {}", c.name, clip(&s.last.evidence.excerpt, 100)),
+            format!(
+                "The logs hold {} crash signature(s) (panic, uncaught exception, traceback or fatal error). The last one is the most likely cause of the exit (exit code {}).",
+                s.count, c.exit_code
+            ),
+            "Fix the failing code path shown in the evidence; the lines before it usually say which input triggered it.".into(),
+            ev,
+        ));
+    }
+
+    if let Some(s) = logs.signature(SignatureKind::PermissionDenied) {
+        let mounts: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
+        let on_mount = mounts.iter().find(|d| !d.is_empty() && s.first.evidence.excerpt.contains(*d));
+        if !is_root(&c.user) && (on_mount.is_some() || !mounts.is_empty()) {
+            let m = on_mount.copied().or(mounts.first().copied()).unwrap_or("");
+            let mount = c.mounts.iter().find(|x| x.destination == m);
+            let vol = mount.map(|x| if x.name.is_empty() { x.source.clone() } else { format!("volume `{}`", x.name) }).unwrap_or_default();
+            out.push(finding(
+                "volume-permission-denied",
+                Severity::Critical,
+                r,
+                format!("{} cannot write to {m}: permission denied", c.name),
+                format!(
+                    "The container runs as user `{}` (not root), and {vol} mounted at `{m}` is not writable by that user (typically owned by root), so the write failed with `permission denied`.",
+                    c.user
+                ),
+                format!(
+                    "Give the mount to the container's user: `chown -R {} <host path>` for a bind mount, or an init step that runs `chown` as root for a named volume; or run with a matching `--user`.",
+                    c.user
+                ),
+                vec![
+                    c.evidence(c.lines.user, format!("\"User\": \"{}\"", c.user)),
+                    s.first.evidence.clone(),
+                ],
+            ));
+        }
+    }
+
+    if !logs.templates.is_empty() {
+        let total: u64 = logs.templates.iter().map(|t| t.count).sum();
+        let ev: Vec<Evidence> = logs.templates.iter().take(5).map(|t| t.example.evidence.clone()).collect();
+        let list = logs
+            .templates
+            .iter()
+            .take(5)
+            .map(|t| format!("{} × `{}`", t.count, clip(&t.template, 120)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push(finding(
+            "log-errors",
+            Severity::Info,
+            r,
+            format!("{} logged {} error line(s) in {} pattern(s)", c.name, total, logs.templates.len()),
+            format!("Error lines grouped with numbers and ids masked: {list}."),
+            "Start with the most frequent pattern and the one closest to the exit.".into(),
+            ev,
+        ));
+    }
+}
+
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}

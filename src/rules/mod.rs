@@ -1,0 +1,134 @@
+//! The rule catalogue: each rule reads the correlated model and emits
+//! findings with a plain-words explanation, a suggestion and cited evidence.
+//!
+//! Invariant: rules never read files, only the model; they are pure, so the
+//! same model always gives the same findings.
+
+mod container;
+mod exit_code;
+mod image;
+mod kernel;
+mod logs;
+mod network;
+mod secrets;
+
+pub use exit_code::exit_meaning;
+
+use crate::correlate::{Analysis, ContainerRecord};
+use crate::model::Evidence;
+use crate::report::schema::{self, Finding, Severity};
+
+/// Thresholds rules use; the CLI exposes them.
+#[derive(Clone, Debug)]
+pub struct RuleOptions {
+    /// An exit within this many seconds of start counts as immediate.
+    pub immediate_exit_secs: i64,
+    /// Restarts at or above this make a crash loop.
+    pub crash_loop_restarts: i64,
+    /// Wasted bytes above which `image-wasted-space` fires.
+    pub wasted_bytes_threshold: u64,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            immediate_exit_secs: 10,
+            crash_loop_restarts: 3,
+            wasted_bytes_threshold: 1 << 20,
+        }
+    }
+}
+
+/// Runs every rule and returns the findings in report order:
+/// critical → warning → info, then by container name, then rule.
+pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in &a.containers {
+        let mut f = Vec::new();
+        container::rules(a, r, opts, &mut f);
+        logs::rules(r, &mut f);
+        network::rules(a, r, &mut f);
+        secrets::container(r, &mut f);
+        container::app_error_exit(r, &mut f);
+        out.extend(f);
+    }
+    kernel::unmatched(a, &mut out);
+    image::rules(a, opts, &mut out);
+    sort(&mut out);
+    out
+}
+
+pub fn sort(f: &mut [Finding]) {
+    f.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| match (&a.container, &b.container) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.image.cmp(&b.image))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.title.cmp(&b.title))
+    });
+}
+
+pub(crate) fn ev(e: &Evidence) -> schema::Evidence {
+    schema::Evidence {
+        source: e.source.clone(),
+        line: e.line,
+        excerpt: e.excerpt.clone(),
+    }
+}
+
+pub(crate) fn finding(
+    rule: &str,
+    severity: Severity,
+    r: &ContainerRecord,
+    title: String,
+    explanation: String,
+    suggestion: String,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        severity,
+        container: Some(r.c.name.clone()),
+        image: if r.c.image.is_empty() { None } else { Some(r.c.image.clone()) },
+        title,
+        explanation,
+        suggestion,
+        evidence: evidence.iter().map(ev).collect(),
+    }
+}
+
+/// Human-readable bytes, binary units: `64 MiB`, `1.9 MiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut u = 0;
+    v /= 1024.0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if (v - v.round()).abs() < 0.05 {
+        format!("{:.0} {}", v, UNITS[u])
+    } else {
+        format!("{:.1} {}", v, UNITS[u])
+    }
+}
+
+/// A log line shortened for a one-line summary.
+pub fn clip_line(s: &str) -> String {
+    logs::clip(s, 120)
+}
+
+/// Shortens `s` to `n` characters, marking the cut with `…`.
+pub fn clip(s: &str, n: usize) -> String {
+    logs::clip(s, n)
+}

@@ -1,0 +1,64 @@
+//! `secrets-in-env`: secrets in a container's environment, labels, command
+//! or health check, and in an image's build history. The finding names the
+//! variables; the values are redacted like everything else in the report.
+
+use super::finding;
+use crate::correlate::ContainerRecord;
+use crate::model::Evidence;
+use crate::redact::redact;
+use crate::report::schema::{Finding, Severity};
+
+/// The names (or a description) of secret-bearing entries among `items`.
+pub fn secret_entries(items: &[String]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter_map(|e| {
+            let red = redact(e);
+            if red != *e {
+                let name = e.split(['=', ' ']).next().unwrap_or("").to_string();
+                Some((name, red.into_owned()))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn container(r: &ContainerRecord, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    let mut ev: Vec<Evidence> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (name, red) in secret_entries(&c.env) {
+        names.push(name);
+        ev.push(c.evidence(c.lines.env, red));
+    }
+    let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    for (name, red) in secret_entries(&labels) {
+        names.push(format!("label {name}"));
+        ev.push(c.evidence(None, format!("label {red}")));
+    }
+    let mut cmd = vec![c.path.clone()];
+    cmd.extend(c.args.iter().cloned());
+    let cmd = cmd.join(" ");
+    if redact(&cmd) != cmd {
+        names.push("the command line".into());
+        ev.push(c.evidence(c.lines.cmd, redact(&cmd).into_owned()));
+    }
+    let hc = c.healthcheck.join(" ");
+    if redact(&hc) != hc {
+        names.push("the health check".into());
+        ev.push(c.evidence(c.lines.healthcheck, redact(&hc).into_owned()));
+    }
+    if names.is_empty() {
+        return;
+    }
+    out.push(finding(
+        "secrets-in-env",
+        Severity::Warning,
+        r,
+        format!("{} carries secrets in plain text: {}", c.name, names.join(", ")),
+        "Anyone who can run `docker inspect` on this host, or read a support bundle like this one, can read these values. They are redacted in this report.".into(),
+        "Move them to Docker/Kubernetes secrets or a secrets manager mounted as files (`/run/secrets/...`), and rotate the exposed values: they have already left the host in this bundle.".into(),
+        ev,
+    ));
+}
