@@ -53,7 +53,9 @@ pub struct Segfault {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KernelLog {
     pub path: String,
-    /// "dmesg", "dmesg-T", "dmesg-iso", "syslog", "journalctl", ...
+    /// "dmesg", "dmesg-T", "dmesg-iso", "syslog", "journalctl" or "mixed",
+    /// from the prefixes of the majority of lines (vmware.log wrappers count
+    /// as "dmesg": the guest lines carry raw dmesg stamps).
     pub format: &'static str,
     pub lines: u64,
     pub oom_kills: Vec<OomKill>,
@@ -65,7 +67,10 @@ pub struct KernelLog {
 ///
 /// Looks at the first 200 non-empty lines: true when at least 30% of them
 /// carry a kernel-log prefix (raw/`-T`/iso dmesg stamp, syslog or journalctl
-/// line tagged `kernel`, vmware guest line), or when any line carries an
+/// line tagged `kernel`, vmware guest line), or when at least 30% are syslog or
+/// journal lines and one of them is tagged `kernel` (`/var/log/messages`
+/// interleaves every daemon; its kernel lines still hold the OOM records), or
+/// when any line carries an
 /// unmistakable OOM/segfault marker (`invoked oom-killer: gfp_mask=`,
 /// `oom-kill:constraint=`, `Killed process N (c) total-vm:`, `]: segfault at `)
 /// so that prefix-less pastes are still recognised. JSON is never a kernel log.
@@ -78,6 +83,8 @@ pub fn looks_like_kernel_log(head: &[u8]) -> bool {
     let ctx = KernelContext::default();
     let mut n = 0u32;
     let mut kern = 0u32;
+    let mut sys = 0u32;
+    let mut sys_kern = false;
     let mut marker = false;
     for raw in text.split('\n') {
         let line = raw.trim_end_matches(['\r', '\n']);
@@ -93,11 +100,15 @@ pub fn looks_like_kernel_log(head: &[u8]) -> bool {
         if p.fmt != Fmt::None && p.kernel {
             kern += 1;
         }
+        if matches!(p.fmt, Fmt::Syslog | Fmt::Journal) {
+            sys += 1;
+            sys_kern |= p.kernel;
+        }
         if (p.fmt == Fmt::None || p.kernel) && has_strong_marker(p.body) {
             marker = true;
         }
     }
-    n > 0 && (kern * 10 >= n * 3 || marker)
+    n > 0 && (kern * 10 >= n * 3 || (sys_kern && sys * 10 >= n * 3) || marker)
 }
 
 fn has_strong_marker(body: &str) -> bool {
@@ -177,7 +188,7 @@ pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
             had_prefix: p.fmt != Fmt::None,
         });
     }
-    if decoded.ends_with('\n') && lines > 0 {
+    if (decoded.ends_with('\n') || decoded.is_empty()) && lines > 0 {
         lines -= 1;
     }
     if let Some(prev) = pending.take() {
@@ -269,7 +280,12 @@ fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'a> {
     if let Some((up, rest)) = parse_uptime_bracket(s) {
         out.fmt = Fmt::Dmesg;
         out.stamp.uptime_s = up;
-        out.body = strip_one_space(strip_caller_id(rest));
+        let rest = strip_caller_id(rest);
+        // journalctl -o short-monotonic: "[ 1870.636507] host kernel: msg"
+        out.body = match host_tag(rest) {
+            Some((true, body)) => body,
+            _ => strip_one_space(rest),
+        };
         return out;
     }
     if let Some((wall, rest)) = parse_dmesg_t(s) {
@@ -1281,6 +1297,15 @@ mod tests {
             Fmt::None
         );
         assert_eq!(split_prefix("[7/972]", &ctx).fmt, Fmt::None);
+        // journalctl -o short-monotonic
+        let x = split_prefix("[ 1870.636507] host kernel: Killed process 1 (a)", &ctx);
+        assert_eq!(
+            (x.stamp.uptime_s, x.body),
+            (Some(1870.636507), "Killed process 1 (a)")
+        );
+        // a device name followed by a colon is not a host and tag
+        let x = split_prefix("[    1.0] EXT4-fs (sda1): mounted", &ctx);
+        assert_eq!((x.kernel, x.body), (true, "EXT4-fs (sda1): mounted"));
     }
 
     #[test]
@@ -1502,7 +1527,8 @@ mod tests {
 
     #[test]
     fn killed_line_variants() {
-        let cases: &[(&str, u32, &str, Option<u32>, Option<bool>)] = &[
+        type Case = (&'static str, u32, &'static str, Option<u32>, Option<bool>);
+        let cases: &[Case] = &[
             ("Killed process 18177 (palo_be), UID 0, total-vm:70347780kB, anon-rss:45563572kB, file-rss:0kB, shmem-rss:0kB", 18177, "palo_be", Some(0), None),
             ("Out of memory: Killed process 29649 (uvicorn) total-vm:1kB, anon-rss:2kB, file-rss:3kB, shmem-rss:4kB, UID:0 pgtables:5kB oom_score_adj:0", 29649, "uvicorn", Some(0), Some(true)),
             ("Memory cgroup out of memory: Killed process 15617 (python3) total-vm:11892kB, anon-rss:4292kB, file-rss:3428kB, shmem-rss:0kB", 15617, "python3", None, Some(false)),
@@ -1518,7 +1544,7 @@ mod tests {
                 (*pid, *comm, *uid, *global),
                 "{line}"
             );
-            assert_eq!(k.anon_rss.is_some(), true, "{line}");
+            assert!(k.anon_rss.is_some(), "{line}");
         }
         assert!(parse_killed("oom_kill_process+0xfc/0x210").is_none());
         assert!(parse_killed("systemd: Killed process 5 (x) total-vm:1kB").is_none());
@@ -1727,5 +1753,11 @@ mod tests {
             b"hello world\nthis is prose [1.0]\n"
         ));
         assert!(!looks_like_kernel_log(b"\x00\x01\x02\xff\xfe"));
+        let messages =
+            "Nov 29 03:19:52 host dockerd[1]: a\n".repeat(10) + "Nov 29 03:19:52 host kernel: x\n";
+        assert!(looks_like_kernel_log(messages.as_bytes()));
+        assert_eq!(p("").lines, 0);
+        assert_eq!(p("a\nb").lines, 2);
+        assert_eq!(p("a\nb\n").lines, 2);
     }
 }
