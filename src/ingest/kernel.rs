@@ -2,6 +2,33 @@
 //! iso`, syslog `kern.log`/`messages`, journalctl short/short-precise/short-iso,
 //! `<n>` level prefixes, paste damage) reduced to the two events coroner
 //! correlates: OOM kills and segfaults.
+//!
+//! How a file is read:
+//! - Lines are split on `\n` (a trailing `\r` dropped), invalid UTF-8 decoded
+//!   lossily (with a warning diagnostic). Each line's prefix is decoded into a
+//!   [`KernelStamp`]: raw dmesg uptime, `dmesg -T` (day name ignored, English
+//!   or German month, UTC), `dmesg --time-format iso`, BSD syslog (year from
+//!   [`KernelContext::year_hint`], else no wall time and a diagnostic; no
+//!   Dec→Jan rollover), ISO/RFC 5424 syslog, journalctl short, short-precise,
+//!   short-iso and short-monotonic, vmware.log `Guest:` wrappers, `<n>` levels,
+//!   `[ T123]` caller ids. Syslog lines of other programs are skipped for events.
+//! - A line without any prefix that follows a prefixed OOM/segfault line which
+//!   stops short of its known ending is a paste wrap and is joined to it
+//!   (without a separator: pastes wrap mid-token). Other unprefixed lines take
+//!   the kernel/non-kernel side of the line before them. Pager junk such as a
+//!   trailing `[7/972]` is dropped, also from evidence excerpts.
+//! - An OOM kill is anchored on its `Killed process` line; on the `Kill
+//!   process … or sacrifice child` line when no Killed line follows; and on
+//!   the `oom-kill:` summary when the excerpt stops before both (the kernel
+//!   prints the summary only for a victim it is about to kill). The summary is
+//!   matched by pid; the `Task in … killed as a result of limit of …` line, the
+//!   `cpuset=` line and the `invoked oom-killer` header are used by the first
+//!   kill after them only, since a rate-limited report prints none of them.
+//!   `oom_reaper` and `memory.oom.group` lines are added as evidence. Kills are
+//!   deduplicated by (pid, process), segfaults likewise.
+//! - Segfaults: `comm[pid]: segfault at …`, plus `traps: comm[pid] general
+//!   protection fault` and `traps: comm[pid] trap stack segment`, which also
+//!   deliver SIGSEGV. Other traps (invalid opcode, divide error) are not counted.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -999,6 +1026,11 @@ impl<'p> State<'p> {
             return;
         }
         if let Some((pid, comm, global)) = parse_kill_select(body) {
+            if let Some(sel) = &self.kill_sel {
+                if sel.pid == pid && sel.comm == comm {
+                    return; // the same line pasted twice
+                }
+            }
             self.flush_selection();
             self.kill_sel = Some(KillSel {
                 pid,
@@ -1523,6 +1555,18 @@ mod tests {
                      oom_reaper: reaped process 46433 (chrome), now anon-rss:0kB, file-rss:0kB, shmem-rss:4kB\n");
         assert_eq!(pids(&log), [(46433, "process".to_string())]);
         assert_eq!(log.oom_kills[0].evidence.len(), 2);
+    }
+
+    #[test]
+    fn duplicated_kill_process_line_does_not_make_a_second_kill() {
+        let log = p(
+            "Out of memory: Kill process 6576 (mysqld) score 651 or sacrifice child\n\
+                     Out of memory: Kill process 6576 (mysqld) score 651 or sacrifice child\n\
+                     Killed process 6576 (mysqld) total-vm:3kB, anon-rss:2kB, file-rss:0kB\n",
+        );
+        assert_eq!(pids(&log), [(6576, "mysqld".to_string())]);
+        assert_eq!(log.oom_kills[0].anon_rss_kib, Some(2));
+        assert!(log.oom_kills[0].global);
     }
 
     #[test]
