@@ -156,12 +156,15 @@ pub fn is_image_archive(index: &TarIndex) -> bool {
     if names.contains("oci-layout") && names.contains("index.json") {
         return true;
     }
+    // Any one docker-save member is enough when every member is
+    // image-shaped: a save cut short may have lost manifest.json.
+    let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let legacy = names.contains("manifest.json")
         || names.contains("repositories")
         || names.iter().any(|n| {
-            n.strip_suffix("/layer.tar").is_some_and(|id| {
-                !id.contains('/') && names.contains(format!("{id}/json").as_str())
-            })
+            let (dir, base) = n.rsplit_once('/').unwrap_or(("", n));
+            (hex(dir) && (base == "layer.tar" || base == "json"))
+                || (dir.is_empty() && base.strip_suffix(".json").is_some_and(hex))
         });
     legacy && index.entries.iter().all(|e| image_shaped(&e.path))
 }
@@ -860,6 +863,26 @@ pub fn analyze(
         index.entries.iter().map(|e| e.path.as_str()),
         &mut diags,
     );
+
+    // docker save, skopeo and buildkit always end the archive with zero
+    // blocks; a cut exactly between two members leaves a well-formed prefix
+    // that only the missing marker betrays. (Layers are not held to this:
+    // old engines wrote layer tars without it.)
+    if index.error.is_none() {
+        let end = index.entries.last().map_or(0, |e| {
+            e.data_offset.saturating_add(e.size.div_ceil(512) * 512)
+        });
+        if (data.len() as u64).saturating_sub(end) < 512 {
+            diags.push(Diagnostic::error(
+                source,
+                format!(
+                    "archive ends at byte {} without the end-of-archive marker: it is probably truncated after {} entries",
+                    data.len(),
+                    index.entries.len()
+                ),
+            ));
+        }
+    }
 
     let mut specs = None;
     if ar.by_name.contains_key("manifest.json") {
