@@ -187,3 +187,91 @@ pub fn drift(image: &Image, export: &FsExport) -> Drift {
     d.deleted.sort();
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::tar_index::{TarEntry, TarIndex};
+
+    fn entry(path: &str, kind: EntryKind, size: u64, mode: u32) -> TarEntry {
+        TarEntry {
+            path: path.to_string(),
+            kind,
+            size,
+            mode,
+            uid: 0,
+            gid: 0,
+            link: None,
+            data_offset: 0,
+        }
+    }
+
+    fn fe(path: &str, kind: EntryKind, size: u64, mode: u32) -> FileEntry {
+        FileEntry {
+            path: path.to_string(),
+            size,
+            mode,
+            kind,
+            layer: 0,
+        }
+    }
+
+    #[test]
+    fn recognises_exports_and_flags_modes() {
+        use EntryKind::*;
+        let idx = TarIndex {
+            entries: vec![
+                entry(".dockerenv", File, 0, 0o755),
+                entry("dev/", Dir, 0, 0o755),
+                entry("etc/hostname", File, 0, 0o755),
+                entry("usr/bin/su", File, 100, 0o4755),
+                entry("tmp/drop", File, 5, 0o666),
+                entry("tmp/link", Symlink, 0, 0o777),
+                entry("../evil", File, 1, 0o644),
+            ],
+            error: None,
+        };
+        assert!(is_fs_export(&idx));
+        let (e, diags) = analyze("x.tar", &idx);
+        assert_eq!(e.files, 5);
+        assert_eq!(e.size_bytes, 106);
+        assert_eq!(e.setuid, vec!["/usr/bin/su"]);
+        assert_eq!(e.world_writable, vec!["/tmp/drop"]);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("../evil"));
+    }
+
+    #[test]
+    fn drift_lists_added_changed_deleted_and_ignores_init_files() {
+        use EntryKind::*;
+        let img = Image {
+            files: vec![
+                fe("/app", Dir, 0, 0o755),
+                fe("/app/a", File, 10, 0o644),
+                fe("/app/b", File, 10, 0o644),
+                fe("/app/c", File, 10, 0o644),
+                fe("/app/d", File, 10, 0o644),
+                fe("/etc/hosts", File, 5, 0o644),
+            ],
+            ..Default::default()
+        };
+        let export = FsExport {
+            entries: vec![
+                fe("/.dockerenv", File, 0, 0o755),
+                fe("/app", Dir, 0, 0o755),
+                fe("/app/a", File, 10, 0o644),
+                fe("/app/b", File, 11, 0o644),
+                fe("/app/c", File, 10, 0o755),
+                fe("/app/new", File, 3, 0o644),
+                fe("/dev/console", File, 0, 0o755),
+                fe("/etc/hosts", File, 0, 0o755),
+            ],
+            ..Default::default()
+        };
+        let d = drift(&img, &export);
+        let paths = |v: &[PathSize]| v.iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&d.added), vec!["/app/new"]);
+        assert_eq!(paths(&d.changed), vec!["/app/b", "/app/c"]);
+        assert_eq!(paths(&d.deleted), vec!["/app/d"]);
+    }
+}
