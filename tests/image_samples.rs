@@ -693,3 +693,57 @@ fn symlink_loops_and_unsafe_names_are_harmless() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn bad_config_is_reported_and_layers_still_count() {
+    let layer = tar_of(&[("x", b"12345")]);
+    let save = docker_save(&[layer]);
+    let pos = save
+        .windows(9)
+        .position(|w| w == br#"{"config""#)
+        .expect("config body");
+    let mut broken = save.clone();
+    broken[pos] = b'[';
+    let (imgs, diags) = analyze_bytes("badcfg.tar", &broken);
+    assert_eq!(imgs.len(), 1);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.path.ends_with("!/cfg.json") && d.message.contains("not valid JSON")),
+        "{diags:?}"
+    );
+    assert_eq!(imgs[0].size_bytes, 5);
+    assert_eq!(imgs[0].layers[0].files, 1);
+}
+
+#[test]
+fn oci_manifest_tagged_twice_is_one_image() {
+    let data = read("test-oci-gzip-image.tar");
+    let idx = tar_index::index_slice(&data, &Limits::default());
+    let ie = idx
+        .entries
+        .iter()
+        .find(|e| e.path == "index.json")
+        .expect("index.json");
+    let v: serde_json::Value = serde_json::from_slice(tar_index::body(&data, ie)).unwrap();
+    let mut m = v["manifests"][0].clone();
+    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in &idx.entries {
+        if e.kind == EntryKind::File && e.path != "index.json" {
+            members.push((e.path.clone(), tar_index::body(&data, e).to_vec()));
+        }
+    }
+    m["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "a:1"});
+    let mut n = m.clone();
+    n["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "b:2"});
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [m, n]}).to_string();
+    members.push(("index.json".into(), index.into_bytes()));
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let (imgs, diags) = analyze_bytes("twice.tar", &tar_of(&refs));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(imgs.len(), 1);
+    assert_eq!(imgs[0].refs, vec!["a:1", "b:2"]);
+}

@@ -367,7 +367,21 @@ fn from_oci(ar: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
     };
     let mut seen = HashSet::new();
     walk_index(ar, &index, "index.json", &[], 0, &mut seen, &mut out, diags);
-    out
+    // One manifest tagged twice is one image with two refs.
+    let mut merged: Vec<ImageSpec> = Vec::new();
+    for spec in out {
+        match merged.iter_mut().find(|m| m.origin == spec.origin) {
+            Some(m) => {
+                for r in spec.refs {
+                    if !m.refs.contains(&r) {
+                        m.refs.push(r);
+                    }
+                }
+            }
+            None => merged.push(spec),
+        }
+    }
+    merged
 }
 
 #[allow(clippy::too_many_arguments)]
