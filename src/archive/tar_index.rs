@@ -150,7 +150,9 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
     if idx.error.is_none() {
         // tar stops quietly at EOF; a body or header cut short is damage.
         let end = idx.entries.last().map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
-        if end > data.len() as u64 || (idx.entries.is_empty() && data.len() >= 512) {
+        if end > data.len() as u64
+            || (idx.entries.is_empty() && data.len() >= 512 && !data.iter().all(|&b| b == 0))
+        {
             idx.error = Some(format!(
                 "archive is truncated: it ends at byte {} inside an entry",
                 data.len()

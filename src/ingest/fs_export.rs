@@ -1,8 +1,10 @@
 //! `docker export` tarballs: a container's merged filesystem, recognised by
-//! `.dockerenv` and the init-layer files.
+//! `.dockerenv` and the init-layer files, and its drift from the image.
 
-use crate::archive::tar_index::TarIndex;
-use crate::ingest::image::PathSize;
+use std::collections::{HashMap, HashSet};
+
+use crate::archive::tar_index::{self, normalize, EntryKind, TarIndex};
+use crate::ingest::image::{self, FileEntry, Image, PathSize};
 use crate::model::Diagnostic;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14,19 +16,262 @@ pub struct FsExport {
     pub largest_dirs: Vec<PathSize>,
     pub setuid: Vec<String>,
     pub world_writable: Vec<String>,
+    /// Every entry of the export, sorted by path (paths start with `/`);
+    /// `layer` is always 0.
+    pub entries: Vec<FileEntry>,
+}
+
+/// Paths the runtime's init layer adds to every container (plus the
+/// pseudo-filesystems' mount points); they say nothing about the workload.
+fn is_init_path(p: &str) -> bool {
+    let p = normalize(p);
+    matches!(
+        p,
+        ".dockerenv"
+            | "etc/hostname"
+            | "etc/hosts"
+            | "etc/resolv.conf"
+            | "etc/mtab"
+            | "dev"
+            | "proc"
+            | "sys"
+    ) || p.starts_with("dev/")
+        || p.starts_with("proc/")
+        || p.starts_with("sys/")
 }
 
 /// True when the archive looks like a container filesystem export.
-pub fn is_fs_export(_index: &TarIndex) -> bool {
-    false
+pub fn is_fs_export(index: &TarIndex) -> bool {
+    if image::is_image_archive(index) {
+        return false;
+    }
+    let mut by: HashMap<&str, (EntryKind, u64)> = HashMap::new();
+    for e in &index.entries {
+        by.insert(normalize(&e.path), (e.kind, e.size));
+    }
+    if by
+        .get(".dockerenv")
+        .is_some_and(|(k, _)| *k == EntryKind::File)
+    {
+        return true;
+    }
+    let empty_file = |p: &str| {
+        by.get(p)
+            .is_some_and(|(k, s)| *k == EntryKind::File && *s == 0)
+    };
+    empty_file("etc/hostname")
+        && empty_file("etc/hosts")
+        && empty_file("etc/resolv.conf")
+        && by.contains_key("dev")
 }
 
-pub fn analyze(source: &str, _index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
-    (
-        FsExport {
-            source: source.to_string(),
+pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut unsafe_names = 0usize;
+    // Later duplicates win, as extraction would.
+    let mut map: HashMap<&str, FileEntry> = HashMap::new();
+    for e in &index.entries {
+        if tar_index::is_unsafe_name(&e.path) && !normalize(&e.path).is_empty() {
+            unsafe_names += 1;
+            if unsafe_names <= 20 {
+                diags.push(Diagnostic::warning(
+                    format!("{source}!/{}", e.path),
+                    format!(
+                        "entry {:?} would escape the root if extracted (absolute, `..` or backslash); kept verbatim, never extracted",
+                        e.path
+                    ),
+                ));
+            }
+        }
+        let p = normalize(&e.path);
+        if p.is_empty() || p == "." {
+            continue;
+        }
+        map.insert(
+            p,
+            FileEntry {
+                path: format!("/{p}"),
+                size: if e.kind == EntryKind::File { e.size } else { 0 },
+                mode: e.mode,
+                kind: e.kind,
+                layer: 0,
+            },
+        );
+    }
+    if unsafe_names > 20 {
+        diags.push(Diagnostic::warning(
+            source,
+            format!("{} more entries with unsafe names", unsafe_names - 20),
+        ));
+    }
+    let mut entries: Vec<FileEntry> = map.into_values().collect();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let regular = || entries.iter().filter(|f| f.kind == EntryKind::File);
+    let out = FsExport {
+        source: source.to_string(),
+        files: regular().count() as u64,
+        size_bytes: regular().map(|f| f.size).sum(),
+        largest_files: image::largest_files(&entries, 20),
+        largest_dirs: image::largest_dirs(&entries, 10),
+        setuid: regular()
+            .filter(|f| f.mode & 0o6000 != 0)
+            .map(|f| f.path.clone())
+            .collect(),
+        world_writable: regular()
+            .filter(|f| f.mode & 0o002 != 0)
+            .map(|f| f.path.clone())
+            .collect(),
+        entries,
+    };
+    (out, diags)
+}
+
+/// How a container's filesystem differs from its image's final view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// In the export, not in the image (size as exported).
+    pub added: Vec<PathSize>,
+    /// Same path, different size, type or mode (size as exported).
+    pub changed: Vec<PathSize>,
+    /// In the image, gone from the export (size in the image).
+    pub deleted: Vec<PathSize>,
+}
+
+/// Compares an image's final view with a container export of it, ignoring
+/// the init-layer files (`.dockerenv`, `etc/hostname`, `etc/hosts`,
+/// `etc/resolv.conf`, `etc/mtab`, `dev/*`, `proc`, `sys`). Each list is
+/// sorted by path.
+pub fn drift(image: &Image, export: &FsExport) -> Drift {
+    let img: HashMap<&str, &FileEntry> = image
+        .files
+        .iter()
+        .filter(|f| !is_init_path(&f.path))
+        .map(|f| (f.path.as_str(), f))
+        .collect();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut d = Drift::default();
+    for f in export.entries.iter().filter(|f| !is_init_path(&f.path)) {
+        seen.insert(f.path.as_str());
+        let ps = PathSize {
+            path: f.path.clone(),
+            size: f.size,
+        };
+        match img.get(f.path.as_str()) {
+            None => d.added.push(ps),
+            Some(i) => {
+                // Hardlinks export as links or files depending on order; a
+                // link and a file of the same path are the same content.
+                let same_kind = i.kind == f.kind
+                    || matches!(
+                        (i.kind, f.kind),
+                        (EntryKind::File, EntryKind::Hardlink)
+                            | (EntryKind::Hardlink, EntryKind::File)
+                    );
+                let size_differs = i.kind == f.kind && i.size != f.size;
+                if !same_kind || size_differs || (i.mode & 0o7777) != (f.mode & 0o7777) {
+                    d.changed.push(ps);
+                }
+            }
+        }
+    }
+    for f in image.files.iter().filter(|f| !is_init_path(&f.path)) {
+        if !seen.contains(f.path.as_str()) {
+            d.deleted.push(PathSize {
+                path: f.path.clone(),
+                size: f.size,
+            });
+        }
+    }
+    d.added.sort();
+    d.changed.sort();
+    d.deleted.sort();
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::tar_index::{TarEntry, TarIndex};
+
+    fn entry(path: &str, kind: EntryKind, size: u64, mode: u32) -> TarEntry {
+        TarEntry {
+            path: path.to_string(),
+            kind,
+            size,
+            mode,
+            uid: 0,
+            gid: 0,
+            link: None,
+            data_offset: 0,
+        }
+    }
+
+    fn fe(path: &str, kind: EntryKind, size: u64, mode: u32) -> FileEntry {
+        FileEntry {
+            path: path.to_string(),
+            size,
+            mode,
+            kind,
+            layer: 0,
+        }
+    }
+
+    #[test]
+    fn recognises_exports_and_flags_modes() {
+        use EntryKind::*;
+        let idx = TarIndex {
+            entries: vec![
+                entry(".dockerenv", File, 0, 0o755),
+                entry("dev/", Dir, 0, 0o755),
+                entry("etc/hostname", File, 0, 0o755),
+                entry("usr/bin/su", File, 100, 0o4755),
+                entry("tmp/drop", File, 5, 0o666),
+                entry("tmp/link", Symlink, 0, 0o777),
+                entry("../evil", File, 1, 0o644),
+            ],
+            error: None,
+        };
+        assert!(is_fs_export(&idx));
+        let (e, diags) = analyze("x.tar", &idx);
+        assert_eq!(e.files, 5);
+        assert_eq!(e.size_bytes, 106);
+        assert_eq!(e.setuid, vec!["/usr/bin/su"]);
+        assert_eq!(e.world_writable, vec!["/tmp/drop"]);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("../evil"));
+    }
+
+    #[test]
+    fn drift_lists_added_changed_deleted_and_ignores_init_files() {
+        use EntryKind::*;
+        let img = Image {
+            files: vec![
+                fe("/app", Dir, 0, 0o755),
+                fe("/app/a", File, 10, 0o644),
+                fe("/app/b", File, 10, 0o644),
+                fe("/app/c", File, 10, 0o644),
+                fe("/app/d", File, 10, 0o644),
+                fe("/etc/hosts", File, 5, 0o644),
+            ],
             ..Default::default()
-        },
-        Vec::new(),
-    )
+        };
+        let export = FsExport {
+            entries: vec![
+                fe("/.dockerenv", File, 0, 0o755),
+                fe("/app", Dir, 0, 0o755),
+                fe("/app/a", File, 10, 0o644),
+                fe("/app/b", File, 11, 0o644),
+                fe("/app/c", File, 10, 0o755),
+                fe("/app/new", File, 3, 0o644),
+                fe("/dev/console", File, 0, 0o755),
+                fe("/etc/hosts", File, 0, 0o755),
+            ],
+            ..Default::default()
+        };
+        let d = drift(&img, &export);
+        let paths = |v: &[PathSize]| v.iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&d.added), vec!["/app/new"]);
+        assert_eq!(paths(&d.changed), vec!["/app/b", "/app/c"]);
+        assert_eq!(paths(&d.deleted), vec!["/app/d"]);
+    }
 }

@@ -1,0 +1,547 @@
+//! Layer merge: applies each layer's opaque markers, whiteouts and entries,
+//! in layer order, over a map of normalised paths, and attributes every
+//! hidden lower-layer byte to the layer that hid it. Also the final-view
+//! statistics (largest files and directories) and the bloat table.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::archive::tar_index::{normalize, EntryKind, TarEntry};
+
+use super::{Bloat, FileEntry, PathSize, WastedFile};
+
+/// One visible path during the merge.
+#[derive(Clone, Debug)]
+struct Node {
+    size: u64,
+    layer: usize,
+    kind: EntryKind,
+    mode: u32,
+}
+
+/// What the merge of all layers produced.
+#[derive(Debug, Default)]
+pub(crate) struct Merged {
+    /// Sorted by path; paths start with `/`.
+    pub files: Vec<FileEntry>,
+    /// Per layer: bytes of lower-layer regular files this layer hid.
+    pub layer_wasted: Vec<u64>,
+    pub wasted_files: Vec<WastedFile>,
+}
+
+const OPAQUE: &str = ".wh..wh..opq";
+const WH_PREFIX: &str = ".wh.";
+
+fn split_parent(p: &str) -> (&str, &str) {
+    match p.rfind('/') {
+        Some(i) => (&p[..i], &p[i + 1..]),
+        None => ("", p),
+    }
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// Removes `path` (when `with_self`) and everything under it, recording the
+/// regular files among them as wasted. Returns the bytes hidden.
+fn hide_subtree(
+    map: &mut BTreeMap<String, Node>,
+    path: &str,
+    with_self: bool,
+    hidden_by: usize,
+    how: &'static str,
+    wasted: &mut Vec<WastedFile>,
+) -> u64 {
+    let mut doomed: Vec<String> = Vec::new();
+    if with_self && map.contains_key(path) {
+        doomed.push(path.to_string());
+    }
+    if path.is_empty() {
+        // The root: everything.
+        doomed.extend(map.keys().cloned());
+    } else {
+        let prefix = format!("{path}/");
+        doomed.extend(
+            map.range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    let mut bytes = 0u64;
+    for k in doomed {
+        if let Some(n) = map.remove(&k) {
+            if n.kind == EntryKind::File && n.layer < hidden_by {
+                bytes = bytes.saturating_add(n.size);
+                wasted.push(WastedFile {
+                    path: format!("/{k}"),
+                    size: n.size,
+                    added_in: n.layer,
+                    hidden_by,
+                    how,
+                });
+            }
+        }
+    }
+    bytes
+}
+
+/// Merges layers (each a list of indexed entries, in archive order) in
+/// layer order.
+pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
+    let mut map: BTreeMap<String, Node> = BTreeMap::new();
+    let mut out = Merged {
+        layer_wasted: vec![0; layers.len()],
+        ..Default::default()
+    };
+    for (li, entries) in layers.iter().enumerate() {
+        let mut wasted = 0u64;
+        // 1. Opaque markers hide everything lower under their directory.
+        for e in entries {
+            let p = normalize(&e.path);
+            let (parent, name) = split_parent(p);
+            if name == OPAQUE {
+                wasted +=
+                    hide_subtree(&mut map, parent, false, li, "opaque", &mut out.wasted_files);
+            }
+        }
+        // 2. Whiteouts hide one path and, for a directory, all under it.
+        for e in entries {
+            let p = normalize(&e.path);
+            let (parent, name) = split_parent(p);
+            if let Some(target) = name.strip_prefix(WH_PREFIX) {
+                if target.starts_with(WH_PREFIX) || target.is_empty() {
+                    continue; // .wh..wh..opq and AUFS metadata (.wh..wh.plnk)
+                }
+                let t = join(parent, target);
+                wasted += hide_subtree(&mut map, &t, true, li, "whiteout", &mut out.wasted_files);
+            }
+        }
+        // 3. The layer's own entries.
+        for e in entries {
+            let p = normalize(&e.path);
+            if p.is_empty() || p == "." {
+                continue;
+            }
+            let (_, name) = split_parent(p);
+            if name.starts_with(WH_PREFIX) {
+                continue;
+            }
+            let is_dir = e.kind == EntryKind::Dir;
+            let size = if e.kind == EntryKind::File { e.size } else { 0 };
+            if let Some(old) = map.get(p) {
+                let old_dir = old.kind == EntryKind::Dir;
+                if old_dir && !is_dir {
+                    // A non-directory replaces a directory: the subtree goes.
+                    wasted +=
+                        hide_subtree(&mut map, p, true, li, "overwrite", &mut out.wasted_files);
+                } else if !old_dir && old.kind == EntryKind::File {
+                    let (osize, olayer) = (old.size, old.layer);
+                    // The same path twice in one layer still ships both copies.
+                    wasted = wasted.saturating_add(osize);
+                    out.wasted_files.push(WastedFile {
+                        path: format!("/{p}"),
+                        size: osize,
+                        added_in: olayer,
+                        hidden_by: li,
+                        how: "overwrite",
+                    });
+                }
+            }
+            if is_dir {
+                if let Some(n) = map.get_mut(p) {
+                    if n.kind == EntryKind::Dir {
+                        n.mode = e.mode;
+                        continue; // a directory re-listed keeps its origin layer
+                    }
+                }
+            }
+            map.insert(
+                p.to_string(),
+                Node {
+                    size,
+                    layer: li,
+                    kind: e.kind,
+                    mode: e.mode,
+                },
+            );
+        }
+        out.layer_wasted[li] = wasted;
+    }
+    out.files = map
+        .into_iter()
+        .map(|(k, n)| FileEntry {
+            path: format!("/{k}"),
+            size: n.size,
+            mode: n.mode,
+            kind: n.kind,
+            layer: n.layer,
+        })
+        .collect();
+    out
+}
+
+/// Top `n` regular files, largest first, ties by path.
+pub fn largest_files(files: &[FileEntry], n: usize) -> Vec<PathSize> {
+    let mut v: Vec<PathSize> = files
+        .iter()
+        .filter(|f| f.kind == EntryKind::File)
+        .map(|f| PathSize {
+            path: f.path.clone(),
+            size: f.size,
+        })
+        .collect();
+    v.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    v.truncate(n);
+    v
+}
+
+/// Top `n` directories by the recursive size of the regular files under them.
+pub fn largest_dirs(files: &[FileEntry], n: usize) -> Vec<PathSize> {
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    for f in files.iter().filter(|f| f.kind == EntryKind::File) {
+        let mut p = f.path.as_str();
+        while let Some(i) = p.rfind('/') {
+            p = &p[..i];
+            if p.is_empty() {
+                break;
+            }
+            *sizes.entry(p).or_insert(0) += f.size;
+        }
+    }
+    let mut v: Vec<PathSize> = sizes
+        .into_iter()
+        .map(|(p, s)| PathSize {
+            path: p.to_string(),
+            size: s,
+        })
+        .collect();
+    v.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    v.truncate(n);
+    v
+}
+
+/// Well-known packages that belong in devDependencies.
+const DEV_ONLY: &[&str] = &[
+    "typescript",
+    "jest",
+    "eslint",
+    "webpack",
+    "@types",
+    "mocha",
+    "prettier",
+];
+
+/// `usr/include` only counts as bloat once it is this large.
+const INCLUDE_THRESHOLD: u64 = 1 << 20;
+
+fn has_dir_component(p: &str, names: &[&str]) -> bool {
+    let mut comps: Vec<&str> = p.split('/').collect();
+    comps.pop(); // the last component is the file itself
+    comps.iter().any(|c| names.contains(c))
+}
+
+fn prefixed(p: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|x| p.starts_with(x))
+}
+
+fn contains_any(p: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|x| p.contains(x))
+}
+
+/// The bloat category of a final-view path (no leading `/`), if any.
+/// `include` is a separate internal key, folded into "build-tools" when large.
+fn category(p: &str, size: u64) -> Option<&'static str> {
+    if prefixed(
+        p,
+        &[
+            "var/cache/apt/",
+            "var/lib/apt/lists/",
+            "var/cache/apk/",
+            "var/cache/yum/",
+            "var/cache/dnf/",
+            "root/.cache/pip/",
+            "root/.npm/",
+            "usr/local/share/.cache/yarn/",
+        ],
+    ) || contains_any(p, &["/.cache/pip/", "/.npm/_cacache/", "/.cache/yarn/"])
+    {
+        return Some("package-cache");
+    }
+    if has_dir_component(p, &[".git"]) {
+        return Some("git");
+    }
+    if has_dir_component(p, &["node_modules"]) {
+        return Some("node_modules");
+    }
+    let (_, name) = split_parent(p);
+    if (p.starts_with("usr/bin/")
+        && !p["usr/bin/".len()..].contains('/')
+        && (name.starts_with("gcc")
+            || name.starts_with("g++")
+            || name == "cc"
+            || name == "make"
+            || name == "rustc"))
+        || prefixed(p, &["usr/lib/gcc/", "usr/local/go/"])
+        || contains_any(p, &["/.cargo/registry/"])
+    {
+        return Some("build-tools");
+    }
+    if p.starts_with("usr/include/") {
+        return Some("include");
+    }
+    if name == "npm-debug.log"
+        || name == "yarn-error.log"
+        || (name == "build.log" && p.contains('/'))
+    {
+        return Some("build-logs");
+    }
+    if name.ends_with(".log") && !p.starts_with("var/log/") && size > 0 {
+        return Some("build-logs");
+    }
+    if prefixed(p, &["usr/share/doc/", "usr/share/man/"])
+        || has_dir_component(p, &["test", "tests", "__tests__", "fixtures"])
+    {
+        return Some("tests-docs");
+    }
+    None
+}
+
+/// The dev-only package a node_modules path belongs to, as
+/// `…/node_modules/<pkg>`, if it is one.
+fn dev_package(p: &str) -> Option<String> {
+    let comps: Vec<&str> = p.split('/').collect();
+    for (i, c) in comps.iter().enumerate() {
+        if *c == "node_modules" {
+            if let Some(pkg) = comps.get(i + 1) {
+                if DEV_ONLY.contains(pkg) && i + 2 < comps.len() {
+                    return Some(comps[..i + 2].join("/"));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// One `Bloat` per (category, layer) over the final view.
+pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
+    struct Acc {
+        bytes: u64,
+        files: u64,
+        examples: Vec<(u64, String)>,
+        dev: BTreeMap<String, u64>,
+    }
+    let mut groups: BTreeMap<(&'static str, usize), Acc> = BTreeMap::new();
+    for f in files.iter().filter(|f| f.kind != EntryKind::Dir) {
+        let p = f.path.trim_start_matches('/');
+        let Some(cat) = category(p, f.size) else {
+            continue;
+        };
+        let acc = groups.entry((cat, f.layer)).or_insert_with(|| Acc {
+            bytes: 0,
+            files: 0,
+            examples: Vec::new(),
+            dev: BTreeMap::new(),
+        });
+        acc.bytes += f.size;
+        acc.files += 1;
+        acc.examples.push((f.size, f.path.clone()));
+        if cat == "node_modules" {
+            if let Some(pkg) = dev_package(p) {
+                *acc.dev.entry(pkg).or_insert(0) += f.size;
+            }
+        }
+    }
+    // usr/include counts only when large (over all layers together).
+    let include_total: u64 = groups
+        .iter()
+        .filter(|((c, _), _)| *c == "include")
+        .map(|(_, a)| a.bytes)
+        .sum();
+    let mut out = Vec::new();
+    let mut tools: BTreeMap<usize, Acc> = BTreeMap::new();
+    for ((cat, layer), acc) in groups {
+        let cat = match cat {
+            "include" if include_total < INCLUDE_THRESHOLD => continue,
+            "include" | "build-tools" => {
+                let t = tools.entry(layer).or_insert_with(|| Acc {
+                    bytes: 0,
+                    files: 0,
+                    examples: Vec::new(),
+                    dev: BTreeMap::new(),
+                });
+                t.bytes += acc.bytes;
+                t.files += acc.files;
+                t.examples.extend(acc.examples);
+                continue;
+            }
+            c => c,
+        };
+        out.push(finish(
+            cat,
+            layer,
+            acc.bytes,
+            acc.files,
+            acc.examples,
+            acc.dev,
+        ));
+    }
+    for (layer, acc) in tools {
+        out.push(finish(
+            "build-tools",
+            layer,
+            acc.bytes,
+            acc.files,
+            acc.examples,
+            acc.dev,
+        ));
+    }
+    out.sort_by(|a, b| (a.layer, a.category).cmp(&(b.layer, b.category)));
+    return out;
+
+    fn finish(
+        category: &'static str,
+        layer: usize,
+        bytes: u64,
+        files: u64,
+        mut examples: Vec<(u64, String)>,
+        dev: BTreeMap<String, u64>,
+    ) -> Bloat {
+        let mut paths: Vec<String> = Vec::new();
+        // Dev-only packages first, largest first: they are the actionable part.
+        let mut dev: Vec<(String, u64)> = dev.into_iter().collect();
+        dev.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (pkg, _) in dev.into_iter().take(5) {
+            paths.push(format!("/{pkg}/ (dev-only package)"));
+        }
+        examples.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        for (_, p) in examples {
+            if paths.len() >= 5 {
+                break;
+            }
+            paths.push(p);
+        }
+        Bloat {
+            category,
+            layer,
+            bytes,
+            files,
+            example_paths: paths,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(path: &str, kind: EntryKind, size: u64) -> TarEntry {
+        TarEntry {
+            path: path.to_string(),
+            kind,
+            size,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            link: None,
+            data_offset: 0,
+        }
+    }
+    use EntryKind::*;
+
+    #[test]
+    fn directory_whiteout_counts_every_file_under_it() {
+        let l0 = vec![
+            e("app/", Dir, 0),
+            e("app/.git/", Dir, 0),
+            e("app/.git/a", File, 10),
+            e("app/.git/sub/b", File, 20),
+            e("app/keep", File, 5),
+        ];
+        let l1 = vec![e("app/.wh..git", File, 0)];
+        let m = merge(&[l0, l1]);
+        assert_eq!(m.layer_wasted, vec![0, 30]);
+        assert_eq!(m.wasted_files.len(), 2);
+        assert!(m.files.iter().any(|f| f.path == "/app/keep"));
+        assert!(!m.files.iter().any(|f| f.path.starts_with("/app/.git")));
+    }
+
+    #[test]
+    fn opaque_hides_lower_only_and_overwrites_count() {
+        let l0 = vec![e("d/", Dir, 0), e("d/x", File, 7), e("f", File, 3)];
+        let l1 = vec![
+            e("d/", Dir, 0),
+            e("d/.wh..wh..opq", File, 0),
+            e("d/y", File, 1),
+            e("f", File, 4),
+        ];
+        let m = merge(&[l0, l1]);
+        assert_eq!(m.layer_wasted, vec![0, 10]);
+        let paths: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, vec!["/d", "/d/y", "/f"]);
+    }
+
+    #[test]
+    fn file_replacing_directory_hides_subtree() {
+        let l0 = vec![e("d/", Dir, 0), e("d/x", File, 7), e("d/y/z", File, 2)];
+        let l1 = vec![e("d", Symlink, 0)];
+        let m = merge(&[l0, l1]);
+        assert_eq!(m.layer_wasted, vec![0, 9]);
+        assert_eq!(m.files.len(), 1);
+    }
+
+    #[test]
+    fn bloat_categories() {
+        let files = vec![
+            FileEntry {
+                path: "/var/cache/apt/pkgcache.bin".into(),
+                size: 100,
+                mode: 0o644,
+                kind: File,
+                layer: 1,
+            },
+            FileEntry {
+                path: "/app/node_modules/typescript/lib/tsc.js".into(),
+                size: 50,
+                mode: 0o644,
+                kind: File,
+                layer: 2,
+            },
+            FileEntry {
+                path: "/app/node_modules/left-pad/index.js".into(),
+                size: 5,
+                mode: 0o644,
+                kind: File,
+                layer: 2,
+            },
+            FileEntry {
+                path: "/usr/share/doc/x/README".into(),
+                size: 5,
+                mode: 0o644,
+                kind: File,
+                layer: 0,
+            },
+            FileEntry {
+                path: "/app/empty.log".into(),
+                size: 0,
+                mode: 0o644,
+                kind: File,
+                layer: 0,
+            },
+        ];
+        let b = bloat(&files);
+        let cats: Vec<(&str, usize)> = b.iter().map(|b| (b.category, b.layer)).collect();
+        assert_eq!(
+            cats,
+            vec![("tests-docs", 0), ("package-cache", 1), ("node_modules", 2)]
+        );
+        assert_eq!(
+            b[2].example_paths[0],
+            "/app/node_modules/typescript/ (dev-only package)"
+        );
+        assert_eq!(b[2].bytes, 55);
+    }
+}
