@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memrchr};
 use serde::Deserialize;
 
 use super::Stream;
@@ -31,8 +31,57 @@ pub(crate) fn parse_record(line: &[u8]) -> Option<Record<'_>> {
     parse_fast(line).or_else(|| parse_slow(line))
 }
 
+/// The common shape without attrs, read from the end of the line so the
+/// log text is never scanned: `…","stream":"stdXXX","time":"…"}`. In valid
+/// JSON the bytes `","stream":"` cannot occur inside a string (every quote
+/// there is escaped), so the first of them closes the `log` value.
+fn parse_tail_first(line: &[u8]) -> Option<Record<'_>> {
+    const SUFFIX: usize = r#"","stream":"stdout""#.len();
+    if !line.starts_with(b"{\"log\":\"") {
+        return None;
+    }
+    let body = line.strip_suffix(b"\"}")?;
+    let tq = memrchr(b'"', body)?;
+    let time = &body[tq + 1..];
+    let before = body[..tq].strip_suffix(b",\"time\":")?;
+    if before.len() < 8 + SUFFIX {
+        return None;
+    }
+    let (raw_end, tail) = before.split_at(before.len() - SUFFIX);
+    let stream = match tail {
+        br#"","stream":"stdout""# => Stream::Stdout,
+        br#"","stream":"stderr""# => Stream::Stderr,
+        _ => return None,
+    };
+    let raw = &raw_end[8..];
+    // The closing quote must not be escaped, and a final `\n` must not be
+    // an escaped backslash followed by `n`.
+    let slashes = |b: &[u8]| b.iter().rev().take_while(|&&c| c == b'\\').count();
+    if slashes(raw) % 2 == 1 {
+        return None;
+    }
+    let ends_nl = match raw {
+        [head @ .., b'\\', b'n'] => slashes(head) % 2 == 0,
+        [head @ .., b'\\', b'u', b'0', b'0', b'0', a] if a.eq_ignore_ascii_case(&b'a') => {
+            slashes(head) % 2 == 0
+        }
+        _ => false,
+    };
+    Some(Record {
+        log: LogText::Raw(raw),
+        ends_nl,
+        stream,
+        time: Cow::Borrowed(time),
+    })
+}
+
 /// `{"log":"…","stream":"stdout|stderr",("attrs":{…},)"time":"…"}`.
 fn parse_fast(line: &[u8]) -> Option<Record<'_>> {
+    parse_tail_first(line).or_else(|| parse_forward(line))
+}
+
+/// Reads the record front to back, skipping `attrs`.
+fn parse_forward(line: &[u8]) -> Option<Record<'_>> {
     let rest = line.strip_prefix(b"{\"log\":\"")?;
     let (end, ends_nl) = scan_string(rest)?;
     let raw = &rest[..end];
@@ -165,6 +214,34 @@ mod tests {
         assert_eq!(scan_string(br#"a\"b""#), Some((4, false)));
         assert_eq!(scan_string(br#"a\n"#), None);
         assert_eq!(scan_string(br#"a\"#), None);
+    }
+
+    #[test]
+    fn tail_first_agrees_with_forward_scan() {
+        let cases: [&[u8]; 8] = [
+            br#"{"log":"x\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\\\n","stream":"stderr","time":"T"}"#,
+            br#"{"log":"\"q\",\"stream\":\"stdout\"\n","stream":"stderr","time":"T"}"#,
+            br#"{"log":"a\u000A","stream":"stdout","time":"2026-01-01T00:00:00Z"}"#,
+            br#"{"log":"","stream":"stdout","time":""}"#,
+            br#"{"log":"\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\"","stream":"stdout","time":"T"}"#,
+        ];
+        for c in cases {
+            let fwd = parse_forward(c);
+            let tail = parse_tail_first(c);
+            let key = |r: &Option<Record>| {
+                r.as_ref().map(|r| match r.log {
+                    LogText::Raw(raw) => (raw.to_vec(), r.ends_nl, r.stream, r.time.to_vec()),
+                    LogText::Decoded(_) => unreachable!(),
+                })
+            };
+            assert_eq!(key(&fwd), key(&tail), "{}", String::from_utf8_lossy(c));
+        }
+        assert!(
+            parse_tail_first(br#"{"log":"x\n","stream":"stdout","attrs":{},"time":"T"}"#).is_none()
+        );
     }
 
     #[test]
