@@ -948,6 +948,53 @@ mod tests {
     }
 
     #[test]
+    fn prefilter_hits_are_found_on_every_stdout_line() {
+        let mut data = String::new();
+        let mut want = 0;
+        for i in 0..200 {
+            let (text, stream) = match i % 7 {
+                0 => ("connection refused by peer\n", "stdout"),
+                1 => ("all fine\n", "stdout"),
+                2 => ("stderr chatter\n", "stderr"),
+                3 => ("ERROR two hits: timeout, Failed\n", "stdout"),
+                4 => ("bad line", "junk"),
+                _ => ("ok\n", "stdout"),
+            };
+            if stream == "junk" {
+                data.push_str("{\"log\": nope}\n");
+                continue;
+            }
+            if i % 7 != 1 && i % 7 < 4 {
+                want += 1;
+            }
+            data.push_str(&rec(text, stream, "T"));
+        }
+        let f = run(&data);
+        assert_eq!(f.templates.iter().map(|t| t.count).sum::<u64>(), want);
+        assert_eq!(f.templates.len(), 3);
+    }
+
+    #[test]
+    fn huge_physical_lines_stay_linear() {
+        let mut data = Vec::new();
+        // A 4 MB record, a 4 MB unterminated string full of escapes, and a
+        // 4 MB line that ends like a record but has no opening.
+        data.extend_from_slice(
+            rec(&"é\"x".repeat(1 << 20), "stdout", "2026-01-01T00:00:00Z").as_bytes(),
+        );
+        data.extend_from_slice(b"{\"log\":\"");
+        data.extend(std::iter::repeat(b"\\\"").take(1 << 20).flatten());
+        data.push(b'\n');
+        data.extend(std::iter::repeat(b'"').take(4 << 20));
+        data.extend_from_slice(b",\"stream\":\"stdout\",\"time\":\"T\"}\n");
+        let t = std::time::Instant::now();
+        let f = parse(P, &data, &Limits::default());
+        assert!(t.elapsed().as_secs() < 20);
+        assert_eq!((f.records, f.lines, f.bad_records), (1, 1, 2));
+        assert_eq!(f.tail[0].evidence.excerpt.chars().count(), 513);
+    }
+
+    #[test]
     fn detection() {
         assert!(looks_like_json_log(rec("x\n", "stdout", "T").as_bytes()));
         let long = rec(&"z".repeat(70_000), "stdout", "T");
