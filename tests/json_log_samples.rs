@@ -292,3 +292,17 @@ fn nginx_escaped_quotes() {
     assert!(f.templates.is_empty());
     assert_eq!(f.container_id, None);
 }
+
+#[test]
+fn detected_as_json_log_by_ingest() {
+    use coroner::ingest::{detect::identify, Parsed};
+    use coroner::model::ArtifactKind;
+    let data = read("elastic-beats_filebeat-tests_docker_corrupted.log");
+    let (kind, parsed, diags) = identify("x/docker_corrupted.log", &data, &Limits::default());
+    assert_eq!(kind, ArtifactKind::JsonLog);
+    assert_eq!(diags.len(), 1, "the bad-record warning is handed to ingest");
+    match &parsed[..] {
+        [Parsed::Log(f)] => assert_eq!((f.lines, f.bad_records), (20, 1)),
+        other => panic!("{other:?}"),
+    }
+}

@@ -436,7 +436,8 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
     let mut first_bad = 0u64;
     let mut capped_lines = 0u64;
     let mut first_capped = 0u64;
-    let (mut min_raw, mut max_raw): (Option<Cow<'_, [u8]>>, Option<Cow<'_, [u8]>>) = (None, None);
+    let mut min_raw: Option<Cow<'_, [u8]>> = None;
+    let mut max_raw: Option<Cow<'_, [u8]>> = None;
     let (mut min_ts, mut max_ts): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     // Position of the next prefilter match at or after the current line.
     let mut hit: Option<usize> = None;
