@@ -1,0 +1,262 @@
+//! Reading one json-file record from one physical line: a fast path over the
+//! fixed key order dockerd writes, and a `serde_json` fallback for anything
+//! else.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2, memrchr};
+use serde::Deserialize;
+
+use super::Stream;
+
+/// The `log` value of a record.
+pub(crate) enum LogText<'a> {
+    /// The raw bytes between the quotes, JSON escapes still in place.
+    Raw(&'a [u8]),
+    /// Already decoded (fallback path).
+    Decoded(String),
+}
+
+pub(crate) struct Record<'a> {
+    pub log: LogText<'a>,
+    /// The `log` value ends with a newline: the record completes a line.
+    pub ends_nl: bool,
+    pub stream: Stream,
+    /// The raw `time` value; empty when the record has none.
+    pub time: Cow<'a, [u8]>,
+}
+
+/// Parses one physical line (without its line terminator).
+pub(crate) fn parse_record(line: &[u8]) -> Option<Record<'_>> {
+    parse_fast(line).or_else(|| parse_slow(line))
+}
+
+/// The common shape without attrs, read from the end of the line so the
+/// log text is never scanned: `…","stream":"stdXXX","time":"…"}`. In valid
+/// JSON the bytes `","stream":"` cannot occur inside a string (every quote
+/// there is escaped), so the first of them closes the `log` value.
+fn parse_tail_first(line: &[u8]) -> Option<Record<'_>> {
+    const SUFFIX: usize = r#"","stream":"stdout""#.len();
+    if !line.starts_with(b"{\"log\":\"") {
+        return None;
+    }
+    let body = line.strip_suffix(b"\"}")?;
+    let tq = memrchr(b'"', body)?;
+    let time = &body[tq + 1..];
+    let before = body[..tq].strip_suffix(b",\"time\":")?;
+    if before.len() < 8 + SUFFIX {
+        return None;
+    }
+    let (raw_end, tail) = before.split_at(before.len() - SUFFIX);
+    let stream = match tail {
+        br#"","stream":"stdout""# => Stream::Stdout,
+        br#"","stream":"stderr""# => Stream::Stderr,
+        _ => return None,
+    };
+    let raw = &raw_end[8..];
+    // The closing quote must not be escaped, and a final `\n` must not be
+    // an escaped backslash followed by `n`.
+    let slashes = |b: &[u8]| b.iter().rev().take_while(|&&c| c == b'\\').count();
+    if slashes(raw) % 2 == 1 {
+        return None;
+    }
+    let ends_nl = match raw {
+        [head @ .., b'\\', b'n'] => slashes(head) % 2 == 0,
+        [head @ .., b'\\', b'u', b'0', b'0', b'0', a] if a.eq_ignore_ascii_case(&b'a') => {
+            slashes(head) % 2 == 0
+        }
+        _ => false,
+    };
+    Some(Record {
+        log: LogText::Raw(raw),
+        ends_nl,
+        stream,
+        time: Cow::Borrowed(time),
+    })
+}
+
+/// `{"log":"…","stream":"stdout|stderr",("attrs":{…},)"time":"…"}`.
+fn parse_fast(line: &[u8]) -> Option<Record<'_>> {
+    parse_tail_first(line).or_else(|| parse_forward(line))
+}
+
+/// Reads the record front to back, skipping `attrs`.
+fn parse_forward(line: &[u8]) -> Option<Record<'_>> {
+    let rest = line.strip_prefix(b"{\"log\":\"")?;
+    let (end, ends_nl) = scan_string(rest)?;
+    let raw = &rest[..end];
+    let r = rest[end + 1..].strip_prefix(b",\"stream\":\"")?;
+    let stream = if r.starts_with(b"stdout\"") {
+        Stream::Stdout
+    } else if r.starts_with(b"stderr\"") {
+        Stream::Stderr
+    } else {
+        return None;
+    };
+    let mut r = &r[7..];
+    if let Some(a) = r.strip_prefix(b",\"attrs\":") {
+        let n = skip_object(a)?;
+        r = &a[n..];
+    }
+    let r = r.strip_prefix(b",\"time\":\"")?;
+    let q = memchr(b'"', r)?;
+    let time = &r[..q];
+    if memchr(b'\\', time).is_some() {
+        return None;
+    }
+    let r = r[q + 1..].strip_prefix(b"}")?;
+    if !r.iter().all(|c| c.is_ascii_whitespace()) {
+        return None;
+    }
+    Some(Record {
+        log: LogText::Raw(raw),
+        ends_nl,
+        stream,
+        time: Cow::Borrowed(time),
+    })
+}
+
+/// Finds the closing quote of a JSON string whose opening quote was just
+/// consumed. Returns its index and whether the value ends with a newline
+/// escape (`\n` or `\u000a`), which a literal `\\n` does not.
+pub(crate) fn scan_string(s: &[u8]) -> Option<(usize, bool)> {
+    let mut i = 0;
+    let mut last_esc_end = usize::MAX;
+    let mut last_esc_nl = false;
+    loop {
+        let j = i + memchr2(b'"', b'\\', &s[i..])?;
+        if s[j] == b'"' {
+            return Some((j, last_esc_end == j && last_esc_nl));
+        }
+        let c = *s.get(j + 1)?;
+        if c == b'u' {
+            let hex = s.get(j + 2..j + 6)?;
+            last_esc_nl = hex.eq_ignore_ascii_case(b"000a");
+            i = j + 6;
+        } else {
+            last_esc_nl = c == b'n';
+            i = j + 2;
+        }
+        last_esc_end = i;
+    }
+}
+
+/// Skips a JSON object starting at `s[0] == '{'`; returns the index after
+/// its closing brace.
+fn skip_object(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => {
+                let (e, _) = scan_string(&s[i + 1..])?;
+                i += e + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct SlowRecord {
+    log: String,
+    stream: String,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+fn parse_slow(line: &[u8]) -> Option<Record<'static>> {
+    let first = line.iter().position(|c| !c.is_ascii_whitespace())?;
+    if line[first] != b'{' {
+        return None;
+    }
+    let rec: SlowRecord = match std::str::from_utf8(line) {
+        Ok(s) => serde_json::from_str(s).ok()?,
+        // serde_json refuses invalid UTF-8; dockerd never writes it, but a
+        // damaged file may hold some.
+        Err(_) => serde_json::from_str(&String::from_utf8_lossy(line)).ok()?,
+    };
+    let stream = match rec.stream.as_str() {
+        "stdout" => Stream::Stdout,
+        "stderr" => Stream::Stderr,
+        _ => return None,
+    };
+    Some(Record {
+        ends_nl: rec.log.ends_with('\n'),
+        log: LogText::Decoded(rec.log),
+        stream,
+        time: Cow::Owned(rec.time.unwrap_or_default().into_bytes()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_escape_detection() {
+        assert_eq!(scan_string(br#"a\n""#), Some((3, true)));
+        assert_eq!(scan_string(br#"a\\n""#), Some((4, false)));
+        assert_eq!(scan_string(br#"a\\\n""#), Some((5, true)));
+        assert_eq!(scan_string(br#"a\u000A""#), Some((7, true)));
+        assert_eq!(scan_string(br#"a\"b""#), Some((4, false)));
+        assert_eq!(scan_string(br#"a\n"#), None);
+        assert_eq!(scan_string(br#"a\"#), None);
+    }
+
+    #[test]
+    fn tail_first_agrees_with_forward_scan() {
+        let cases: [&[u8]; 8] = [
+            br#"{"log":"x\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\\\n","stream":"stderr","time":"T"}"#,
+            br#"{"log":"\"q\",\"stream\":\"stdout\"\n","stream":"stderr","time":"T"}"#,
+            br#"{"log":"a\u000A","stream":"stdout","time":"2026-01-01T00:00:00Z"}"#,
+            br#"{"log":"","stream":"stdout","time":""}"#,
+            br#"{"log":"\n","stream":"stdout","time":"T"}"#,
+            br#"{"log":"x\"","stream":"stdout","time":"T"}"#,
+        ];
+        for c in cases {
+            let fwd = parse_forward(c);
+            let tail = parse_tail_first(c);
+            let key = |r: &Option<Record>| {
+                r.as_ref().map(|r| match r.log {
+                    LogText::Raw(raw) => (raw.to_vec(), r.ends_nl, r.stream, r.time.to_vec()),
+                    LogText::Decoded(_) => unreachable!(),
+                })
+            };
+            assert_eq!(key(&fwd), key(&tail), "{}", String::from_utf8_lossy(c));
+        }
+        assert!(
+            parse_tail_first(br#"{"log":"x\n","stream":"stdout","attrs":{},"time":"T"}"#).is_none()
+        );
+    }
+
+    #[test]
+    fn fast_and_slow_paths() {
+        let r = parse_record(br#"{"log":"x\n","stream":"stderr","attrs":{"a":"}\"{"},"time":"T"}"#)
+            .unwrap();
+        assert!(matches!(r.log, LogText::Raw(b"x\\n")));
+        assert!(r.ends_nl);
+        assert_eq!(r.stream, Stream::Stderr);
+        assert_eq!(&*r.time, b"T");
+        let r = parse_record(br#"{"time":"T","stream":"stdout","log":"y"}"#).unwrap();
+        assert!(matches!(r.log, LogText::Decoded(ref s) if s == "y"));
+        assert!(!r.ends_nl);
+        assert!(parse_record(br#"{"log":"x\n","stream":"stdin","time":"T"}"#).is_none());
+        assert!(parse_record(br#""log":"x\n","stream":"stdout","time":"T"}"#).is_none());
+        assert!(parse_record(br#"{"log":"x\n","stream":"stdout","time":"T"} junk"#).is_none());
+    }
+}

@@ -1,0 +1,275 @@
+//! Text helpers: JSON unescaping, excerpts and error-line templates.
+
+use memchr::memchr;
+
+/// Appends the decoded form of a raw JSON string body to `out`. Lenient:
+/// unknown escapes and lone surrogates never fail (the latter become
+/// U+FFFD); bytes that are not UTF-8 are copied as they are.
+pub(crate) fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let Some(k) = memchr(b'\\', &raw[i..]) else {
+            out.extend_from_slice(&raw[i..]);
+            return;
+        };
+        out.extend_from_slice(&raw[i..i + k]);
+        let j = i + k;
+        let Some(&c) = raw.get(j + 1) else {
+            out.push(b'\\');
+            return;
+        };
+        i = j + 2;
+        match c {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'"' | b'\\' | b'/' => out.push(c),
+            b'u' => match hex4(raw.get(j + 2..j + 6)) {
+                Some(u) => {
+                    i = j + 6;
+                    let ch = if (0xD800..0xDC00).contains(&u) {
+                        let low = if raw.get(i..i + 2) == Some(b"\\u") {
+                            hex4(raw.get(i + 2..i + 6)).filter(|l| (0xDC00..0xE000).contains(l))
+                        } else {
+                            None
+                        };
+                        match low {
+                            Some(l) => {
+                                i += 6;
+                                char::from_u32(0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00))
+                            }
+                            None => None,
+                        }
+                    } else {
+                        char::from_u32(u)
+                    };
+                    let ch = ch.unwrap_or('\u{FFFD}');
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                None => out.extend_from_slice(b"\\u"),
+            },
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+}
+
+fn hex4(b: Option<&[u8]>) -> Option<u32> {
+    let b = b?;
+    let mut v = 0u32;
+    for &c in b {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+pub(crate) const EXCERPT_CHARS: usize = 512;
+
+/// The text without its line terminator, cut to 512 characters (with `…`
+/// appended when cut).
+pub(crate) fn excerpt(text: &str) -> String {
+    let t = text.strip_suffix('\n').unwrap_or(text);
+    let t = t.strip_suffix('\r').unwrap_or(t);
+    match t.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => {
+            let mut s = String::with_capacity(cut + 3);
+            s.push_str(&t[..cut]);
+            s.push('…');
+            s
+        }
+        None => t.to_string(),
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a char boundary.
+pub(crate) fn cut_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Writes the template of an error line into `out` (cleared first): UUIDs,
+/// IPv4 addresses, hex ids (8+ hex digits with at least one digit, or
+/// `0x…`) and numbers are masked; the first 512 bytes of the line are used.
+pub(crate) fn mask_template(text: &str, out: &mut Vec<u8>) {
+    out.clear();
+    let t = text.strip_suffix('\n').unwrap_or(text);
+    let t = t.strip_suffix('\r').unwrap_or(t);
+    let b = cut_str(t, EXCERPT_CHARS).as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let boundary =
+            i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_');
+        if boundary && c.is_ascii_hexdigit() {
+            if let Some(n) = uuid_len(&b[i..]) {
+                out.extend_from_slice(b"<UUID>");
+                i += n;
+                continue;
+            }
+            if let Some(n) = ipv4_len(&b[i..]) {
+                out.extend_from_slice(b"<IP>");
+                i += n;
+                continue;
+            }
+            if c == b'0' && matches!(b.get(i + 1), Some(b'x') | Some(b'X')) {
+                let n = b[i + 2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
+                if n > 0 && !next_is_word(b, i + 2 + n) {
+                    out.extend_from_slice(b"<HEX>");
+                    i += 2 + n;
+                    continue;
+                }
+            }
+            let n = b[i..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+            if n >= 8 && !next_is_word(b, i + n) && b[i..i + n].iter().any(|c| c.is_ascii_digit()) {
+                out.extend_from_slice(b"<HEX>");
+                i += n;
+                continue;
+            }
+            if c.is_ascii_digit() {
+                let mut n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if b.get(i + n) == Some(&b'.')
+                    && b.get(i + n + 1).is_some_and(|c| c.is_ascii_digit())
+                {
+                    n += 1 + b[i + n + 1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                }
+                out.extend_from_slice(b"<N>");
+                i += n;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+}
+
+fn next_is_word(b: &[u8], i: usize) -> bool {
+    b.get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+fn uuid_len(b: &[u8]) -> Option<usize> {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut i = 0;
+    for (g, &len) in GROUPS.iter().enumerate() {
+        if g > 0 {
+            if b.get(i) != Some(&b'-') {
+                return None;
+            }
+            i += 1;
+        }
+        let part = b.get(i..i + len)?;
+        if !part.iter().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        i += len;
+    }
+    (!next_is_word(b, i)).then_some(i)
+}
+
+fn ipv4_len(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    for part in 0..4 {
+        if part > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let n = b[i..]
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n == 0 || n > 3 {
+            return None;
+        }
+        i += n;
+    }
+    if next_is_word(b, i)
+        || (b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn un(s: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        unescape_into(s, &mut v);
+        v
+    }
+
+    fn tpl(s: &str) -> String {
+        let mut v = Vec::new();
+        mask_template(s, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn unescape() {
+        assert_eq!(un(br#"a\"b\\n\n"#), b"a\"b\\n\n");
+        assert_eq!(un(br#"\u001b[31mred\u001b[0m"#), b"\x1b[31mred\x1b[0m");
+        assert_eq!(un(br#"\ud83d\ude00!"#), "😀!".as_bytes());
+        assert_eq!(un(br#"\ud83dx"#), "\u{FFFD}x".as_bytes());
+        assert_eq!(un(br#"\udc00"#), "\u{FFFD}".as_bytes());
+        assert_eq!(un(br#"\u00e9\u003c"#), "é<".as_bytes());
+        assert_eq!(un(br#"bad\q\u12"#), b"bad\\q\\u12");
+        assert_eq!(un(b"\xff\\t"), b"\xff\t");
+        assert_eq!(un(b"end\\"), b"end\\");
+    }
+
+    #[test]
+    fn excerpts() {
+        assert_eq!(excerpt("abc\r\n"), "abc");
+        let long = "é".repeat(600);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), 513);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt(&"x".repeat(512)), "x".repeat(512));
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(
+            tpl("level=error msg=\"upstream timeout\" upstream=payments attempt=12\n"),
+            "level=error msg=\"upstream timeout\" upstream=payments attempt=<N>"
+        );
+        assert_eq!(
+            tpl("panic: runtime error: index out of range [3] with length 3"),
+            "panic: runtime error: index out of range [<N>] with length <N>"
+        );
+        assert_eq!(
+            tpl("dial tcp 10.0.0.12:6379: connect: connection refused"),
+            "dial tcp <IP>:<N>: connect: connection refused"
+        );
+        assert_eq!(
+            tpl("container 3fc81dee3c0b581f failed id=123e4567-e89b-12d3-a456-426614174000 at 0x7ffd12 took=\"1.5\""),
+            "container <HEX> failed id=<UUID> at <HEX> took=\"<N>\""
+        );
+        assert_eq!(
+            tpl("sha256 v1.8.2 deadbeefcafe failed"),
+            "sha256 v1.8.2 deadbeefcafe failed"
+        );
+    }
+}
