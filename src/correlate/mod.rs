@@ -209,10 +209,22 @@ fn join(files: Vec<LogFile>) -> Logs {
     let mut out = Logs::default();
     let mut templates: BTreeMap<String, Template> = BTreeMap::new();
     let mut sigs: BTreeMap<SignatureKind, Signature> = BTreeMap::new();
+    let mut open: Vec<crate::ingest::json_log::Stream> = Vec::new();
     for f in files {
         out.files.push(f.path);
         out.lines += f.lines;
         out.stderr_lines += f.stderr_lines;
+        // A line split by dockerd across a rotation was counted as a final
+        // partial in the older file and again where it ends in this one.
+        if f.records > 0 {
+            for s in open.drain(..) {
+                out.lines = out.lines.saturating_sub(1);
+                if s == crate::ingest::json_log::Stream::Stderr {
+                    out.stderr_lines = out.stderr_lines.saturating_sub(1);
+                }
+            }
+        }
+        open = f.open_at_eof;
         out.first = match (out.first, f.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

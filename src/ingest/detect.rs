@@ -30,18 +30,19 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<
         }
         return identify_json(path, data, limits);
     }
+    // A lone RFC 3339 stamp (collection time) would pass for an iso kernel line.
+    if data.len() <= 4096 {
+        let text = String::from_utf8_lossy(data);
+        if let Some(fact) = host::detect(&text) {
+            return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+        }
+    }
     if kernel::looks_like_kernel_log(head) {
         return (
             ArtifactKind::Dmesg,
             vec![Parsed::KernelText { path: path.to_string(), text: data.to_vec() }],
             Vec::new(),
         );
-    }
-    if data.len() <= 4096 {
-        let text = String::from_utf8_lossy(data);
-        if let Some(fact) = host::detect(&text) {
-            return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
-        }
     }
     if host::detect_ps(&String::from_utf8_lossy(head)) {
         return (ArtifactKind::HostInfo, vec![Parsed::Host(host::HostFact::Other("docker ps"))], Vec::new());

@@ -90,6 +90,9 @@ pub struct LogFile {
     pub signatures: Vec<Signature>,
     pub bad_records: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// Streams whose last record is a partial: the line continues in the next
+    /// (newer) rotated file, where it must not be counted a second time.
+    pub open_at_eof: Vec<Stream>,
 }
 
 /// Logical lines kept for the tail.
@@ -573,6 +576,7 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
         } else {
             Stream::Stderr
         };
+        out.open_at_eof.push(stream);
         let p = &mut pending[i];
         if p.capped {
             capped_lines += 1;
