@@ -125,7 +125,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_decompressed_bytes: 8 << 30,
-            max_ratio: 1000,
+            max_ratio: 200,
             max_nesting: 8,
             max_entries: 2_000_000,
             max_json_bytes: 256 << 20,

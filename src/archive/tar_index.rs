@@ -164,6 +164,14 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
     idx
 }
 
+/// True when the archive closes with the end-of-archive marker (two zero
+/// blocks after the last entry). Without it, an archive cut exactly between
+/// two members looks complete.
+pub fn has_end_marker(data: &[u8], idx: &TarIndex) -> bool {
+    let end = idx.entries.last().map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512) as usize;
+    data.len() >= end.saturating_add(1024) && data[end..end + 1024].iter().all(|&b| b == 0)
+}
+
 /// Walks a streamed (e.g. decompressing) archive, handing each entry and a
 /// reader over its body to `visit`. Returns the error that stopped the walk.
 pub fn walk_stream<R: Read>(

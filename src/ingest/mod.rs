@@ -223,6 +223,32 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
         return out;
     }
     out.inputs.push(record(ArtifactKind::Bundle));
+    if index.error.is_none() && !tar_index::has_end_marker(data, &index) {
+        out.diagnostics.push(Diagnostic::warning(
+            path,
+            format!(
+                "no end-of-archive marker after {} entries: the archive may have been cut short; every entry read was used",
+                index.entries.len()
+            ),
+        ));
+    }
+    let unsafe_names: Vec<&str> = index
+        .entries
+        .iter()
+        .filter(|e| tar_index::is_unsafe_name(&e.path))
+        .map(|e| e.path.as_str())
+        .collect();
+    if !unsafe_names.is_empty() {
+        out.diagnostics.push(Diagnostic::warning(
+            path,
+            format!(
+                "{} entr{} would escape the archive if extracted (kept verbatim, never extracted): {}",
+                unsafe_names.len(),
+                if unsafe_names.len() == 1 { "y" } else { "ies" },
+                unsafe_names.iter().take(5).map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
     let members: Vec<&tar_index::TarEntry> = index
         .entries
         .iter()
