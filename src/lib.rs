@@ -60,7 +60,10 @@ pub fn run(config: &Config) -> Report {
         let findings = rules::evaluate(&analysis, &config.rules);
         report::build(&analysis, findings)
     };
-    let report = match rayon::ThreadPoolBuilder::new().num_threads(config.threads).build() {
+    let report = match rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+    {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     };

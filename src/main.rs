@@ -81,7 +81,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -117,7 +121,8 @@ fn main() -> ExitCode {
                 FormatArg::Md => coroner::report::markdown::render_with(&report, max_evidence),
             };
             let written = match &output {
-                Some(p) => std::fs::write(p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display())),
+                Some(p) => std::fs::write(p, text.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", p.display())),
                 None => {
                     let mut out = io::stdout().lock();
                     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -133,7 +138,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             for d in report.diagnostics.iter().filter(|d| d.severity == "error") {
-                eprintln!("coroner: {}: {}", coroner::report::escape::visible(&d.path), coroner::report::escape::visible(&d.message));
+                eprintln!(
+                    "coroner: {}: {}",
+                    coroner::report::escape::visible(&d.path),
+                    coroner::report::escape::visible(&d.message)
+                );
             }
             if report.nothing_readable() {
                 eprintln!("coroner: error: no input could be read as a Docker or kernel artifact\nhint: pass docker inspect JSON, json-file logs, kernel logs, image archives or a bundle directory");

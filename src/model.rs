@@ -15,7 +15,11 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(source: impl Into<String>, line: Option<u64>, excerpt: impl Into<String>) -> Evidence {
+    pub fn new(
+        source: impl Into<String>,
+        line: Option<u64>,
+        excerpt: impl Into<String>,
+    ) -> Evidence {
         Evidence {
             source: source.into(),
             line,

@@ -21,18 +21,33 @@ pub fn is_secret_name(name: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     const SUBSTR: &[&str] = &[
-        "password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey",
-        "passphrase", "sessionid", "cookie",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "credential",
+        "privatekey",
+        "accesskey",
+        "passphrase",
+        "sessionid",
+        "cookie",
     ];
     let joined: String = words.concat();
     if SUBSTR.iter().any(|s| joined.contains(s)) {
         return true;
     }
     words.iter().any(|w| {
-        matches!(*w, "pwd" | "pass" | "auth" | "authorization" | "key" | "secret" | "creds" | "dsn")
-            || (w.ends_with("key") && !matches!(*w, "monkey" | "hotkey" | "turkey"))
-    }) && !words.iter().all(|w| matches!(*w, "public" | "key" | "id" | "path" | "file"))
-        && !words.last().is_some_and(|w| matches!(*w, "file" | "path" | "id" | "name" | "dir" | "type"))
+        matches!(
+            *w,
+            "pwd" | "pass" | "auth" | "authorization" | "key" | "secret" | "creds" | "dsn"
+        ) || (w.ends_with("key") && !matches!(*w, "monkey" | "hotkey" | "turkey"))
+    }) && !words
+        .iter()
+        .all(|w| matches!(*w, "public" | "key" | "id" | "path" | "file"))
+        && !words
+            .last()
+            .is_some_and(|w| matches!(*w, "file" | "path" | "id" | "name" | "dir" | "type"))
 }
 
 struct Rules {
@@ -79,7 +94,11 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     let r = rules();
     let mut s: Cow<str> = Cow::Borrowed(text);
     if s.contains("PRIVATE KEY-----") {
-        s = Cow::Owned(r.pem.replace_all(&s, "-----BEGIN ${1}PRIVATE KEY-----[REDACTED]").into_owned());
+        s = Cow::Owned(
+            r.pem
+                .replace_all(&s, "-----BEGIN ${1}PRIVATE KEY-----[REDACTED]")
+                .into_owned(),
+        );
     }
     if s.contains("://") {
         if let Cow::Owned(o) = r.url_cred.replace_all(&s, "${1}${2}:[REDACTED]@") {
@@ -115,7 +134,11 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         if let Cow::Owned(o) = r.assignment.replace_all(&s, |c: &regex::Captures| {
             let value = &c[4];
             let bare = value.trim_matches(|ch| ch == '"' || ch == '\'');
-            if is_secret_name(&c[2]) && !bare.is_empty() && !bare.starts_with("[REDACTED") && !looks_like_reference(bare) {
+            if is_secret_name(&c[2])
+                && !bare.is_empty()
+                && !bare.starts_with("[REDACTED")
+                && !looks_like_reference(bare)
+            {
                 format!("{}{}{}{MASK}", &c[1], &c[2], &c[3])
             } else {
                 c[0].to_string()
@@ -129,7 +152,11 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 
 /// `$VAR`, `${VAR}` and file paths are references to secrets, not secrets.
 fn looks_like_reference(v: &str) -> bool {
-    v.starts_with('$') || v.starts_with("/run/secrets/") || v == "true" || v == "false" || v == "null"
+    v.starts_with('$')
+        || v.starts_with("/run/secrets/")
+        || v == "true"
+        || v == "false"
+        || v == "null"
 }
 
 /// Redacts every string inside a JSON value, in place.
@@ -177,7 +204,10 @@ mod tests {
             redact("DATABASE_URL=postgres://app:S3cr3tPassw0rd@db.internal:5432/prod"),
             "DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/prod"
         );
-        assert_eq!(redact("see http://example.com/a:b"), "see http://example.com/a:b");
+        assert_eq!(
+            redact("see http://example.com/a:b"),
+            "see http://example.com/a:b"
+        );
     }
 
     #[test]
@@ -198,7 +228,10 @@ mod tests {
     fn build_args_and_json_pairs() {
         let s = "/bin/sh -c #(nop) ARG NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789";
         assert!(!redact(s).contains("abcdefghij"), "{}", redact(s));
-        assert_eq!(redact(r#"{"password": "x1"}"#), r#"{"password": "[REDACTED]"}"#);
+        assert_eq!(
+            redact(r#"{"password": "x1"}"#),
+            r#"{"password": "[REDACTED]"}"#
+        );
         assert_eq!(redact("--password=secret1"), "--password=[REDACTED]");
     }
 

@@ -236,14 +236,23 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "hello world 12345678", "2026-11-29T03:19:59.Z"] {
+        for s in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "hello world 12345678",
+            "2026-11-29T03:19:59.Z",
+        ] {
             assert_eq!(Timestamp::parse_rfc3339(s), None, "{s}");
         }
     }
 
     #[test]
     fn epoch_and_leap_days() {
-        assert_eq!(Timestamp::from_civil(1970, 1, 1, 0, 0, 0, 0), Some(Timestamp(0)));
+        assert_eq!(
+            Timestamp::from_civil(1970, 1, 1, 0, 0, 0, 0),
+            Some(Timestamp(0))
+        );
         let t = Timestamp::from_civil(2024, 2, 29, 12, 0, 0, 0).unwrap();
         assert_eq!(t.to_string(), "2024-02-29T12:00:00Z");
     }

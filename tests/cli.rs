@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 
 fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples").join(p)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(p)
 }
 
 fn coroner() -> Command {
@@ -15,8 +17,17 @@ fn coroner() -> Command {
 
 #[test]
 fn report_on_the_bundle_exits_zero_and_prints_findings() {
-    let out = coroner().arg("report").arg(sample("bundle")).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = coroner()
+        .arg("report")
+        .arg(sample("bundle"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("FINDINGS"));
     assert!(text.contains("1. running?") && text.contains("7. process?"));
@@ -39,14 +50,33 @@ fn fail_on_is_not_triggered_by_a_healthy_container() {
         .arg(sample("bundle/containers/papi/inspect.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn usage_errors_and_unreadable_inputs_exit_two() {
-    assert_eq!(coroner().arg("report").output().unwrap().status.code(), Some(2));
-    assert_eq!(coroner().args(["report", "--format", "yaml", "x"]).output().unwrap().status.code(), Some(2));
-    let out = coroner().args(["report", "/nonexistent/coroner-input"]).output().unwrap();
+    assert_eq!(
+        coroner().arg("report").output().unwrap().status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        coroner()
+            .args(["report", "--format", "yaml", "x"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = coroner()
+        .args(["report", "/nonexistent/coroner-input"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/coroner-input"));
 }
@@ -78,9 +108,15 @@ fn json_goes_to_a_file_with_dash_o() {
 
 #[test]
 fn markdown_has_a_summary_table_first() {
-    let out = coroner().args(["report", "--format", "md"]).arg(sample("bundle")).output().unwrap();
+    let out = coroner()
+        .args(["report", "--format", "md"])
+        .arg(sample("bundle"))
+        .output()
+        .unwrap();
     let md = String::from_utf8(out.stdout).unwrap();
-    let table = md.find("| critical | warning | info |").expect("summary table");
+    let table = md
+        .find("| critical | warning | info |")
+        .expect("summary table");
     let findings = md.find("## Findings").expect("findings section");
     assert!(table < findings);
     assert!(!md.contains("<script"), "no raw HTML");
@@ -91,7 +127,11 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
     let dir = std::env::temp_dir().join(format!("coroner-damaged-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.json"), b"[{\"Id\": \"abc\", \"State\": {").unwrap();
-    std::fs::write(dir.join("random.bin"), [0x1fu8, 0x8b, 0x08, 0, 1, 2, 3, 4, 5]).unwrap();
+    std::fs::write(
+        dir.join("random.bin"),
+        [0x1fu8, 0x8b, 0x08, 0, 1, 2, 3, 4, 5],
+    )
+    .unwrap();
     std::fs::write(dir.join("empty"), b"").unwrap();
     let out = coroner()
         .args(["report", "--format", "json"])
@@ -104,7 +144,12 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
     assert_eq!(v["containers"].as_array().unwrap().len(), 1);
     let diags = v["diagnostics"].as_array().unwrap();
     for name in ["broken.json", "random.bin", "empty"] {
-        assert!(diags.iter().any(|d| d["path"].as_str().unwrap().ends_with(name)), "no diagnostic for {name}: {diags:?}");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d["path"].as_str().unwrap().ends_with(name)),
+            "no diagnostic for {name}: {diags:?}"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

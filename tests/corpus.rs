@@ -37,12 +37,18 @@ fn rules_of(name: &str) -> Vec<&'static str> {
 
 fn fired(name: &str, rule: &str) {
     let rules = rules_of(name);
-    assert!(rules.contains(&rule), "{name}: expected rule {rule}, got {rules:?}");
+    assert!(
+        rules.contains(&rule),
+        "{name}: expected rule {rule}, got {rules:?}"
+    );
 }
 
 fn not_fired(name: &str, rule: &str) {
     let rules = rules_of(name);
-    assert!(!rules.contains(&rule), "{name}: rule {rule} must not fire, got {rules:?}");
+    assert!(
+        !rules.contains(&rule),
+        "{name}: rule {rule} must not fire, got {rules:?}"
+    );
 }
 
 /// (name, status, exit code, OOMKilled, restarts) from the corpus README.
@@ -69,11 +75,20 @@ const STATES: &[(&str, &str, i64, bool, i64)] = &[
 
 #[test]
 fn every_container_state_matches_the_ground_truth() {
-    assert_eq!(report().containers.len(), 18, "inspect-all and per-container files merge by id");
+    assert_eq!(
+        report().containers.len(),
+        18,
+        "inspect-all and per-container files merge by id"
+    );
     for &(name, status, exit, oom, restarts) in STATES {
         let c = container(name);
         assert_eq!(
-            (c.status.as_str(), c.exit_code, c.oom_killed, c.restart_count),
+            (
+                c.status.as_str(),
+                c.exit_code,
+                c.oom_killed,
+                c.restart_count
+            ),
             (status, exit, oom, restarts),
             "{name}"
         );
@@ -138,11 +153,25 @@ fn kernel_kills_are_attributed_by_cgroup() {
         "three copies of one ring buffer must count each kill once"
     );
     let pod = k.oom_kills.iter().find(|o| o.pid == 20251).unwrap();
-    assert!(pod.cgroup.as_deref().unwrap_or("").starts_with("/kubepods/burstable/pod"));
-    assert_eq!(k.oom_kills.iter().find(|o| o.pid == 18778).unwrap().anon_rss_kib, Some(65024));
+    assert!(pod
+        .cgroup
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("/kubepods/burstable/pod"));
+    assert_eq!(
+        k.oom_kills
+            .iter()
+            .find(|o| o.pid == 18778)
+            .unwrap()
+            .anon_rss_kib,
+        Some(65024)
+    );
     assert_eq!(k.segfaults.len(), 1);
     let s = &k.segfaults[0];
-    assert_eq!((s.pid, s.process.as_str(), s.container.as_deref()), (19247, "crash", Some("psegv")));
+    assert_eq!(
+        (s.pid, s.process.as_str(), s.container.as_deref()),
+        (19247, "crash", Some("psegv"))
+    );
     // Monotonic 1872.136075 s + boot (collected-at minus uptime) lands inside psegv's life.
     let t = s.time.as_deref().expect("segfault placed on the clock");
     assert!(t.starts_with("2026-11-29T03:19:59.9"), "{t}");
@@ -157,17 +186,29 @@ fn kernel_evidence_cites_file_and_line() {
         .find(|f| f.rule == "oom-killed" && f.container.as_deref() == Some("pindexer"))
         .unwrap();
     assert!(
-        f.evidence.iter().any(|e| e.source.contains("dmesg") && e.line.is_some() && e.excerpt.contains("Killed process 18778")),
+        f.evidence.iter().any(|e| e.source.contains("dmesg")
+            && e.line.is_some()
+            && e.excerpt.contains("Killed process 18778")),
         "{:#?}",
         f.evidence
     );
-    let seg = report().findings.iter().find(|f| f.rule == "segfault").unwrap();
-    assert!(seg.evidence.iter().any(|e| e.excerpt.contains("segfault at 0") && e.line.is_some()));
+    let seg = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "segfault")
+        .unwrap();
+    assert!(seg
+        .evidence
+        .iter()
+        .any(|e| e.excerpt.contains("segfault at 0") && e.line.is_some()));
 }
 
 #[test]
 fn pchatty_logs_count_logical_lines_across_rotation() {
-    let l = container("pchatty").logs.as_ref().expect("pchatty has logs");
+    let l = container("pchatty")
+        .logs
+        .as_ref()
+        .expect("pchatty has logs");
     // The corpus README says 5 on stderr; the surviving records hold 6 (attempts
     // 8–11 in .2.gz, attempt 12 and the panic in the live file), all complete
     // lines: checked by hand with an independent reader. We assert the data.
@@ -177,36 +218,65 @@ fn pchatty_logs_count_logical_lines_across_rotation() {
         .iter()
         .find(|f| f.rule == "crash-signature" && f.container.as_deref() == Some("pchatty"))
         .unwrap();
-    assert!(crash.evidence.iter().any(|e| e.excerpt.contains("panic: runtime error: index out of range")));
+    assert!(crash.evidence.iter().any(|e| e
+        .excerpt
+        .contains("panic: runtime error: index out of range")));
 }
 
 #[test]
 fn psilent_says_why_there_are_no_logs() {
     assert!(container("psilent").logs.is_none());
-    let f = report().findings.iter().find(|f| f.rule == "logs-unavailable").unwrap();
+    let f = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "logs-unavailable")
+        .unwrap();
     assert!(f.explanation.contains("none"));
 }
 
 #[test]
 fn dns_failure_names_the_network() {
-    let f = report().findings.iter().find(|f| f.rule == "dns-failure").unwrap();
+    let f = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "dns-failure")
+        .unwrap();
     assert_eq!(f.container.as_deref(), Some("pflapper"));
     assert!(f.explanation.contains("bridge"), "{}", f.explanation);
-    assert!(f.evidence.iter().any(|e| e.excerpt.contains("lookup redis: no such host")));
+    assert!(f
+        .evidence
+        .iter()
+        .any(|e| e.excerpt.contains("lookup redis: no such host")));
 }
 
 #[test]
 fn permission_denied_names_user_and_mount() {
-    let f = report().findings.iter().find(|f| f.rule == "volume-permission-denied").unwrap();
-    assert!(f.explanation.contains("1000:1000") && f.explanation.contains("/data"), "{}", f.explanation);
+    let f = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "volume-permission-denied")
+        .unwrap();
+    assert!(
+        f.explanation.contains("1000:1000") && f.explanation.contains("/data"),
+        "{}",
+        f.explanation
+    );
 }
 
 #[test]
 fn port_mismatch_and_health_probe_name_the_ports() {
-    let f = report().findings.iter().find(|f| f.rule == "port-mismatch").unwrap();
+    let f = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "port-mismatch")
+        .unwrap();
     assert!(f.title.contains("8080"), "{}", f.title);
     assert!(f.explanation.contains("80"));
-    let h = report().findings.iter().find(|f| f.rule == "unhealthy").unwrap();
+    let h = report()
+        .findings
+        .iter()
+        .find(|f| f.rule == "unhealthy")
+        .unwrap();
     assert!(h.explanation.contains("3000"), "{}", h.explanation);
 }
 
@@ -217,7 +287,10 @@ fn no_secret_reaches_any_format() {
         for secret in ["S3cr3tPassw0rd", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] {
             assert!(!out.contains(secret), "{secret} leaked in {format:?}");
         }
-        assert!(out.contains("AWS_SECRET_ACCESS_KEY"), "the name stays in {format:?}");
+        assert!(
+            out.contains("AWS_SECRET_ACCESS_KEY"),
+            "the name stays in {format:?}"
+        );
     }
 }
 
@@ -245,7 +318,12 @@ fn every_input_is_listed_with_its_kind() {
 fn findings_are_ordered_by_severity_then_container() {
     let f = &report().findings;
     for w in f.windows(2) {
-        assert!(w[0].severity <= w[1].severity, "{} before {}", w[0].rule, w[1].rule);
+        assert!(
+            w[0].severity <= w[1].severity,
+            "{} before {}",
+            w[0].rule,
+            w[1].rule
+        );
     }
 }
 
@@ -265,7 +343,9 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
     // bundle.tar.gz holding host/ and an inner containers.tar.zst: archives
     // nested in archives, identified by content (the names have no extension).
     let mut inner = tar::Builder::new(Vec::new());
-    inner.append_dir_all("containers", bundle().join("containers")).unwrap();
+    inner
+        .append_dir_all("containers", bundle().join("containers"))
+        .unwrap();
     let inner = zstd::encode_all(&inner.into_inner().unwrap()[..], 3).unwrap();
     let mut outer = tar::Builder::new(Vec::new());
     outer.append_dir_all("host", bundle().join("host")).unwrap();
@@ -273,7 +353,9 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
     h.set_size(inner.len() as u64);
     h.set_mode(0o644);
     h.set_cksum();
-    outer.append_data(&mut h, "nested/containers-archive", &inner[..]).unwrap();
+    outer
+        .append_data(&mut h, "nested/containers-archive", &inner[..])
+        .unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut gz, &outer.into_inner().unwrap()).unwrap();
     let dir = std::env::temp_dir().join(format!("coroner-nested-{}", std::process::id()));
@@ -293,6 +375,11 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
         v
     };
     assert_eq!(rules(&r), rules(report()));
-    assert!(r.inputs.iter().any(|i| i.kind == "bundle" && i.path.ends_with("support-bundle")));
-    assert!(r.inputs.iter().any(|i| i.path.contains("support-bundle!/nested/containers-archive!/containers/pweb/inspect.json")));
+    assert!(r
+        .inputs
+        .iter()
+        .any(|i| i.kind == "bundle" && i.path.ends_with("support-bundle")));
+    assert!(r.inputs.iter().any(|i| i
+        .path
+        .contains("support-bundle!/nested/containers-archive!/containers/pweb/inspect.json")));
 }

@@ -12,7 +12,9 @@ use coroner::report::{render, Format};
 use coroner::{run, Config};
 
 fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples").join(p)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(p)
 }
 
 struct Case {
@@ -21,13 +23,22 @@ struct Case {
 
 impl Case {
     fn new(name: &str) -> Case {
-        let dir = std::env::temp_dir().join(format!("coroner-hostile-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("coroner-hostile-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(sample("bundle/containers/pindexer/inspect.json"), dir.join("good-inspect")).unwrap();
+        std::fs::copy(
+            sample("bundle/containers/pindexer/inspect.json"),
+            dir.join("good-inspect"),
+        )
+        .unwrap();
         std::fs::copy(sample("bundle/host/dmesg.txt"), dir.join("good-kernel")).unwrap();
         std::fs::copy(sample("bundle/host/uptime.txt"), dir.join("uptime")).unwrap();
-        std::fs::copy(sample("bundle/host/collected-at.txt"), dir.join("collected-at")).unwrap();
+        std::fs::copy(
+            sample("bundle/host/collected-at.txt"),
+            dir.join("collected-at"),
+        )
+        .unwrap();
         Case { dir }
     }
 
@@ -60,9 +71,18 @@ impl Drop for Case {
 }
 
 fn good_neighbours_survived(r: &Report) {
-    let c = r.containers.iter().find(|c| c.name == "pindexer").expect("the good inspect file is still analysed");
+    let c = r
+        .containers
+        .iter()
+        .find(|c| c.name == "pindexer")
+        .expect("the good inspect file is still analysed");
     assert_eq!((c.exit_code, c.oom_killed), (137, true));
-    let k = r.kernel.oom_kills.iter().find(|k| k.pid == 18778).expect("the good kernel log is still analysed");
+    let k = r
+        .kernel
+        .oom_kills
+        .iter()
+        .find(|k| k.pid == 18778)
+        .expect("the good kernel log is still analysed");
     assert_eq!(k.container.as_deref(), Some("pindexer"));
     assert!(r.findings.iter().any(|f| f.rule == "oom-killed"));
 }
@@ -93,7 +113,10 @@ fn no_raw_escapes(r: &Report) {
     for f in [Format::Text, Format::Markdown] {
         let out = render(r, f);
         assert!(
-            !out.chars().any(|c| (c as u32) < 0x20 && c != '\n' || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{202e}'),
+            !out.chars().any(|c| (c as u32) < 0x20 && c != '\n'
+                || c == '\u{7f}'
+                || ('\u{80}'..='\u{9f}').contains(&c)
+                || c == '\u{202e}'),
             "raw control character in {f:?} output"
         );
     }
@@ -109,7 +132,13 @@ fn traversal_names_are_kept_verbatim_and_reported() {
     let c = Case::new("traversal");
     c.write("evil.tar", &evil);
     let r = c.check("evil.tar");
-    assert!(r.diagnostics.iter().any(|d| d.message.contains("../../etc/cron.d/evil")), "{:#?}", r.diagnostics);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("../../etc/cron.d/evil")),
+        "{:#?}",
+        r.diagnostics
+    );
     assert!(!Path::new("/etc/cron.d/evil").exists());
 }
 
@@ -117,7 +146,13 @@ fn traversal_names_are_kept_verbatim_and_reported() {
 fn truncation_at_every_offset_of_a_bundle_never_panics() {
     let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
     let log = std::fs::read(sample("bundle/containers/pworker/28addf748080e3d7f0a5af4eb4d11fb9874f90b9d7f10f682e885e7eb9324015-json.log")).unwrap();
-    let full = tar_of(&[("inspect.json", &inspect), ("28addf748080e3d7f0a5af4eb4d11fb9874f90b9d7f10f682e885e7eb9324015-json.log", &log)]);
+    let full = tar_of(&[
+        ("inspect.json", &inspect),
+        (
+            "28addf748080e3d7f0a5af4eb4d11fb9874f90b9d7f10f682e885e7eb9324015-json.log",
+            &log,
+        ),
+    ]);
     let c = Case::new("truncation");
     let mut cut = 1;
     while cut < full.len() {
@@ -160,8 +195,18 @@ fn gzip_and_zstd_bombs_stop_at_the_cap_within_seconds() {
     c.write("bomb.zst", &zbomb).write("bomb.gz", &gbomb);
     let start = Instant::now();
     let r = c.check("bomb.zst");
-    assert!(r.diagnostics.iter().any(|d| d.path.contains("bomb.gz") && d.message.contains("limit")), "{:#?}", r.diagnostics);
-    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.path.contains("bomb.gz") && d.message.contains("limit")),
+        "{:#?}",
+        r.diagnostics
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -171,9 +216,13 @@ fn json_two_hundred_thousand_levels_deep_is_refused() {
     let mut obj = String::from("[{\"Id\":\"x\",\"State\":");
     obj.push_str(&"{\"a\":".repeat(200_000));
     let c = Case::new("deep-json");
-    c.write("deep.json", deep.as_bytes()).write("deep-obj.json", obj.as_bytes());
+    c.write("deep.json", deep.as_bytes())
+        .write("deep-obj.json", obj.as_bytes());
     let r = c.check("deep.json");
-    assert!(r.diagnostics.iter().any(|d| d.path.contains("deep-obj.json")));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.path.contains("deep-obj.json")));
 }
 
 #[test]
@@ -188,7 +237,10 @@ fn random_bytes_under_artifact_names_are_unknown() {
     }
     let c = Case::new("random");
     c.write("inspect.json", &random)
-        .write("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef-json.log.1.gz", &random)
+        .write(
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef-json.log.1.gz",
+            &random,
+        )
         .write("dmesg.txt", &random)
         .write("image/layer.tar", &random);
     let r = c.check("inspect.json");
@@ -207,13 +259,18 @@ fn archives_nested_twelve_deep_stop_at_the_limit() {
     let c = Case::new("nested");
     c.write("matryoshka.tar.gz", &data);
     let r = c.check("matryoshka.tar.gz");
-    assert!(r.diagnostics.iter().any(|d| d.message.contains("nested")), "{:#?}", r.diagnostics);
+    assert!(
+        r.diagnostics.iter().any(|d| d.message.contains("nested")),
+        "{:#?}",
+        r.diagnostics
+    );
 }
 
 #[test]
 fn empty_files_get_a_diagnostic() {
     let c = Case::new("empty");
-    c.write("empty-inspect.json", b"").write("containers/x/x-json.log", b"");
+    c.write("empty-inspect.json", b"")
+        .write("containers/x/x-json.log", b"");
     let r = c.check("empty-inspect.json");
     assert!(r.diagnostics.iter().any(|d| d.path.contains("x-json.log")));
 }
@@ -228,7 +285,11 @@ fn inspect_with_wrong_types_and_duplicate_keys_costs_fields_not_containers() {
     c.write("weird.json", weird);
     let r = run(&Config::new(vec![c.dir.clone()]));
     good_neighbours_survived(&r);
-    let w = r.containers.iter().find(|x| x.id.starts_with("bbbb")).expect("the odd container is kept");
+    let w = r
+        .containers
+        .iter()
+        .find(|x| x.id.starts_with("bbbb"))
+        .expect("the odd container is kept");
     assert_eq!(w.exit_code, 139);
 }
 
@@ -257,7 +318,9 @@ fn escape_sequences_in_logs_and_names_are_shown_escaped() {
     for line in md.lines() {
         let ticks: String = line.chars().take_while(|&c| c == '`').collect();
         match &fence {
-            Some(f) if ticks.len() >= f.len() && line.trim_start_matches('`').is_empty() => fence = None,
+            Some(f) if ticks.len() >= f.len() && line.trim_start_matches('`').is_empty() => {
+                fence = None
+            }
             Some(_) => {}
             None if ticks.len() >= 3 => fence = Some(ticks),
             None => {

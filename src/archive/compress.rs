@@ -109,7 +109,10 @@ mod tests {
     #[test]
     fn sniffs_by_magic() {
         assert_eq!(Compression::sniff(&gzip(b"x")), Compression::Gzip);
-        assert_eq!(Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()), Compression::Zstd);
+        assert_eq!(
+            Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()),
+            Compression::Zstd
+        );
         assert_eq!(Compression::sniff(b"{\"log\""), Compression::None);
     }
 

@@ -51,7 +51,11 @@ pub fn looks_like_tar(head: &[u8]) -> bool {
     let stored = parse_octal(&h[148..156]);
     let mut sum: u64 = 0;
     for (i, &b) in h.iter().enumerate() {
-        sum += if (148..156).contains(&i) { b' ' as u64 } else { b as u64 };
+        sum += if (148..156).contains(&i) {
+            b' ' as u64
+        } else {
+            b as u64
+        };
     }
     match stored {
         Some(s) => s == sum || &h[257..262] == b"ustar" && s > 0,
@@ -149,7 +153,10 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
     }
     if idx.error.is_none() {
         // tar stops quietly at EOF; a body or header cut short is damage.
-        let end = idx.entries.last().map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
+        let end = idx
+            .entries
+            .last()
+            .map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
         if end > data.len() as u64
             || (idx.entries.is_empty() && data.len() >= 512 && !data.iter().all(|&b| b == 0))
         {
@@ -157,8 +164,14 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
                 "archive is truncated: it ends at byte {} inside an entry",
                 data.len()
             ));
-        } else if (data.len() as u64).saturating_sub(end) > 0 && (data.len() as u64) - end < 1024 && !data[end as usize..].iter().all(|&b| b == 0) {
-            idx.error = Some(format!("archive is truncated after {} entries: a header is cut short", idx.entries.len()));
+        } else if (data.len() as u64).saturating_sub(end) > 0
+            && (data.len() as u64) - end < 1024
+            && !data[end as usize..].iter().all(|&b| b == 0)
+        {
+            idx.error = Some(format!(
+                "archive is truncated after {} entries: a header is cut short",
+                idx.entries.len()
+            ));
         }
     }
     idx
@@ -168,7 +181,10 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
 /// blocks after the last entry). Without it, an archive cut exactly between
 /// two members looks complete.
 pub fn has_end_marker(data: &[u8], idx: &TarIndex) -> bool {
-    let end = idx.entries.last().map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512) as usize;
+    let end = idx
+        .entries
+        .last()
+        .map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512) as usize;
     data.len() >= end.saturating_add(1024) && data[end..end + 1024].iter().all(|&b| b == 0)
 }
 
@@ -229,9 +245,7 @@ pub fn normalize(path: &str) -> &str {
 
 /// True for names that would escape the archive's root if extracted.
 pub fn is_unsafe_name(path: &str) -> bool {
-    path.starts_with('/')
-        || path.contains('\\')
-        || path.split('/').any(|c| c == "..")
+    path.starts_with('/') || path.contains('\\') || path.split('/').any(|c| c == "..")
 }
 
 #[cfg(test)]

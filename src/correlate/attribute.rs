@@ -73,8 +73,14 @@ fn container_by_name_and_time(recs: &[ContainerRecord], comm: &str, t: Timestamp
         if !comm_names(r).iter().any(|n| n == comm) {
             continue;
         }
-        let Some(start) = r.c.started_at else { continue };
-        let end = if r.c.status == "running" { None } else { r.c.finished_at };
+        let Some(start) = r.c.started_at else {
+            continue;
+        };
+        let end = if r.c.status == "running" {
+            None
+        } else {
+            r.c.finished_at
+        };
         let lo = start.0 - SLACK_NS;
         let hi = end.map_or(i64::MAX, |e| e.0.max(start.0) + SLACK_NS);
         if t.0 < lo || t.0 > hi {
@@ -117,7 +123,9 @@ pub fn attribute(
         _ => None,
     };
     if boot.is_some() {
-        methods.push("raw monotonic stamps placed with the bundle's /proc/uptime and collection time".into());
+        methods.push(
+            "raw monotonic stamps placed with the bundle's /proc/uptime and collection time".into(),
+        );
     }
     let recs = &a.containers;
     let mut out_oom: Vec<Attributed<OomKill>> = ooms
@@ -126,7 +134,11 @@ pub fn attribute(
             let time = wall(&o.stamp, boot);
             let by_cg = container_by_cgroup(
                 recs,
-                &[o.task_memcg.as_deref(), o.cpuset.as_deref(), o.oom_memcg.as_deref()],
+                &[
+                    o.task_memcg.as_deref(),
+                    o.cpuset.as_deref(),
+                    o.oom_memcg.as_deref(),
+                ],
             );
             let (container, matched_by) = match by_cg {
                 Some(i) => (Some(i), Some("cgroup")),
@@ -135,7 +147,12 @@ pub fn attribute(
                     None => (None, None),
                 },
             };
-            Attributed { event: o, time, container, matched_by }
+            Attributed {
+                event: o,
+                time,
+                container,
+                matched_by,
+            }
         })
         .collect();
 
@@ -144,9 +161,15 @@ pub fn attribute(
     if boot.is_none() {
         let anchor = out_oom.iter().find_map(|o| {
             let r = &recs[o.container?];
-            let (Some(u), Some(fin)) = (o.event.stamp.uptime_s, r.c.finished_at) else { return None };
-            (r.c.oom_killed && o.event.stamp.wall.is_none())
-                .then(|| (Timestamp(fin.0 - (u * 1e9).round() as i64), r.c.name.clone()))
+            let (Some(u), Some(fin)) = (o.event.stamp.uptime_s, r.c.finished_at) else {
+                return None;
+            };
+            (r.c.oom_killed && o.event.stamp.wall.is_none()).then(|| {
+                (
+                    Timestamp(fin.0 - (u * 1e9).round() as i64),
+                    r.c.name.clone(),
+                )
+            })
         });
         if let Some((b, name)) = anchor {
             boot = Some(b);
@@ -170,16 +193,27 @@ pub fn attribute(
                     None => (None, None),
                 },
             };
-            Attributed { event: s, time, container, matched_by }
+            Attributed {
+                event: s,
+                time,
+                container,
+                matched_by,
+            }
         })
         .collect();
 
-    let printed = out_oom.iter().any(|o| o.event.stamp.wall.is_some() && (boot.is_none() || o.event.stamp.uptime_s.is_none()))
-        || out_seg.iter().any(|s| s.event.stamp.wall.is_some() && (boot.is_none() || s.event.stamp.uptime_s.is_none()));
+    let printed = out_oom.iter().any(|o| {
+        o.event.stamp.wall.is_some() && (boot.is_none() || o.event.stamp.uptime_s.is_none())
+    }) || out_seg.iter().any(|s| {
+        s.event.stamp.wall.is_some() && (boot.is_none() || s.event.stamp.uptime_s.is_none())
+    });
     if printed {
-        methods.push("wall-clock stamps as printed in the log (dmesg -T / iso / syslog / journalctl)".into());
+        methods.push(
+            "wall-clock stamps as printed in the log (dmesg -T / iso / syslog / journalctl)".into(),
+        );
     }
-    let untimed = out_oom.iter().filter(|o| o.time.is_none()).count() + out_seg.iter().filter(|s| s.time.is_none()).count();
+    let untimed = out_oom.iter().filter(|o| o.time.is_none()).count()
+        + out_seg.iter().filter(|s| s.time.is_none()).count();
     if untimed > 0 {
         methods.push(format!(
             "{untimed} event(s) have only monotonic stamps and no clock facts to place them (add /proc/uptime and the collection time to the bundle)"

@@ -36,7 +36,10 @@ pub fn dedupe(ooms: Vec<OomKill>, segvs: Vec<Segfault>) -> (Vec<OomKill>, Vec<Se
             }
         }
     }
-    let ooms = order.into_iter().filter_map(|k| by_key.remove(&k)).collect();
+    let ooms = order
+        .into_iter()
+        .filter_map(|k| by_key.remove(&k))
+        .collect();
     let mut by_key: BTreeMap<(u32, String), Segfault> = BTreeMap::new();
     let mut order = Vec::new();
     for s in segvs {
@@ -49,6 +52,9 @@ pub fn dedupe(ooms: Vec<OomKill>, segvs: Vec<Segfault>) -> (Vec<OomKill>, Vec<Se
             }
         }
     }
-    let segvs = order.into_iter().filter_map(|k| by_key.remove(&k)).collect();
+    let segvs = order
+        .into_iter()
+        .filter_map(|k| by_key.remove(&k))
+        .collect();
     (ooms, segvs)
 }

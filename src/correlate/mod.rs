@@ -115,7 +115,11 @@ pub fn correlate(ing: Ingested) -> Analysis {
                     }
                 }
                 for o in f.others {
-                    if !a.others.iter().any(|x| x.kind == o.kind && x.id == o.id && x.name == o.name) {
+                    if !a
+                        .others
+                        .iter()
+                        .any(|x| x.kind == o.kind && x.id == o.id && x.name == o.name)
+                    {
                         a.others.push(o);
                     }
                 }
@@ -145,9 +149,13 @@ pub fn correlate(ing: Ingested) -> Analysis {
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
 
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
-    a.events.sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    a.events
+        .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     for e in &a.events {
-        if let Some(r) = recs.iter_mut().find(|r| !e.container_id.is_empty() && r.c.id == e.container_id) {
+        if let Some(r) = recs
+            .iter_mut()
+            .find(|r| !e.container_id.is_empty() && r.c.id == e.container_id)
+        {
             r.events.push(e.clone());
         }
     }
@@ -155,7 +163,11 @@ pub fn correlate(ing: Ingested) -> Analysis {
     // Kernel logs: parsed now that a year for syslog stamps is known.
     let ctx = KernelContext {
         year_hint: collected_at
-            .or_else(|| recs.iter().filter_map(|r| r.c.started_at.or(r.c.created)).max())
+            .or_else(|| {
+                recs.iter()
+                    .filter_map(|r| r.c.started_at.or(r.c.created))
+                    .max()
+            })
             .map(|t| t.civil().0 as i32),
     };
     let parsed: Vec<kernel::KernelLog> = kernel_texts
@@ -177,7 +189,11 @@ pub fn correlate(ing: Ingested) -> Analysis {
 
 /// Groups log files by container id, joins rotations oldest to newest and
 /// attaches them; logs of unknown containers are kept as orphans.
-fn attach_logs(recs: &mut [ContainerRecord], logs: Vec<LogFile>, orphans: &mut Vec<(String, Logs)>) {
+fn attach_logs(
+    recs: &mut [ContainerRecord],
+    logs: Vec<LogFile>,
+    orphans: &mut Vec<(String, Logs)>,
+) {
     let mut groups: BTreeMap<String, Vec<LogFile>> = BTreeMap::new();
     for l in logs {
         let key = l.container_id.clone().unwrap_or_else(|| l.path.clone());
@@ -187,12 +203,17 @@ fn attach_logs(recs: &mut [ContainerRecord], logs: Vec<LogFile>, orphans: &mut V
         // Oldest first: the highest rotation number, then down to the live file.
         files.sort_by(|x, y| y.rotation.cmp(&x.rotation).then(x.path.cmp(&y.path)));
         // The same file may arrive twice (a directory and an archive of it).
-        files.dedup_by(|x, y| x.rotation == y.rotation && x.records == y.records && x.last == y.last);
+        files.dedup_by(|x, y| {
+            x.rotation == y.rotation && x.records == y.records && x.last == y.last
+        });
         let joined = join(files);
         let target = recs.iter_mut().find(|r| {
             r.c.id == key
                 || (!r.c.log_path.is_empty()
-                    && joined.files.iter().any(|f| f.ends_with(basename(&r.c.log_path))))
+                    && joined
+                        .files
+                        .iter()
+                        .any(|f| f.ends_with(basename(&r.c.log_path))))
         });
         match target {
             Some(r) => r.logs = Some(joined),

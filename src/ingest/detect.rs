@@ -6,14 +6,21 @@ use super::{events, host, inspect, json_log, kernel, Parsed};
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
 /// Reads enough of `data` to say what it is, and parses it.
-pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+pub fn identify(
+    path: &str,
+    data: &[u8],
+    limits: &Limits,
+) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
     let head = &data[..data.len().min(64 * 1024)];
     let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
     // `[ 1870.636507] …` and `[Sun Nov 29 …]` start with a bracket too.
     if first == Some(b'[') && kernel::looks_like_kernel_log(head) {
         return (
             ArtifactKind::Dmesg,
-            vec![Parsed::KernelText { path: path.to_string(), text: data.to_vec() }],
+            vec![Parsed::KernelText {
+                path: path.to_string(),
+                text: data.to_vec(),
+            }],
             Vec::new(),
         );
     }
@@ -40,12 +47,19 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<
     if kernel::looks_like_kernel_log(head) {
         return (
             ArtifactKind::Dmesg,
-            vec![Parsed::KernelText { path: path.to_string(), text: data.to_vec() }],
+            vec![Parsed::KernelText {
+                path: path.to_string(),
+                text: data.to_vec(),
+            }],
             Vec::new(),
         );
     }
     if host::detect_ps(&String::from_utf8_lossy(head)) {
-        return (ArtifactKind::HostInfo, vec![Parsed::Host(host::HostFact::Other("docker ps"))], Vec::new());
+        return (
+            ArtifactKind::HostInfo,
+            vec![Parsed::Host(host::HostFact::Other("docker ps"))],
+            Vec::new(),
+        );
     }
     (
         ArtifactKind::Unknown,
@@ -58,14 +72,20 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<
 }
 
 fn first_line_is_event(data: &[u8]) -> bool {
-    let line = data.split(|&c| c == b'\n').find(|l| !events::trim_ascii(l).is_empty());
-    match line.map(|l| serde_json::from_slice::<Value>(l)) {
+    let line = data
+        .split(|&c| c == b'\n')
+        .find(|l| !events::trim_ascii(l).is_empty());
+    match line.map(serde_json::from_slice::<Value>) {
         Some(Ok(v)) => events::is_event(&v),
         _ => false,
     }
 }
 
-fn identify_json(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+fn identify_json(
+    path: &str,
+    data: &[u8],
+    limits: &Limits,
+) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
     if data.len() as u64 > limits.max_json_bytes {
         return (
             ArtifactKind::Unknown,
@@ -106,6 +126,9 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> (ArtifactKind, Vec
     (
         ArtifactKind::Unknown,
         Vec::new(),
-        vec![Diagnostic::warning(path, "JSON, but not docker inspect, events or a json-file log; skipped")],
+        vec![Diagnostic::warning(
+            path,
+            "JSON, but not docker inspect, events or a json-file log; skipped",
+        )],
     )
 }

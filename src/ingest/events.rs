@@ -28,11 +28,23 @@ pub struct EventLog {
 
 /// True when a JSON object is a docker event.
 pub fn is_event(v: &Value) -> bool {
-    v.get("Action").is_some() && v.get("Actor").is_some() && (v.get("timeNano").is_some() || v.get("time").is_some())
+    v.get("Action").is_some()
+        && v.get("Actor").is_some()
+        && (v.get("timeNano").is_some() || v.get("time").is_some())
 }
 
 const KEPT: &[&str] = &[
-    "create", "start", "restart", "die", "oom", "kill", "stop", "health_status", "destroy", "pause", "unpause",
+    "create",
+    "start",
+    "restart",
+    "die",
+    "oom",
+    "kill",
+    "stop",
+    "health_status",
+    "destroy",
+    "pause",
+    "unpause",
 ];
 
 pub fn parse(path: &str, data: &[u8]) -> EventLog {
@@ -56,7 +68,11 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
         if v.get("Type").and_then(Value::as_str) != Some("container") {
             continue;
         }
-        let action = v.get("Action").and_then(Value::as_str).unwrap_or("").to_string();
+        let action = v
+            .get("Action")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let verb = action.split(':').next().unwrap_or("").trim();
         if !KEPT.contains(&verb) {
             continue;
@@ -67,11 +83,19 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
             .get("timeNano")
             .and_then(Value::as_i64)
             .map(Timestamp)
-            .or_else(|| v.get("time").and_then(Value::as_i64).map(|s| Timestamp(s.saturating_mul(1_000_000_000))));
+            .or_else(|| {
+                v.get("time")
+                    .and_then(Value::as_i64)
+                    .map(|s| Timestamp(s.saturating_mul(1_000_000_000)))
+            });
         let excerpt = String::from_utf8_lossy(line).into_owned();
         out.events.push(Event {
             time,
-            container_id: v.pointer("/Actor/ID").and_then(Value::as_str).unwrap_or("").to_string(),
+            container_id: v
+                .pointer("/Actor/ID")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             container_name: attr("name").unwrap_or("").to_string(),
             exit_code: attr("exitCode").and_then(|s| s.parse().ok()),
             signal: attr("signal").and_then(|s| s.parse().ok()),
@@ -89,7 +113,13 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
 }
 
 pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end]
 }

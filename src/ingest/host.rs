@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn reads_uptime_and_collection_time() {
         assert_eq!(detect("1894.93 3157.71\n"), Some(HostFact::Uptime(1894.93)));
-        assert!(matches!(detect("2026-11-29T03:20:22.710353936Z\n"), Some(HostFact::CollectedAt(_))));
+        assert!(matches!(
+            detect("2026-11-29T03:20:22.710353936Z\n"),
+            Some(HostFact::CollectedAt(_))
+        ));
         assert_eq!(detect("hello world"), None);
     }
 }

@@ -194,7 +194,10 @@ fn s(v: &Value, ptr: &str) -> String {
 
 fn i(v: &Value, ptr: &str) -> i64 {
     match v.pointer(ptr) {
-        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .unwrap_or(0),
         Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
         Some(Value::Bool(b)) => *b as i64,
         _ => 0,
@@ -211,7 +214,9 @@ fn b(v: &Value, ptr: &str) -> bool {
 }
 
 fn t(v: &Value, ptr: &str) -> Option<Timestamp> {
-    v.pointer(ptr).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339)
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .and_then(Timestamp::parse_rfc3339)
 }
 
 /// A string array, or a single string (old API versions and shell-form Cmd).
@@ -258,22 +263,25 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
             }
         }
     }
-    let health = o.pointer("/State/Health").filter(|h| h.is_object()).map(|h| Health {
-        status: s(h, "/Status"),
-        failing_streak: i(h, "/FailingStreak"),
-        log: match h.pointer("/Log") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|p| HealthProbe {
-                    start: t(p, "/Start"),
-                    end: t(p, "/End"),
-                    exit_code: i(p, "/ExitCode"),
-                    output: s(p, "/Output"),
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-    });
+    let health = o
+        .pointer("/State/Health")
+        .filter(|h| h.is_object())
+        .map(|h| Health {
+            status: s(h, "/Status"),
+            failing_streak: i(h, "/FailingStreak"),
+            log: match h.pointer("/Log") {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|p| HealthProbe {
+                        start: t(p, "/Start"),
+                        end: t(p, "/End"),
+                        exit_code: i(p, "/ExitCode"),
+                        output: s(p, "/Output"),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+        });
     let mounts = match o.pointer("/Mounts") {
         Some(Value::Array(a)) => a
             .iter()
@@ -290,7 +298,14 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
     let labels = match o.pointer("/Config/Labels") {
         Some(Value::Object(m)) => m
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -312,7 +327,11 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
         }
         .to_string();
     }
-    let anchor = if id.is_empty() { 0 } else { text.find(&id).unwrap_or(0) };
+    let anchor = if id.is_empty() {
+        0
+    } else {
+        text.find(&id).unwrap_or(0)
+    };
     // This object ends where the next top-level object's "Id" begins.
     let end = text
         .get(anchor + id.len()..)
@@ -320,7 +339,11 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
         .map_or(text.len(), |p| anchor + id.len() + p);
     let line_of = |key: &str| locate(&text[..end], anchor, key);
     let lines = InspectLines {
-        id: if id.is_empty() { None } else { Some(line_at(text, anchor)) },
+        id: if id.is_empty() {
+            None
+        } else {
+            Some(line_at(text, anchor))
+        },
         status: line_of("\"Status\""),
         exit_code: line_of("\"ExitCode\""),
         oom_killed: line_of("\"OOMKilled\""),
@@ -383,15 +406,26 @@ fn other(kind: &'static str, o: &Value) -> OtherObject {
     if name.is_empty() {
         name = s(o, "/name");
     }
-    let id = if s(o, "/Id").is_empty() { s(o, "/id") } else { s(o, "/Id") };
+    let id = if s(o, "/Id").is_empty() {
+        s(o, "/id")
+    } else {
+        s(o, "/Id")
+    };
     let members = match kind {
-        "network" => match o.pointer("/Containers").or_else(|| o.pointer("/containers")) {
+        "network" => match o
+            .pointer("/Containers")
+            .or_else(|| o.pointer("/containers"))
+        {
             Some(Value::Object(m)) => {
                 let mut v: Vec<String> = m
                     .iter()
                     .map(|(k, c)| {
                         let n = s(c, "/Name");
-                        if n.is_empty() { k.clone() } else { n }
+                        if n.is_empty() {
+                            k.clone()
+                        } else {
+                            n
+                        }
                     })
                     .collect();
                 v.sort();
@@ -425,5 +459,7 @@ pub fn line_at(text: &str, at: usize) -> u64 {
 /// Line of the first `needle` at or after `from`.
 fn locate(text: &str, from: usize, needle: &str) -> Option<u64> {
     let from = from.min(text.len());
-    text.get(from..)?.find(needle).map(|p| line_at(text, from + p))
+    text.get(from..)?
+        .find(needle)
+        .map(|p| line_at(text, from + p))
 }

@@ -39,7 +39,10 @@ pub enum Parsed {
     Log(json_log::LogFile),
     /// Kernel logs are parsed once the whole input is known (syslog stamps
     /// need a year from elsewhere), so their text is kept.
-    KernelText { path: String, text: Vec<u8> },
+    KernelText {
+        path: String,
+        text: Vec<u8>,
+    },
     Events(events::EventLog),
     Images(Vec<image::Image>),
     Export(fs_export::FsExport),
@@ -72,10 +75,7 @@ pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
     }
     files.sort();
     files.dedup();
-    let parts: Vec<Ingested> = files
-        .par_iter()
-        .map(|f| ingest_file(f, limits))
-        .collect();
+    let parts: Vec<Ingested> = files.par_iter().map(|f| ingest_file(f, limits)).collect();
     for p in parts {
         out.absorb(p);
     }
@@ -105,13 +105,19 @@ fn collect_files(p: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>
                 display(p),
                 "symbolic link to a directory; not followed",
             )),
-            Err(e) => diags.push(Diagnostic::warning(display(p), format!("dangling symbolic link: {e}"))),
+            Err(e) => diags.push(Diagnostic::warning(
+                display(p),
+                format!("dangling symbolic link: {e}"),
+            )),
         }
     } else if meta.is_dir() {
         let mut children: Vec<PathBuf> = match fs::read_dir(p) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) => {
-                diags.push(Diagnostic::error(display(p), format!("cannot list directory: {e}")));
+                diags.push(Diagnostic::error(
+                    display(p),
+                    format!("cannot list directory: {e}"),
+                ));
                 return;
             }
         };
@@ -130,8 +136,13 @@ fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
         Ok(f) => f,
         Err(e) => {
             let mut out = Ingested::default();
-            out.diagnostics.push(Diagnostic::error(&name, format!("cannot open: {e}")));
-            out.inputs.push(InputRecord { path: name, kind: ArtifactKind::Unknown, bytes: 0 });
+            out.diagnostics
+                .push(Diagnostic::error(&name, format!("cannot open: {e}")));
+            out.inputs.push(InputRecord {
+                path: name,
+                kind: ArtifactKind::Unknown,
+                bytes: 0,
+            });
             return out;
         }
     };
@@ -146,8 +157,13 @@ fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
         Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
         Err(e) => {
             let mut out = Ingested::default();
-            out.diagnostics.push(Diagnostic::error(&name, format!("cannot map file: {e}")));
-            out.inputs.push(InputRecord { path: name, kind: ArtifactKind::Unknown, bytes: len });
+            out.diagnostics
+                .push(Diagnostic::error(&name, format!("cannot map file: {e}")));
+            out.inputs.push(InputRecord {
+                path: name,
+                kind: ArtifactKind::Unknown,
+                bytes: len,
+            });
             out
         }
     }
@@ -157,7 +173,11 @@ fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
 /// archives and compression layers.
 pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
     let mut out = Ingested::default();
-    let record = |kind| InputRecord { path: path.to_string(), kind, bytes };
+    let record = |kind| InputRecord {
+        path: path.to_string(),
+        kind,
+        bytes,
+    };
     if depth > limits.max_nesting {
         out.inputs.push(record(ArtifactKind::Unknown));
         out.diagnostics.push(Diagnostic::error(
@@ -171,7 +191,8 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
     }
     if data.is_empty() {
         out.inputs.push(record(ArtifactKind::Unknown));
-        out.diagnostics.push(Diagnostic::warning(path, "empty file; nothing to analyse"));
+        out.diagnostics
+            .push(Diagnostic::warning(path, "empty file; nothing to analyse"));
         return out;
     }
     let comp = Compression::sniff(data);
@@ -200,12 +221,19 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
 
 fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
     let mut out = Ingested::default();
-    let record = |kind| InputRecord { path: path.to_string(), kind, bytes };
+    let record = |kind| InputRecord {
+        path: path.to_string(),
+        kind,
+        bytes,
+    };
     let index = tar_index::index_slice(data, limits);
     if let Some(err) = &index.error {
         out.diagnostics.push(Diagnostic::error(
             path,
-            format!("{err}; the {} entries before the damage were used", index.entries.len()),
+            format!(
+                "{err}; the {} entries before the damage were used",
+                index.entries.len()
+            ),
         ));
     }
     if image::is_image_archive(&index) {
@@ -260,10 +288,17 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
             let member = format!("{path}!/{}", tar_index::normalize(&e.path));
             if e.size > limits.max_member_bytes {
                 let mut o = Ingested::default();
-                o.inputs.push(InputRecord { path: member.clone(), kind: ArtifactKind::Unknown, bytes: e.size });
+                o.inputs.push(InputRecord {
+                    path: member.clone(),
+                    kind: ArtifactKind::Unknown,
+                    bytes: e.size,
+                });
                 o.diagnostics.push(Diagnostic::error(
                     member,
-                    format!("member of {} bytes exceeds --max-member-bytes; skipped", e.size),
+                    format!(
+                        "member of {} bytes exceeds --max-member-bytes; skipped",
+                        e.size
+                    ),
                 ));
                 return o;
             }

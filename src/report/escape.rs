@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 fn is_dangerous(c: char) -> bool {
     let u = c as u32;
-    (u < 0x20 && c != '\t') || u == 0x7f
+    (u < 0x20 && c != '\t')
+        || u == 0x7f
         || (0x80..=0x9f).contains(&u)
         || matches!(u, 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069 | 0x2028 | 0x2029 | 0xfeff)
 }
@@ -24,7 +25,9 @@ pub fn visible(s: &str) -> Cow<'_, str> {
             '\t' => out.push(' '),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if is_dangerous(c) && (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_dangerous(c) && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if is_dangerous(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
@@ -39,7 +42,25 @@ pub fn md_inline(s: &str) -> String {
     let v = visible(s);
     let mut out = String::with_capacity(v.len() + 8);
     for c in v.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '{' | '}' | '(' | ')' | '&') {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '#'
+                | '!'
+                | '~'
+                | '{'
+                | '}'
+                | '('
+                | ')'
+                | '&'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -82,7 +103,9 @@ mod tests {
     #[test]
     fn markdown_cannot_inject() {
         let s = md_inline("<script>[x](http://e)|*b*");
-        assert!(s.char_indices().all(|(i, c)| c != '<' || s[..i].ends_with('\\')));
+        assert!(s
+            .char_indices()
+            .all(|(i, c)| c != '<' || s[..i].ends_with('\\')));
         assert!(s.contains("\\<script\\>"));
         let b = md_code_block(&["```".to_string(), "end".into()]);
         assert!(b.starts_with("````text"));

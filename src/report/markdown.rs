@@ -20,7 +20,10 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
     let mut o = String::new();
     let (c, w, i) = counts(r);
     let _ = writeln!(o, "# coroner incident report\n");
-    let _ = writeln!(o, "| critical | warning | info | containers | images | inputs | diagnostics |");
+    let _ = writeln!(
+        o,
+        "| critical | warning | info | containers | images | inputs | diagnostics |"
+    );
     let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         o,
@@ -34,8 +37,19 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         let _ = writeln!(o, "| severity | rule | subject | finding |");
         let _ = writeln!(o, "|---|---|---|---|");
         for f in &r.findings {
-            let who = f.container.clone().or(f.image.clone()).unwrap_or_else(|| "host".into());
-            let _ = writeln!(o, "| {} | {} | {} | {} |", f.severity.as_str(), f.rule, m(&who), m(&f.title));
+            let who = f
+                .container
+                .clone()
+                .or(f.image.clone())
+                .unwrap_or_else(|| "host".into());
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                f.severity.as_str(),
+                f.rule,
+                m(&who),
+                m(&f.title)
+            );
         }
         let _ = writeln!(o);
     }
@@ -45,7 +59,13 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         let _ = writeln!(o, "Nothing in the inputs points at a failure.\n");
     }
     for f in &r.findings {
-        let _ = writeln!(o, "### {} · {} · {}\n", f.severity.as_str().to_uppercase(), f.rule, m(&f.title));
+        let _ = writeln!(
+            o,
+            "### {} · {} · {}\n",
+            f.severity.as_str().to_uppercase(),
+            f.rule,
+            m(&f.title)
+        );
         let _ = writeln!(o, "{}\n", m(&f.explanation));
         let _ = writeln!(o, "**What to do:** {}\n", m(&f.suggestion));
         if !f.evidence.is_empty() {
@@ -57,7 +77,11 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 .collect();
             let _ = write!(o, "{}", md_code_block(&lines));
             if f.evidence.len() > max_evidence {
-                let _ = writeln!(o, "\n({} more evidence line(s) in the JSON report)", f.evidence.len() - max_evidence);
+                let _ = writeln!(
+                    o,
+                    "\n({} more evidence line(s) in the JSON report)",
+                    f.evidence.len() - max_evidence
+                );
             }
             let _ = writeln!(o);
         }
@@ -77,8 +101,21 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 m(&ct.exit_meaning),
                 ct.oom_killed,
                 ct.restart_count,
-                ct.health.as_ref().map(|h| m(&h.status)).unwrap_or_else(|| "-".into()),
-                ct.logs.as_ref().map(|l| format!("{} ({})", l.lines, l.stderr_lines)).unwrap_or_else(|| format!("none ({})", m(if ct.log_driver.is_empty() { "-" } else { &ct.log_driver }))),
+                ct.health
+                    .as_ref()
+                    .map(|h| m(&h.status))
+                    .unwrap_or_else(|| "-".into()),
+                ct.logs
+                    .as_ref()
+                    .map(|l| format!("{} ({})", l.lines, l.stderr_lines))
+                    .unwrap_or_else(|| format!(
+                        "none ({})",
+                        m(if ct.log_driver.is_empty() {
+                            "-"
+                        } else {
+                            &ct.log_driver
+                        })
+                    )),
                 m(&ct.networks.join(", ")),
                 m(&ct.ports.join(", "))
             );
@@ -89,7 +126,10 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "## Kernel\n");
         let _ = writeln!(o, "Times: {}\n", m(&r.kernel.time_method));
-        let _ = writeln!(o, "| event | pid | process | container | cgroup | time | evidence |");
+        let _ = writeln!(
+            o,
+            "| event | pid | process | container | cgroup | time | evidence |"
+        );
         let _ = writeln!(o, "|---|---:|---|---|---|---|---|");
         for k in &r.kernel.oom_kills {
             let _ = writeln!(
@@ -133,7 +173,15 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             let _ = writeln!(o, "| # | size | files | wasted | created by |");
             let _ = writeln!(o, "|---:|---:|---:|---:|---|");
             for (n, l) in im.layer_table.iter().enumerate() {
-                let _ = writeln!(o, "| {} | {} | {} | {} | {} |", n + 1, l.size_bytes, l.files, l.wasted_bytes, m(&crate::rules::clip_line(&l.created_by)));
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    n + 1,
+                    l.size_bytes,
+                    l.files,
+                    l.wasted_bytes,
+                    m(&crate::rules::clip_line(&l.created_by))
+                );
             }
             let _ = writeln!(o);
         }

@@ -33,7 +33,12 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
 }
 
 fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
-    v.iter().map(|p| PathSize { path: p.path.clone(), size: p.size }).collect()
+    v.iter()
+        .map(|p| PathSize {
+            path: p.path.clone(),
+            size: p.size,
+        })
+        .collect()
 }
 
 /// Builds the contract's report from the analysis and the findings.
@@ -42,7 +47,11 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
     let mut diagnostics: Vec<Diagnostic> = a
         .diagnostics
         .iter()
-        .map(|d| Diagnostic { path: d.path.clone(), severity: d.severity.as_str().into(), message: d.message.clone() })
+        .map(|d| Diagnostic {
+            path: d.path.clone(),
+            severity: d.severity.as_str().into(),
+            message: d.message.clone(),
+        })
         .collect();
     diagnostics.sort_by(|x, y| x.path.cmp(&y.path).then(x.message.cmp(&y.message)));
     diagnostics.dedup();
@@ -69,11 +78,19 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     log: h
                         .log
                         .iter()
-                        .map(|p| HealthProbe { start: ts(p.start), exit_code: p.exit_code, output: p.output.clone() })
+                        .map(|p| HealthProbe {
+                            start: ts(p.start),
+                            exit_code: p.exit_code,
+                            output: p.output.clone(),
+                        })
                         .collect(),
                 }),
                 logs: r.logs.as_ref().map(|l| Logs {
-                    driver: if c.log_driver.is_empty() { "json-file".into() } else { c.log_driver.clone() },
+                    driver: if c.log_driver.is_empty() {
+                        "json-file".into()
+                    } else {
+                        c.log_driver.clone()
+                    },
                     files: l.files.len() as u64,
                     lines: l.lines,
                     stderr_lines: l.stderr_lines,
@@ -88,7 +105,11 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     .port_bindings
                     .iter()
                     .map(|b| {
-                        let host = if b.host_ip.is_empty() { b.host_port.clone() } else { format!("{}:{}", b.host_ip, b.host_port) };
+                        let host = if b.host_ip.is_empty() {
+                            b.host_port.clone()
+                        } else {
+                            format!("{}:{}", b.host_ip, b.host_port)
+                        };
                         format!("{host}->{}", b.container_port)
                     })
                     .collect(),
@@ -96,8 +117,18 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     .mounts
                     .iter()
                     .map(|m| {
-                        let src = if m.name.is_empty() { m.source.clone() } else { m.name.clone() };
-                        format!("{} {}:{}{}", m.kind, src, m.destination, if m.rw { "" } else { ":ro" })
+                        let src = if m.name.is_empty() {
+                            m.source.clone()
+                        } else {
+                            m.name.clone()
+                        };
+                        format!(
+                            "{} {}:{}{}",
+                            m.kind,
+                            src,
+                            m.destination,
+                            if m.rw { "" } else { ":ro" }
+                        )
                     })
                     .collect(),
                 sources: c.sources.clone(),
@@ -110,12 +141,23 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
             .iter()
             .map(|o| {
                 let e = &o.event;
-                let first = e.evidence.iter().rev().find(|x| x.excerpt.contains("Killed process") || x.excerpt.contains("Kill process")).or(e.evidence.last());
+                let first = e
+                    .evidence
+                    .iter()
+                    .rev()
+                    .find(|x| {
+                        x.excerpt.contains("Killed process") || x.excerpt.contains("Kill process")
+                    })
+                    .or(e.evidence.last());
                 OomKill {
                     pid: e.pid as u64,
                     process: e.process.clone(),
                     container: name_of(o.container),
-                    cgroup: e.task_memcg.clone().or(e.oom_memcg.clone()).or(e.cpuset.clone()),
+                    cgroup: e
+                        .task_memcg
+                        .clone()
+                        .or(e.oom_memcg.clone())
+                        .or(e.cpuset.clone()),
                     anon_rss_kib: e.anon_rss_kib,
                     time: ts(o.time),
                     uptime_s: e.stamp.uptime_s,
@@ -184,11 +226,18 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
     let inputs = a
         .inputs
         .iter()
-        .map(|i| Input { path: i.path.clone(), kind: i.kind.as_str().into(), bytes: i.bytes })
+        .map(|i| Input {
+            path: i.path.clone(),
+            kind: i.kind.as_str().into(),
+            bytes: i.bytes,
+        })
         .collect();
     Report {
         schema: SCHEMA.into(),
-        tool: Tool { name: "coroner".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: "coroner".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         inputs,
         diagnostics,
         containers,
@@ -202,9 +251,17 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
 
 fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
     let mut t = Vec::new();
-    let mut push = |time: Option<crate::time::Timestamp>, container: Option<&str>, source: &str, event: String| {
+    let mut push = |time: Option<crate::time::Timestamp>,
+                    container: Option<&str>,
+                    source: &str,
+                    event: String| {
         if let Some(time) = time {
-            t.push(TimelineEntry { time: time.to_string(), container: container.map(str::to_string), source: source.to_string(), event });
+            t.push(TimelineEntry {
+                time: time.to_string(),
+                container: container.map(str::to_string),
+                source: source.to_string(),
+                event,
+            });
         }
     };
     for r in &a.containers {
@@ -216,18 +273,41 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
                 c.finished_at,
                 Some(&c.name),
                 src,
-                format!("exited with code {} ({}){}", c.exit_code, exit_meaning(c.exit_code), if c.oom_killed { ", OOMKilled" } else { "" }),
+                format!(
+                    "exited with code {} ({}){}",
+                    c.exit_code,
+                    exit_meaning(c.exit_code),
+                    if c.oom_killed { ", OOMKilled" } else { "" }
+                ),
             );
         }
         if let Some(h) = &c.health {
             for p in h.log.iter().filter(|p| p.exit_code != 0) {
-                push(p.start, Some(&c.name), src, format!("health check failed (exit {})", p.exit_code));
+                push(
+                    p.start,
+                    Some(&c.name),
+                    src,
+                    format!("health check failed (exit {})", p.exit_code),
+                );
             }
         }
         if let Some(l) = &r.logs {
-            push(l.first, Some(&c.name), l.files.first().map(String::as_str).unwrap_or(""), "first log line".into());
+            push(
+                l.first,
+                Some(&c.name),
+                l.files.first().map(String::as_str).unwrap_or(""),
+                "first log line".into(),
+            );
             if let Some(last) = l.tail.last() {
-                push(l.last, Some(&c.name), &last.evidence.source, format!("last log line: {}", crate::rules::clip_line(&last.evidence.excerpt)));
+                push(
+                    l.last,
+                    Some(&c.name),
+                    &last.evidence.source,
+                    format!(
+                        "last log line: {}",
+                        crate::rules::clip_line(&last.evidence.excerpt)
+                    ),
+                );
             }
         }
         for e in &r.events {
@@ -243,12 +323,30 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
     }
     for o in &a.oom_kills {
         let name = o.container.map(|i| a.containers[i].c.name.as_str());
-        let src = o.event.evidence.last().map(|e| e.source.as_str()).unwrap_or("");
-        push(o.time, name, src, format!("kernel OOM killer killed {} (pid {})", o.event.process, o.event.pid));
+        let src = o
+            .event
+            .evidence
+            .last()
+            .map(|e| e.source.as_str())
+            .unwrap_or("");
+        push(
+            o.time,
+            name,
+            src,
+            format!(
+                "kernel OOM killer killed {} (pid {})",
+                o.event.process, o.event.pid
+            ),
+        );
     }
     for s in &a.segfaults {
         let name = s.container.map(|i| a.containers[i].c.name.as_str());
-        push(s.time, name, &s.event.evidence.source, format!("kernel: {} (pid {}) segfault", s.event.process, s.event.pid));
+        push(
+            s.time,
+            name,
+            &s.event.evidence.source,
+            format!("kernel: {} (pid {}) segfault", s.event.process, s.event.pid),
+        );
     }
     t.sort();
     t.dedup();

@@ -14,7 +14,9 @@ fn v(s: &str) -> String {
 }
 
 fn wrap(out: &mut String, first_indent: &str, text: &str) {
-    let width = 100usize.saturating_sub(first_indent.chars().count()).max(40);
+    let width = 100usize
+        .saturating_sub(first_indent.chars().count())
+        .max(40);
     let rest = " ".repeat(first_indent.chars().count());
     let mut indent = first_indent;
     let mut line = String::new();
@@ -36,7 +38,11 @@ fn wrap(out: &mut String, first_indent: &str, text: &str) {
 
 pub fn counts(r: &Report) -> (usize, usize, usize) {
     let n = |s| r.findings.iter().filter(|f| f.severity == s).count();
-    (n(Severity::Critical), n(Severity::Warning), n(Severity::Info))
+    (
+        n(Severity::Critical),
+        n(Severity::Warning),
+        n(Severity::Info),
+    )
 }
 
 pub fn evidence_line(e: &Evidence) -> String {
@@ -71,11 +77,23 @@ pub fn render(r: &Report) -> String {
             (None, Some(i)) => i.clone(),
             _ => "host".into(),
         };
-        let _ = writeln!(o, "[{}] {} ({}): {}", f.severity.as_str().to_uppercase(), v(&who), f.rule, v(&f.title));
+        let _ = writeln!(
+            o,
+            "[{}] {} ({}): {}",
+            f.severity.as_str().to_uppercase(),
+            v(&who),
+            f.rule,
+            v(&f.title)
+        );
         wrap(&mut o, "    ", &v(&f.explanation));
         wrap(&mut o, "    → ", &v(&f.suggestion));
         for e in &f.evidence {
-            let _ = writeln!(o, "      {}  {}", v(&evidence_line(e)), v(&crate::rules::clip(&e.excerpt, 240)));
+            let _ = writeln!(
+                o,
+                "      {}  {}",
+                v(&evidence_line(e)),
+                v(&crate::rules::clip(&e.excerpt, 240))
+            );
         }
         let _ = writeln!(o);
     }
@@ -84,20 +102,42 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "CONTAINERS");
     }
     for ct in &r.containers {
-        let mine: Vec<&Finding> = r.findings.iter().filter(|f| f.container.as_deref() == Some(&ct.name)).collect();
-        let worst = mine.first().map(|f| f.severity.as_str().to_uppercase()).unwrap_or_else(|| "OK".into());
-        let _ = writeln!(o, "{} [{}] {} — image {}", v(&ct.name), worst, ct.status, v(&ct.image));
+        let mine: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.container.as_deref() == Some(&ct.name))
+            .collect();
+        let worst = mine
+            .first()
+            .map(|f| f.severity.as_str().to_uppercase())
+            .unwrap_or_else(|| "OK".into());
+        let _ = writeln!(
+            o,
+            "{} [{}] {} — image {}",
+            v(&ct.name),
+            worst,
+            ct.status,
+            v(&ct.image)
+        );
         let ended = ct.finished_at.clone().filter(|_| ct.status != "running");
         let _ = writeln!(
             o,
             "  1. running?   {}{}; exit {} ({}); OOMKilled={}; restarts {} (policy {})",
             ct.status,
-            ended.map(|t| format!(" since {t}")).unwrap_or_else(|| ct.started_at.clone().map(|t| format!(" since {t}")).unwrap_or_default()),
+            ended.map(|t| format!(" since {t}")).unwrap_or_else(|| ct
+                .started_at
+                .clone()
+                .map(|t| format!(" since {t}"))
+                .unwrap_or_default()),
             ct.exit_code,
             ct.exit_meaning,
             ct.oom_killed,
             ct.restart_count,
-            if ct.restart_policy.is_empty() { "no" } else { &ct.restart_policy }
+            if ct.restart_policy.is_empty() {
+                "no"
+            } else {
+                &ct.restart_policy
+            }
         );
         let logs = match &ct.logs {
             Some(l) => format!(
@@ -108,8 +148,14 @@ pub fn render(r: &Report) -> String {
                 l.first.clone().unwrap_or_else(|| "?".into()),
                 l.last.clone().unwrap_or_else(|| "?".into())
             ),
-            None if !ct.log_driver.is_empty() && ct.log_driver != "json-file" && ct.log_driver != "local" => {
-                format!("none: logging driver `{}` keeps no logs on the host", ct.log_driver)
+            None if !ct.log_driver.is_empty()
+                && ct.log_driver != "json-file"
+                && ct.log_driver != "local" =>
+            {
+                format!(
+                    "none: logging driver `{}` keeps no logs on the host",
+                    ct.log_driver
+                )
             }
             None => "none in the inputs".into(),
         };
@@ -117,36 +163,104 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             o,
             "  3. config?    user {}; memory limit {}; health {}",
-            if ct.user.is_empty() { "root (default)".to_string() } else { v(&ct.user) },
-            if ct.memory_limit_bytes > 0 { human_bytes(ct.memory_limit_bytes as u64) } else { "none".into() },
-            ct.health.as_ref().map(|h| format!("{} (failing streak {})", h.status, h.failing_streak)).unwrap_or_else(|| "no check".into())
+            if ct.user.is_empty() {
+                "root (default)".to_string()
+            } else {
+                v(&ct.user)
+            },
+            if ct.memory_limit_bytes > 0 {
+                human_bytes(ct.memory_limit_bytes as u64)
+            } else {
+                "none".into()
+            },
+            ct.health
+                .as_ref()
+                .map(|h| format!("{} (failing streak {})", h.status, h.failing_streak))
+                .unwrap_or_else(|| "no check".into())
         );
         let _ = writeln!(
             o,
             "  4. network?   {}; ports {}",
-            if ct.networks.is_empty() { "no network".into() } else { v(&ct.networks.join(", ")) },
-            if ct.ports.is_empty() { "none published".into() } else { v(&ct.ports.join(", ")) }
+            if ct.networks.is_empty() {
+                "no network".into()
+            } else {
+                v(&ct.networks.join(", "))
+            },
+            if ct.ports.is_empty() {
+                "none published".into()
+            } else {
+                v(&ct.ports.join(", "))
+            }
         );
-        let _ = writeln!(o, "  5. storage?   {}", if ct.mounts.is_empty() { "no mounts".into() } else { v(&ct.mounts.join(", ")) });
-        let img = r.images.iter().find(|i| i.refs.iter().any(|x| *x == ct.image));
+        let _ = writeln!(
+            o,
+            "  5. storage?   {}",
+            if ct.mounts.is_empty() {
+                "no mounts".into()
+            } else {
+                v(&ct.mounts.join(", "))
+            }
+        );
+        let img = r
+            .images
+            .iter()
+            .find(|i| i.refs.contains(&ct.image));
         let _ = writeln!(
             o,
             "  6. image?     {}",
             match img {
-                Some(i) => format!("{}: {} layer(s), {}, {} wasted", v(&ct.image), i.layers, human_bytes(i.size_bytes), human_bytes(i.wasted_bytes)),
+                Some(i) => format!(
+                    "{}: {} layer(s), {}, {} wasted",
+                    v(&ct.image),
+                    i.layers,
+                    human_bytes(i.size_bytes),
+                    human_bytes(i.wasted_bytes)
+                ),
                 None => format!("{} (no archive of it in the inputs)", v(&ct.image)),
             }
         );
         let mut proc_ = Vec::new();
-        for k in r.kernel.oom_kills.iter().filter(|k| k.container.as_deref() == Some(&ct.name)) {
-            proc_.push(format!("kernel OOM kill of {} (pid {})", v(&k.process), k.pid));
+        for k in r
+            .kernel
+            .oom_kills
+            .iter()
+            .filter(|k| k.container.as_deref() == Some(&ct.name))
+        {
+            proc_.push(format!(
+                "kernel OOM kill of {} (pid {})",
+                v(&k.process),
+                k.pid
+            ));
         }
-        for k in r.kernel.segfaults.iter().filter(|k| k.container.as_deref() == Some(&ct.name)) {
-            proc_.push(format!("kernel segfault of {} (pid {})", v(&k.process), k.pid));
+        for k in r
+            .kernel
+            .segfaults
+            .iter()
+            .filter(|k| k.container.as_deref() == Some(&ct.name))
+        {
+            proc_.push(format!(
+                "kernel segfault of {} (pid {})",
+                v(&k.process),
+                k.pid
+            ));
         }
-        let _ = writeln!(o, "  7. process?   {}", if proc_.is_empty() { "no kernel events".into() } else { proc_.join("; ") });
+        let _ = writeln!(
+            o,
+            "  7. process?   {}",
+            if proc_.is_empty() {
+                "no kernel events".into()
+            } else {
+                proc_.join("; ")
+            }
+        );
         for f in &mine {
-            let _ = writeln!(o, "     - {} {}: {}", f.severity.as_str(), f.rule, v(&f.title));
+            let _ = writeln!(
+                o,
+                "     - {} {}: {}",
+                f.severity.as_str(),
+                f.rule,
+                v(&f.title)
+            );
         }
         let _ = writeln!(o);
     }
@@ -194,7 +308,15 @@ pub fn render(r: &Report) -> String {
             im.efficiency * 100.0
         );
         for (n, l) in im.layer_table.iter().enumerate() {
-            let _ = writeln!(o, "  {:>2}. {:>10} {:>6} files  wasted {:>10}  {}", n + 1, human_bytes(l.size_bytes), l.files, human_bytes(l.wasted_bytes), v(&super::super::rules::clip_line(&l.created_by)));
+            let _ = writeln!(
+                o,
+                "  {:>2}. {:>10} {:>6} files  wasted {:>10}  {}",
+                n + 1,
+                human_bytes(l.size_bytes),
+                l.files,
+                human_bytes(l.wasted_bytes),
+                v(&super::super::rules::clip_line(&l.created_by))
+            );
         }
         for f in im.largest_files.iter().take(5) {
             let _ = writeln!(o, "  largest: {:>10}  {}", human_bytes(f.size), v(&f.path));
@@ -202,7 +324,13 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
     }
     for fs in &r.filesystems {
-        let _ = writeln!(o, "FILESYSTEM {}: {} file(s), {}", v(&fs.source), fs.files, human_bytes(fs.size_bytes));
+        let _ = writeln!(
+            o,
+            "FILESYSTEM {}: {} file(s), {}",
+            v(&fs.source),
+            fs.files,
+            human_bytes(fs.size_bytes)
+        );
         for f in fs.largest_files.iter().take(5) {
             let _ = writeln!(o, "  largest: {:>10}  {}", human_bytes(f.size), v(&f.path));
         }

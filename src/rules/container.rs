@@ -9,7 +9,8 @@ use crate::model::Evidence;
 use crate::report::schema::{Finding, Severity};
 
 fn exited(r: &ContainerRecord) -> bool {
-    matches!(r.c.status.as_str(), "exited" | "dead" | "restarting") || (r.c.status == "created" && r.c.exit_code != 0)
+    matches!(r.c.status.as_str(), "exited" | "dead" | "restarting")
+        || (r.c.status == "created" && r.c.exit_code != 0)
 }
 
 fn inspect_ev(r: &ContainerRecord) -> Vec<Evidence> {
@@ -24,7 +25,15 @@ fn inspect_ev(r: &ContainerRecord) -> Vec<Evidence> {
 fn last_lines(r: &ContainerRecord, n: usize) -> Vec<Evidence> {
     r.logs
         .as_ref()
-        .map(|l| l.tail.iter().rev().take(n).rev().map(|x| x.evidence.clone()).collect())
+        .map(|l| {
+            l.tail
+                .iter()
+                .rev()
+                .take(n)
+                .rev()
+                .map(|x| x.evidence.clone())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -37,7 +46,10 @@ fn kernel_oom_ev(a: &Analysis, r: &ContainerRecord) -> Vec<Evidence> {
 
 fn limit_words(r: &ContainerRecord) -> String {
     if r.c.memory_limit > 0 {
-        format!("its memory limit of {}", human_bytes(r.c.memory_limit as u64))
+        format!(
+            "its memory limit of {}",
+            human_bytes(r.c.memory_limit as u64)
+        )
     } else {
         "the host's memory (no --memory limit is set)".to_string()
     }
@@ -49,7 +61,10 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
     let kill_words = |k: &crate::correlate::Attributed<crate::ingest::kernel::OomKill>| {
         let mut s = format!("`{}` (pid {})", k.event.process, k.event.pid);
         if let Some(rss) = k.event.anon_rss_kib {
-            s.push_str(&format!(" with {} anonymous memory", human_bytes(rss * 1024)));
+            s.push_str(&format!(
+                " with {} anonymous memory",
+                human_bytes(rss * 1024)
+            ));
         }
         s
     };
@@ -61,7 +76,10 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         ev.push(c.evidence(c.lines.memory, format!("\"Memory\": {}", c.memory_limit)));
         ev.extend(kernel_oom_ev(a, r));
         ev.extend(last_lines(r, 2));
-        let victim = kills.first().map(|k| kill_words(k)).unwrap_or_else(|| "its main process".into());
+        let victim = kills
+            .first()
+            .map(|k| kill_words(k))
+            .unwrap_or_else(|| "its main process".into());
         let kernel = if kills.is_empty() {
             " No kernel log in the bundle shows the kill itself; add `dmesg` output to see what was using the memory.".to_string()
         } else {
@@ -95,7 +113,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let who = if kills.is_empty() {
             "a process".to_string()
         } else {
-            kills.iter().map(|k| kill_words(k)).collect::<Vec<_>>().join(", ")
+            kills
+                .iter()
+                .map(|k| kill_words(k))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let why = if c.status == "running" {
             format!(
@@ -131,12 +153,18 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             ev.extend(
                 l.tail
                     .iter()
-                    .filter(|x| x.evidence.excerpt.to_ascii_uppercase().contains("SIGTERM") || x.evidence.excerpt.to_ascii_lowercase().contains("terminat"))
+                    .filter(|x| {
+                        x.evidence.excerpt.to_ascii_uppercase().contains("SIGTERM")
+                            || x.evidence.excerpt.to_ascii_lowercase().contains("terminat")
+                    })
                     .take(3)
                     .map(|x| x.evidence.clone()),
             );
         }
-        let sigterm_first = r.events.iter().any(|e| e.action == "kill" && e.signal == Some(15));
+        let sigterm_first = r
+            .events
+            .iter()
+            .any(|e| e.action == "kill" && e.signal == Some(15));
         out.push(finding(
             "stop-timeout-kill",
             Severity::Warning,
@@ -175,7 +203,14 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 " The kernel log shows `{}` (pid {}) faulting: `{}`.",
                 s.event.process,
                 s.event.pid,
-                s.event.evidence.excerpt.split("segfault").nth(1).map(|x| format!("segfault{}", x)).unwrap_or_default().trim()
+                s.event
+                    .evidence
+                    .excerpt
+                    .split("segfault")
+                    .nth(1)
+                    .map(|x| format!("segfault{}", x))
+                    .unwrap_or_default()
+                    .trim()
             )
         } else {
             " No kernel `segfault at` line in the bundle matches it.".into()
@@ -212,15 +247,25 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         || err_lower.contains("no such file or directory")
         || err_lower.contains("exec format error")
         || (err_lower.contains("permission denied") && err_lower.contains("exec"));
-    if (ended || c.status == "created") && (c.exit_code == 126 || c.exit_code == 127 || not_found_error) {
+    if (ended || c.status == "created")
+        && (c.exit_code == 126 || c.exit_code == 127 || not_found_error)
+    {
         let mut ev = inspect_ev(r);
         if !c.error.is_empty() {
             ev.push(c.evidence(c.lines.error, format!("\"Error\": {:?}", c.error)));
         }
-        if let Some(s) = r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)) {
+        if let Some(s) = r
+            .logs
+            .as_ref()
+            .and_then(|l| l.signature(SignatureKind::NotFound))
+        {
             ev.push(s.first.evidence.clone());
         }
-        let cmd = if !c.path.is_empty() { c.path.clone() } else { c.cmd.join(" ") };
+        let cmd = if !c.path.is_empty() {
+            c.path.clone()
+        } else {
+            c.cmd.join(" ")
+        };
         out.push(finding(
             "command-not-found",
             Severity::Critical,
@@ -242,17 +287,42 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
     }
 
     if c.restart_count >= opts.crash_loop_restarts || c.status == "restarting" {
-        let mut ev = vec![c.evidence(c.lines.restart_count, format!("\"RestartCount\": {}", c.restart_count))];
+        let mut ev = vec![c.evidence(
+            c.lines.restart_count,
+            format!("\"RestartCount\": {}", c.restart_count),
+        )];
         ev.extend(inspect_ev(r));
         let repeated = r.logs.as_ref().and_then(|l| l.templates.first());
         if let Some(t) = repeated {
             ev.push(t.example.evidence.clone());
         }
-        ev.extend(r.logs.as_ref().map(|l| l.last_stderr(2)).unwrap_or_default().into_iter().map(|l| l.evidence.clone()));
-        ev.extend(r.events.iter().filter(|e| e.action == "die").take(3).map(|e| e.evidence.clone()));
-        let policy = if c.restart_policy.is_empty() { "no".to_string() } else if c.restart_max > 0 { format!("{}:{}", c.restart_policy, c.restart_max) } else { c.restart_policy.clone() };
+        ev.extend(
+            r.logs
+                .as_ref()
+                .map(|l| l.last_stderr(2))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| l.evidence.clone()),
+        );
+        ev.extend(
+            r.events
+                .iter()
+                .filter(|e| e.action == "die")
+                .take(3)
+                .map(|e| e.evidence.clone()),
+        );
+        let policy = if c.restart_policy.is_empty() {
+            "no".to_string()
+        } else if c.restart_max > 0 {
+            format!("{}:{}", c.restart_policy, c.restart_max)
+        } else {
+            c.restart_policy.clone()
+        };
         let what = match repeated {
-            Some(t) => format!(" Each run ends with the same error, {} time(s) in the logs: `{}`.", t.count, t.template),
+            Some(t) => format!(
+                " Each run ends with the same error, {} time(s) in the logs: `{}`.",
+                t.count, t.template
+            ),
             None => String::new(),
         };
         out.push(finding(
@@ -272,7 +342,8 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         ));
     }
 
-    if ended && c.exit_code == 0 && c.restart_count == 0 && !c.oom_killed && r.oom_kills.is_empty() {
+    if ended && c.exit_code == 0 && c.restart_count == 0 && !c.oom_killed && r.oom_kills.is_empty()
+    {
         if let (Some(s), Some(f)) = (c.started_at, c.finished_at) {
             let secs = (f.0 - s.0).abs() / 1_000_000_000;
             if secs <= opts.immediate_exit_secs {
@@ -281,7 +352,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                     c.evidence(c.lines.finished_at, format!("\"FinishedAt\": \"{f}\"")),
                 ];
                 ev.extend(last_lines(r, 3));
-                let cmd = if c.args.is_empty() { c.path.clone() } else { format!("{} {}", c.path, c.args.join(" ")) };
+                let cmd = if c.args.is_empty() {
+                    c.path.clone()
+                } else {
+                    format!("{} {}", c.path, c.args.join(" "))
+                };
                 out.push(finding(
                     "exited-immediately",
                     Severity::Warning,
@@ -298,17 +373,41 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
     }
 
     if let Some(h) = c.health.as_ref().filter(|h| h.status == "unhealthy") {
-        let mut ev = vec![c.evidence(c.lines.health_status, format!("\"FailingStreak\": {}", h.failing_streak))];
+        let mut ev = vec![c.evidence(
+            c.lines.health_status,
+            format!("\"FailingStreak\": {}", h.failing_streak),
+        )];
         if !c.healthcheck.is_empty() {
-            ev.push(c.evidence(c.lines.healthcheck, format!("\"Test\": {:?}", c.healthcheck)));
+            ev.push(c.evidence(
+                c.lines.healthcheck,
+                format!("\"Test\": {:?}", c.healthcheck),
+            ));
         }
         for p in h.log.iter().rev().filter(|p| p.exit_code != 0).take(3) {
-            ev.push(c.evidence(None, format!("health probe at {}: exit {}: {}", p.start.map(|t| t.to_string()).unwrap_or_default(), p.exit_code, p.output.trim())));
+            ev.push(c.evidence(
+                None,
+                format!(
+                    "health probe at {}: exit {}: {}",
+                    p.start.map(|t| t.to_string()).unwrap_or_default(),
+                    p.exit_code,
+                    p.output.trim()
+                ),
+            ));
         }
-        let test = c.healthcheck.iter().skip(1).cloned().collect::<Vec<_>>().join(" ");
+        let test = c
+            .healthcheck
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
         let probe_ports = super::network::ports_in_text(&test);
         let listen = super::network::listening_ports(a, r);
-        let mismatch = probe_ports.iter().filter(|p| !listen.is_empty() && !listen.contains(p)).cloned().collect::<Vec<_>>();
+        let mismatch = probe_ports
+            .iter()
+            .filter(|p| !listen.is_empty() && !listen.contains(p))
+            .cloned()
+            .collect::<Vec<_>>();
         let port_words = if mismatch.is_empty() {
             String::new()
         } else {
@@ -318,7 +417,13 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 listen.join(", ")
             )
         };
-        let last_out = h.log.iter().rev().find(|p| p.exit_code != 0).map(|p| p.output.trim().to_string()).unwrap_or_default();
+        let last_out = h
+            .log
+            .iter()
+            .rev()
+            .find(|p| p.exit_code != 0)
+            .map(|p| p.output.trim().to_string())
+            .unwrap_or_default();
         out.push(finding(
             "unhealthy",
             Severity::Critical,
@@ -344,14 +449,28 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
         f.container.as_deref() == Some(c.name.as_str())
             && matches!(
                 f.rule.as_str(),
-                "crash-loop" | "crash-signature" | "volume-permission-denied" | "command-not-found" | "dns-failure" | "oom-child-killed"
+                "crash-loop"
+                    | "crash-signature"
+                    | "volume-permission-denied"
+                    | "command-not-found"
+                    | "dns-failure"
+                    | "oom-child-killed"
             )
     });
     if explained {
         return;
     }
     let mut ev = inspect_ev(r);
-    let stderr: Vec<Evidence> = r.logs.as_ref().map(|l| l.last_stderr(3).into_iter().map(|x| x.evidence.clone()).collect()).unwrap_or_default();
+    let stderr: Vec<Evidence> = r
+        .logs
+        .as_ref()
+        .map(|l| {
+            l.last_stderr(3)
+                .into_iter()
+                .map(|x| x.evidence.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let logs_words = if r.logs.is_none() {
         if c.log_driver != "json-file" && c.log_driver != "local" && !c.log_driver.is_empty() {
             format!(" There are no logs to say why: the `{}` logging driver kept nothing in the bundle.", c.log_driver)

@@ -31,7 +31,8 @@ pub fn exit_meaning(code: i64) -> String {
         125 => "the container runtime itself failed to run the container".into(),
         126 => "the command was found but could not be executed (permission or format)".into(),
         127 => "command not found".into(),
-        137 => "128 + 9: killed by SIGKILL (the OOM killer, or docker stop/kill after the timeout)".into(),
+        137 => "128 + 9: killed by SIGKILL (the OOM killer, or docker stop/kill after the timeout)"
+            .into(),
         139 => "128 + 11: SIGSEGV, a segmentation fault".into(),
         143 => "128 + 15: SIGTERM, graceful termination (should be 0 after cleanup)".into(),
         134 => "128 + 6: SIGABRT, the process aborted (assertion or abort())".into(),

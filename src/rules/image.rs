@@ -36,7 +36,10 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
     for img in &a.images {
         let name = img.refs.first().cloned().unwrap_or_else(|| img.id.clone());
         let created_by = |layer: usize| -> String {
-            img.layers.get(layer).map(|l| redact(&l.created_by).into_owned()).unwrap_or_default()
+            img.layers
+                .get(layer)
+                .map(|l| redact(&l.created_by).into_owned())
+                .unwrap_or_default()
         };
         if img.wasted_bytes > opts.wasted_bytes_threshold {
             let mut by_layer: Vec<(usize, u64)> = Vec::new();
@@ -69,7 +72,14 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                 .collect();
             let layers = by_layer
                 .iter()
-                .map(|(l, b)| format!("layer {} `{}` hides {}", l + 1, created_by(*l), human_bytes(*b)))
+                .map(|(l, b)| {
+                    format!(
+                        "layer {} `{}` hides {}",
+                        l + 1,
+                        created_by(*l),
+                        human_bytes(*b)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             out.push(Finding {
@@ -89,7 +99,11 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
             });
         }
         for b in &img.bloat {
-            let severity = if b.bytes >= 1 << 20 { Severity::Warning } else { Severity::Info };
+            let severity = if b.bytes >= 1 << 20 {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
             out.push(Finding {
                 rule: "image-bloat".into(),
                 severity,

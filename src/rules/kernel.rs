@@ -9,7 +9,11 @@ pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
     let hint = "Add the `docker inspect` output of every container on the host (`docker inspect $(docker ps -aq)`) to the bundle; if the process is not in a container, it is a host problem: check the host's memory and the process itself.";
     for o in a.oom_kills.iter().filter(|o| o.container.is_none()) {
         let k = &o.event;
-        let cg = k.task_memcg.clone().or(k.cpuset.clone()).unwrap_or_else(|| "unknown".into());
+        let cg = k
+            .task_memcg
+            .clone()
+            .or(k.cpuset.clone())
+            .unwrap_or_else(|| "unknown".into());
         out.push(Finding {
             rule: "unmatched-kernel-event".into(),
             severity: Severity::Warning,

@@ -56,11 +56,21 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
 
     if let Some(s) = logs.signature(SignatureKind::PermissionDenied) {
         let mounts: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
-        let on_mount = mounts.iter().find(|d| !d.is_empty() && s.first.evidence.excerpt.contains(*d));
+        let on_mount = mounts
+            .iter()
+            .find(|d| !d.is_empty() && s.first.evidence.excerpt.contains(*d));
         if !is_root(&c.user) && (on_mount.is_some() || !mounts.is_empty()) {
             let m = on_mount.copied().or(mounts.first().copied()).unwrap_or("");
             let mount = c.mounts.iter().find(|x| x.destination == m);
-            let vol = mount.map(|x| if x.name.is_empty() { x.source.clone() } else { format!("volume `{}`", x.name) }).unwrap_or_default();
+            let vol = mount
+                .map(|x| {
+                    if x.name.is_empty() {
+                        x.source.clone()
+                    } else {
+                        format!("volume `{}`", x.name)
+                    }
+                })
+                .unwrap_or_default();
             out.push(finding(
                 "volume-permission-denied",
                 Severity::Critical,
@@ -84,7 +94,12 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
 
     if !logs.templates.is_empty() {
         let total: u64 = logs.templates.iter().map(|t| t.count).sum();
-        let ev: Vec<Evidence> = logs.templates.iter().take(5).map(|t| t.example.evidence.clone()).collect();
+        let ev: Vec<Evidence> = logs
+            .templates
+            .iter()
+            .take(5)
+            .map(|t| t.example.evidence.clone())
+            .collect();
         let list = logs
             .templates
             .iter()
@@ -96,7 +111,12 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             "log-errors",
             Severity::Info,
             r,
-            format!("{} logged {} error line(s) in {} pattern(s)", c.name, total, logs.templates.len()),
+            format!(
+                "{} logged {} error line(s) in {} pattern(s)",
+                c.name,
+                total,
+                logs.templates.len()
+            ),
             format!("Error lines grouped with numbers and ids masked: {list}."),
             "Start with the most frequent pattern and the one closest to the exit.".into(),
             ev,

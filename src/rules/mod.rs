@@ -95,7 +95,11 @@ pub(crate) fn finding(
         rule: rule.to_string(),
         severity,
         container: Some(r.c.name.clone()),
-        image: if r.c.image.is_empty() { None } else { Some(r.c.image.clone()) },
+        image: if r.c.image.is_empty() {
+            None
+        } else {
+            Some(r.c.image.clone())
+        },
         title,
         explanation,
         suggestion,

@@ -10,7 +10,10 @@ use crate::report::schema::{Finding, Severity};
 /// `:3000`, `PORT=5000`, `listen 80`.
 pub fn ports_in_text(s: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let toks: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == '"' || c == '\'').filter(|t| !t.is_empty()).collect();
+    let toks: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut push = |p: &str| {
         if let Ok(n) = p.parse::<u32>() {
             if (1..=65535).contains(&n) && !out.contains(&n.to_string()) {
@@ -20,7 +23,10 @@ pub fn ports_in_text(s: &str) -> Vec<String> {
     };
     for (i, t) in toks.iter().enumerate() {
         let lower = t.to_ascii_lowercase();
-        if matches!(lower.as_str(), "-p" | "--port" | "--listen" | "listen" | "--bind" | "-port") {
+        if matches!(
+            lower.as_str(),
+            "-p" | "--port" | "--listen" | "listen" | "--bind" | "-port"
+        ) {
             if let Some(n) = toks.get(i + 1) {
                 push(n.rsplit(':').next().unwrap_or(n));
             }
@@ -52,23 +58,33 @@ fn port_number(spec: &str) -> &str {
 pub fn listening_ports(a: &Analysis, r: &ContainerRecord) -> Vec<String> {
     let c = &r.c;
     let mut ports: Vec<String> = Vec::new();
-    let image = a
-        .images
-        .iter()
-        .find(|i| (!c.image_id.is_empty() && i.id == c.image_id) || i.refs.iter().any(|x| *x == c.image));
+    let image = a.images.iter().find(|i| {
+        (!c.image_id.is_empty() && i.id == c.image_id) || i.refs.contains(&c.image)
+    });
     let image_ports: Option<Vec<String>> = match image {
         Some(i) => Some(i.config.exposed_ports.clone()),
         None => a
             .others
             .iter()
-            .find(|o| o.kind == "image" && ((!c.image_id.is_empty() && o.id == c.image_id) || o.name == c.image))
+            .find(|o| {
+                o.kind == "image"
+                    && ((!c.image_id.is_empty() && o.id == c.image_id) || o.name == c.image)
+            })
             .map(|o| o.members.clone()),
     };
-    let published: Vec<&str> = c.port_bindings.iter().map(|b| b.container_port.as_str()).collect();
+    let published: Vec<&str> = c
+        .port_bindings
+        .iter()
+        .map(|b| b.container_port.as_str())
+        .collect();
     let exposed = image_ports.unwrap_or_else(|| {
         // Without the image, Config.ExposedPorts is the image's EXPOSE list
         // plus every published port; the published ones prove nothing.
-        c.exposed_ports.iter().filter(|p| !published.contains(&p.as_str())).cloned().collect()
+        c.exposed_ports
+            .iter()
+            .filter(|p| !published.contains(&p.as_str()))
+            .cloned()
+            .collect()
     });
     for p in exposed {
         let n = port_number(&p).to_string();
@@ -95,7 +111,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>) {
             if listen.iter().any(|l| l == p) {
                 continue;
             }
-            let host = if b.host_ip.is_empty() { b.host_port.clone() } else { format!("{}:{}", b.host_ip, b.host_port) };
+            let host = if b.host_ip.is_empty() {
+                b.host_port.clone()
+            } else {
+                format!("{}:{}", b.host_ip, b.host_port)
+            };
             out.push(finding(
                 "port-mismatch",
                 Severity::Warning,
@@ -117,15 +137,29 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>) {
         }
     }
 
-    if let Some(s) = r.logs.as_ref().and_then(|l| l.signature(SignatureKind::Dns)) {
+    if let Some(s) = r
+        .logs
+        .as_ref()
+        .and_then(|l| l.signature(SignatureKind::Dns))
+    {
         let host = looked_up_name(&s.last.evidence.excerpt);
-        let nets = if c.networks.is_empty() { "no network".to_string() } else { c.networks.join(", ") };
+        let nets = if c.networks.is_empty() {
+            "no network".to_string()
+        } else {
+            c.networks.join(", ")
+        };
         let default_bridge = c.networks.iter().all(|n| n == "bridge");
-        let target = host.as_ref().and_then(|h| a.containers.iter().find(|o| &o.c.name == h));
+        let target = host
+            .as_ref()
+            .and_then(|h| a.containers.iter().find(|o| &o.c.name == h));
         let mut why = format!("{} is on network(s) {nets}.", c.name);
         match (&host, target) {
             (Some(h), Some(t)) => {
-                let shared: Vec<&String> = t.c.networks.iter().filter(|n| c.networks.contains(n)).collect();
+                let shared: Vec<&String> =
+                    t.c.networks
+                        .iter()
+                        .filter(|n| c.networks.contains(n))
+                        .collect();
                 if shared.is_empty() {
                     why.push_str(&format!(
                         " The container `{h}` it looks up is on {}, which {} does not share, so Docker's embedded DNS cannot resolve it.",
@@ -134,7 +168,9 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>) {
                     ));
                 }
             }
-            (Some(h), None) => why.push_str(&format!(" No container named `{h}` is in the bundle on any network.")),
+            (Some(h), None) => why.push_str(&format!(
+                " No container named `{h}` is in the bundle on any network."
+            )),
             _ => {}
         }
         if default_bridge {
@@ -179,13 +215,22 @@ mod tests {
     #[test]
     fn finds_ports_in_commands_and_urls() {
         assert_eq!(ports_in_text("httpd -f -v -p 80 -h /www"), vec!["80"]);
-        assert_eq!(ports_in_text("wget -qO- http://127.0.0.1:3000/health || exit 1"), vec!["3000"]);
+        assert_eq!(
+            ports_in_text("wget -qO- http://127.0.0.1:3000/health || exit 1"),
+            vec!["3000"]
+        );
         assert_eq!(ports_in_text("app --port=8080"), vec!["8080"]);
     }
 
     #[test]
     fn names_the_looked_up_host() {
-        assert_eq!(looked_up_name("dial tcp: lookup redis: no such host").as_deref(), Some("redis"));
-        assert_eq!(looked_up_name("getaddrinfo ENOTFOUND db").as_deref(), Some("db"));
+        assert_eq!(
+            looked_up_name("dial tcp: lookup redis: no such host").as_deref(),
+            Some("redis")
+        );
+        assert_eq!(
+            looked_up_name("getaddrinfo ENOTFOUND db").as_deref(),
+            Some("db")
+        );
     }
 }
