@@ -105,12 +105,18 @@ pub fn correlate(ing: Ingested) -> Analysis {
     for item in ing.items {
         match item {
             Parsed::Inspect(f) => {
-                for c in f.containers {
-                    match containers.get_mut(&c.id) {
+                for (i, c) in f.containers.into_iter().enumerate() {
+                    // Fragments without an id stay apart, one per file and element.
+                    let key = if c.id.is_empty() {
+                        format!("{}#{i}", f.path)
+                    } else {
+                        c.id.clone()
+                    };
+                    match containers.get_mut(&key) {
                         Some(existing) => existing.sources.extend(c.sources),
                         None => {
-                            order.push(c.id.clone());
-                            containers.insert(c.id.clone(), c);
+                            order.push(key.clone());
+                            containers.insert(key, c);
                         }
                     }
                 }

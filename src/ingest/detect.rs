@@ -102,8 +102,25 @@ fn identify_json(
     }
     // serde_json refuses nesting deeper than 128 levels with an error, so
     // hostile depth costs a diagnostic, not the stack.
+    let mut repaired_note = None;
     let value: Value = match serde_json::from_slice(data) {
         Ok(v) => v,
+        Err(e) if e.is_eof() => match inspect::repair_truncated(data).and_then(|r| serde_json::from_slice(&r).ok()) {
+            Some(v) => {
+                repaired_note = Some(Diagnostic::warning(
+                    path,
+                    format!("JSON is cut short ({e}); analysed what came before the cut: fields after it are missing"),
+                ));
+                v
+            }
+            None => {
+                return (
+                    ArtifactKind::Unknown,
+                    Vec::new(),
+                    vec![Diagnostic::error(path, format!("JSON is cut short and nothing complete was read: {e}"))],
+                )
+            }
+        },
         Err(e) => {
             return (
                 ArtifactKind::Unknown,
@@ -117,7 +134,8 @@ fn identify_json(
     };
     if inspect::is_inspect(&value) {
         let mut f = inspect::parse(path, data, &value);
-        let diags = std::mem::take(&mut f.diagnostics);
+        let mut diags = std::mem::take(&mut f.diagnostics);
+        diags.extend(repaired_note);
         return (ArtifactKind::Inspect, vec![Parsed::Inspect(f)], diags);
     }
     if let Some(fact) = host::detect_json(&value) {

@@ -147,11 +147,17 @@ pub fn is_inspect(v: &Value) -> bool {
 fn object_kind(o: &Value) -> Option<&'static str> {
     let m = o.as_object()?;
     let has = |k: &str| m.contains_key(k) || m.contains_key(&k.to_ascii_lowercase());
-    if has("State") && (has("Config") || has("HostConfig")) {
+    if has("State") && (has("Config") || has("HostConfig") || has("Id") || m.len() == 1) {
         Some("container")
+    } else if has("ExitCode") && (has("Running") || has("Status")) && has("StartedAt") {
+        // `docker inspect -f '{{json .State}}'`
+        Some("state")
+    } else if has("FailingStreak") && has("Log") && has("Status") {
+        // `docker inspect -f '{{json .State.Health}}'`
+        Some("health")
     } else if has("RootFS") || (has("RepoTags") && has("Config")) || has("ContainerConfig") {
         Some("image")
-    } else if has("IPAM") || (has("Driver") && has("Containers") && has("Scope")) {
+    } else if has("IPAM") || (has("Driver") && has("Containers")) {
         Some("network")
     } else if has("Mountpoint") {
         Some("volume")
@@ -172,7 +178,34 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
     };
     for (i, o) in objs.into_iter().enumerate() {
         match object_kind(o) {
-            Some("container") => out.containers.push(container(path, &text, o)),
+            Some("container") => {
+                let mut c = container(path, &text, o);
+                if c.name.is_empty() {
+                    // Cut before "Name", or a `{"State": …}` fragment.
+                    c.name = if c.id.len() >= 12 {
+                        c.id[..12].to_string()
+                    } else {
+                        fragment_name(path)
+                    };
+                }
+                out.containers.push(c);
+            }
+            Some(kind @ ("state" | "health")) => {
+                // A fragment: no id, no name. Name it after the file so the
+                // findings still say where it came from.
+                let state = if kind == "state" {
+                    o.clone()
+                } else {
+                    serde_json::json!({"Status": "unknown", "Health": o})
+                };
+                let mut c = container(path, &text, &serde_json::json!({ "State": state }));
+                c.name = fragment_name(path);
+                out.diagnostics.push(Diagnostic::warning(
+                    path,
+                    format!("only the container's {kind} is here (no id or name): reported as container {:?}", c.name),
+                ));
+                out.containers.push(c);
+            }
             Some(kind) => out.others.push(other(kind, o)),
             _ => out.diagnostics.push(Diagnostic::warning(
                 path,
@@ -448,6 +481,57 @@ fn other(kind: &'static str, o: &Value) -> OtherObject {
         id,
         members,
     }
+}
+
+fn fragment_name(path: &str) -> String {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path);
+    base.split('.')
+        .next()
+        .filter(|b| !b.is_empty())
+        .unwrap_or(base)
+        .to_string()
+}
+
+/// Closes a JSON document cut short (a copy-paste or a truncated download):
+/// cuts back to the last complete element and appends the missing closers.
+/// `None` when nothing complete was read.
+pub fn repair_truncated(data: &[u8]) -> Option<Vec<u8>> {
+    let mut stack: Vec<u8> = Vec::new();
+    let mut in_str = false;
+    let mut esc = false;
+    // (cut position, closers needed at that point)
+    let mut safe: Option<(usize, Vec<u8>)> = None;
+    for (i, &c) in data.iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                if stack.len() >= 128 {
+                    return None;
+                }
+                stack.push(if c == b'{' { b'}' } else { b']' });
+                safe = Some((i + 1, stack.clone()));
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' if !stack.is_empty() => safe = Some((i, stack.clone())),
+            _ => {}
+        }
+    }
+    let (cut, closers) = safe?;
+    let mut out = data[..cut].to_vec();
+    out.extend(closers.iter().rev());
+    Some(out)
 }
 
 /// 1-based line number of byte offset `at`.

@@ -201,10 +201,7 @@ pub fn render(r: &Report) -> String {
                 v(&ct.mounts.join(", "))
             }
         );
-        let img = r
-            .images
-            .iter()
-            .find(|i| i.refs.contains(&ct.image));
+        let img = r.images.iter().find(|i| i.refs.contains(&ct.image));
         let _ = writeln!(
             o,
             "  6. image?     {}",
