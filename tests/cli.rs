@@ -141,7 +141,12 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"pindexer"), "{names:?}");
     let diags = v["diagnostics"].as_array().unwrap();
     for name in ["broken.json", "random.bin", "empty"] {

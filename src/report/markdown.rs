@@ -187,6 +187,21 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         }
     }
 
+    if !r.timeline.is_empty() {
+        let _ = writeln!(o, "## Timeline\n");
+        let _ = writeln!(o, "| time | container | event |");
+        let _ = writeln!(o, "|---|---|---|");
+        for t in &r.timeline {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                t.time,
+                m(t.container.as_deref().unwrap_or("-")),
+                m(&t.event)
+            );
+        }
+        let _ = writeln!(o);
+    }
     let _ = writeln!(o, "## Inputs\n");
     let _ = writeln!(o, "| kind | bytes | path |");
     let _ = writeln!(o, "|---|---:|---|");

@@ -250,18 +250,19 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
 }
 
 fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
-    let mut t = Vec::new();
+    // Sorted on the instant, not its text: "…58Z" comes before "…58.1Z".
+    let mut t: Vec<(crate::time::Timestamp, Option<String>, String, String)> = Vec::new();
     let mut push = |time: Option<crate::time::Timestamp>,
                     container: Option<&str>,
                     source: &str,
                     event: String| {
         if let Some(time) = time {
-            t.push(TimelineEntry {
-                time: time.to_string(),
-                container: container.map(str::to_string),
-                source: source.to_string(),
+            t.push((
+                time,
+                container.map(str::to_string),
+                source.to_string(),
                 event,
-            });
+            ));
         }
     };
     for r in &a.containers {
@@ -350,5 +351,12 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
     }
     t.sort();
     t.dedup();
-    t
+    t.into_iter()
+        .map(|(time, container, source, event)| TimelineEntry {
+            time: time.to_string(),
+            container,
+            source,
+            event,
+        })
+        .collect()
 }

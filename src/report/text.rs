@@ -178,9 +178,34 @@ pub fn render(r: &Report) -> String {
                 .map(|h| format!("{} (failing streak {})", h.status, h.failing_streak))
                 .unwrap_or_else(|| "no check".into())
         );
+        let peers: Vec<&str> = r
+            .containers
+            .iter()
+            .filter(|o| {
+                o.name != ct.name
+                    && o.networks.iter().any(|n| {
+                        !matches!(n.as_str(), "bridge" | "host" | "none") && ct.networks.contains(n)
+                    })
+            })
+            .map(|o| o.name.as_str())
+            .collect();
+        let user_nets = ct
+            .networks
+            .iter()
+            .any(|n| !matches!(n.as_str(), "bridge" | "host" | "none"));
+        let names = if ct.networks.is_empty() {
+            String::new()
+        } else if !user_nets {
+            "; default bridge: no container names resolve here".to_string()
+        } else if peers.is_empty() {
+            "; no other container in the inputs shares its network(s), so none resolves by name"
+                .to_string()
+        } else {
+            format!("; resolves by name: {}", v(&peers.join(", ")))
+        };
         let _ = writeln!(
             o,
-            "  4. network?   {}; ports {}",
+            "  4. network?   {}; ports {}{}",
             if ct.networks.is_empty() {
                 "no network".into()
             } else {
@@ -190,7 +215,8 @@ pub fn render(r: &Report) -> String {
                 "none published".into()
             } else {
                 v(&ct.ports.join(", "))
-            }
+            },
+            names
         );
         let _ = writeln!(
             o,
@@ -334,6 +360,19 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
     }
 
+    if !r.timeline.is_empty() {
+        let _ = writeln!(o, "TIMELINE ({} events)", r.timeline.len());
+        for t in &r.timeline {
+            let _ = writeln!(
+                o,
+                "  {:<32} {:<12} {}",
+                t.time,
+                v(t.container.as_deref().unwrap_or("-")),
+                v(&t.event)
+            );
+        }
+        let _ = writeln!(o);
+    }
     let _ = writeln!(o, "INPUTS ({})", r.inputs.len());
     for inp in &r.inputs {
         let _ = writeln!(o, "  {:<14} {:>12}  {}", inp.kind, inp.bytes, v(&inp.path));

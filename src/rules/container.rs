@@ -44,6 +44,20 @@ fn kernel_oom_ev(a: &Analysis, r: &ContainerRecord) -> Vec<Evidence> {
         .collect()
 }
 
+/// Docker events of the given actions (`oom`, `health_status`, …), at most three.
+fn events_ev(r: &ContainerRecord, actions: &[&str]) -> Vec<Evidence> {
+    r.events
+        .iter()
+        .filter(|e| {
+            actions
+                .iter()
+                .any(|a| e.action == *a || e.action.starts_with(&format!("{a}:")))
+        })
+        .take(3)
+        .map(|e| e.evidence.clone())
+        .collect()
+}
+
 fn limit_words(r: &ContainerRecord) -> String {
     if r.c.memory_limit > 0 {
         format!(
@@ -75,6 +89,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let mut ev = inspect_ev(r);
         ev.push(c.evidence(c.lines.memory, format!("\"Memory\": {}", c.memory_limit)));
         ev.extend(kernel_oom_ev(a, r));
+        ev.extend(events_ev(r, &["oom"]));
         ev.extend(last_lines(r, 2));
         let victim = kills
             .first()
@@ -109,6 +124,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         }
         ev.push(c.evidence(c.lines.exit_code, format!("\"ExitCode\": {}", c.exit_code)));
         ev.extend(kernel_oom_ev(a, r));
+        ev.extend(events_ev(r, &["oom"]));
         ev.extend(last_lines(r, 2));
         let who = if kills.is_empty() {
             "a process".to_string()
@@ -394,6 +410,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 ),
             ));
         }
+        ev.extend(events_ev(r, &["health_status: unhealthy"]));
         let test = c
             .healthcheck
             .iter()
