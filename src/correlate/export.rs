@@ -127,13 +127,21 @@ fn path_words(source: &str) -> Vec<String> {
 
 fn container_for(x: &FsExport, containers: &[ContainerRecord]) -> Option<(usize, &'static str)> {
     let words = path_words(&x.source);
-    // (a) name: the whole stem, else the longest name among the words.
+    // (a) name: a whole stem or one of its parts, or a stem that starts or
+    // ends with the name at a separator (`my-app-export` ↔ `my-app`); the
+    // longest such name wins.
+    let sep = |c: Option<char>| c.map_or(true, |c| matches!(c, '-' | '_' | '.'));
+    let names_it = |w: &str, name: &str| {
+        w == name
+            || (w.starts_with(name) && sep(w[name.len()..].chars().next()))
+            || (w.ends_with(name) && sep(w[..w.len() - name.len()].chars().next_back()))
+    };
     let mut best: Option<usize> = None;
     for (i, r) in containers.iter().enumerate() {
         let name = &r.c.name;
         if !name.is_empty()
-            && words.iter().any(|w| w == name)
-            && best.is_none_or(|b| containers[b].c.name.len() < name.len())
+            && words.iter().any(|w| names_it(w, name))
+            && best.map_or(true, |b| containers[b].c.name.len() < name.len())
         {
             best = Some(i);
         }
@@ -197,7 +205,7 @@ fn closest_image(x: &FsExport, images: &[Image]) -> Option<usize> {
             .count();
         let union = exported.len() + img.files.len() - same;
         let score = same as f64 / union.max(1) as f64;
-        if score >= MIN_SIMILARITY && best.is_none_or(|(_, s)| score > s) {
+        if score >= MIN_SIMILARITY && best.map_or(true, |(_, s)| score > s) {
             best = Some((k, score));
         }
     }
@@ -215,5 +223,48 @@ mod tests {
         let w = path_words("bundle.tar!/exports/my-app_export.tar");
         assert!(w.contains(&"my-app_export".to_string()));
         assert!(w.contains(&"my".to_string()) && w.contains(&"export".to_string()));
+    }
+
+    fn rec(name: &str, id: &str) -> ContainerRecord {
+        ContainerRecord {
+            c: crate::ingest::inspect::Container {
+                name: name.into(),
+                id: id.into(),
+                ..Default::default()
+            },
+            logs: None,
+            events: Vec::new(),
+            oom_kills: Vec::new(),
+            segfaults: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn export_names_container_by_name_or_id() {
+        let id = "8662ec72cf214a21dadf67d950d1e839d0a75fe1a248facd8e5cf9df1c12b1fd";
+        let cs = vec![rec("app", "1234"), rec("my-app", id), rec("web", "5678")];
+        let x = |source: &str| FsExport {
+            source: source.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            container_for(&x("e/my-app-export.tar"), &cs),
+            Some((1, "container-name"))
+        );
+        assert_eq!(
+            container_for(&x("e/app.tar.gz"), &cs),
+            Some((0, "container-name"))
+        );
+        assert_eq!(container_for(&x("e/webserver.tar"), &cs), None);
+        assert_eq!(
+            container_for(&x("e/8662ec72cf21.tar"), &cs),
+            Some((1, "container-id"))
+        );
+        let mut h = x("e/rootfs.tar");
+        h.hostname = Some("web-host".into());
+        assert_eq!(container_for(&h, &cs), None);
+        let mut cs = cs;
+        cs[2].c.hostname = "web-host".into();
+        assert_eq!(container_for(&h, &cs), Some((2, "hostname")));
     }
 }
