@@ -213,12 +213,17 @@ fn export_matched_to_container_and_image_with_drift() {
     assert_eq!(batch.largest_files[0].path, "/bin/busybox");
     assert_eq!(batch.matched_by.as_deref(), Some("closest-image"));
     assert_eq!(batch.container, None);
+    // papi:1.4 (busybox + /www/health) is closer than pweb:2.3 (+ index.html).
+    assert_eq!(batch.image.as_deref(), Some("papi:1.4"));
     let d = batch.drift.as_ref().expect("drift");
-    assert!(d
+    let del: Vec<(&str, u64)> = d
         .deleted
         .iter()
-        .any(|p| p.path == "/www/health" && p.size == 3));
-    assert_eq!(d.added_count, 0);
+        .map(|p| (p.path.as_str(), p.size))
+        .collect();
+    assert_eq!(del, [("/www", 0), ("/www/health", 3)]);
+    assert_eq!((d.added_count, d.changed_count, d.deleted_count), (0, 0, 2));
+    assert_eq!(d.deleted_bytes, 3);
 
     let text = render(&r, Format::Text);
     assert!(text.contains(

@@ -442,3 +442,27 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
     t.dedup();
     t
 }
+
+#[cfg(test)]
+mod drift_tests {
+    use crate::ingest::fs_export;
+    use crate::ingest::image::PathSize;
+
+    #[test]
+    fn drift_lists_are_capped_and_totals_cover_everything() {
+        let d = fs_export::Drift {
+            added: (0..250)
+                .map(|i| PathSize {
+                    path: format!("/tmp/f{i:03}"),
+                    size: 2,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let r = super::drift(&d);
+        assert_eq!(r.added.len(), super::DRIFT_CAP);
+        assert_eq!(r.added[0].path, "/tmp/f000");
+        assert_eq!((r.added_count, r.added_bytes), (250, 500));
+        assert_eq!((r.deleted_count, r.changed_count), (0, 0));
+    }
+}
