@@ -184,6 +184,8 @@ pub struct BloatRow {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LayerRow {
     pub digest: String,
+    /// Uncompressed bytes of the regular files the layer adds (its own
+    /// contribution, before later layers hide anything).
     pub size_bytes: u64,
     pub created_by: String,
     pub files: u64,

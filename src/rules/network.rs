@@ -58,10 +58,9 @@ fn port_number(spec: &str) -> &str {
 pub fn listening_ports(a: &Analysis, r: &ContainerRecord) -> Vec<String> {
     let c = &r.c;
     let mut ports: Vec<String> = Vec::new();
-    let image = a
-        .images
-        .iter()
-        .find(|i| (!c.image_id.is_empty() && i.id == c.image_id) || i.refs.contains(&c.image));
+    let image = a.images.iter().find(|i| {
+        (!c.image_id.is_empty() && i.id == c.image_id) || i.refs.contains(&c.image)
+    });
     let image_ports: Option<Vec<String>> = match image {
         Some(i) => Some(i.config.exposed_ports.clone()),
         None => a
