@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod correlate;
+pub mod gate;
 pub mod ingest;
 pub mod model;
 pub mod redact;

@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "Exit codes:
   0  the report was written
-  1  findings at or above --fail-on
+  1  findings at or above --fail-on, or an image crossed a CI gate limit
+     (--max-wasted-bytes, --max-wasted-ratio, --min-efficiency)
   2  usage error, or no input could be read";
 
 #[derive(Parser)]
@@ -58,6 +59,15 @@ enum Command {
         /// DANGEROUS: print secret values (passwords, tokens, keys) instead of redacting them.
         #[arg(long)]
         show_secrets: bool,
+        /// CI gate: fail (exit 1) when an image wastes more than N bytes (files hidden by later layers). One PASS/FAIL line per image goes to stderr.
+        #[arg(long, value_name = "N", help_heading = "CI gate (like dive --ci)")]
+        max_wasted_bytes: Option<u64>,
+        /// CI gate: fail when an image's wasted / (size + wasted) is above F (0.0-1.0).
+        #[arg(long, value_name = "F", value_parser = fraction, help_heading = "CI gate (like dive --ci)")]
+        max_wasted_ratio: Option<f64>,
+        /// CI gate: fail when an image's efficiency, size / (size + wasted), is below F (0.0-1.0).
+        #[arg(long, value_name = "F", value_parser = fraction, help_heading = "CI gate (like dive --ci)")]
+        min_efficiency: Option<f64>,
         /// Limit: decompressed bytes per compressed input.
         #[arg(long, default_value_t = coroner::Limits::default().max_decompressed_bytes)]
         max_decompressed_bytes: u64,
@@ -102,6 +112,9 @@ fn main() -> ExitCode {
             max_entries,
             max_json_bytes,
             max_line_bytes,
+            max_wasted_bytes,
+            max_wasted_ratio,
+            min_efficiency,
         } => {
             let mut config = coroner::Config::new(paths);
             config.threads = threads;
@@ -153,10 +166,36 @@ fn main() -> ExitCode {
                 Some(FailOn::Warning) => Some(coroner::Severity::Warning),
                 None => None,
             };
+            let gate = coroner::gate::Gate {
+                max_wasted_bytes,
+                max_wasted_ratio,
+                min_efficiency,
+            };
+            let results = coroner::gate::evaluate(&report, &gate);
+            for r in &results {
+                eprintln!("{}", coroner::report::escape::visible(&r.to_string()));
+            }
+            if !gate.is_empty() && report.images.is_empty() {
+                eprintln!("coroner: warning: CI gate limits set but no image archive among the inputs; nothing checked");
+            }
+            let gate_failed = coroner::gate::failed(&results);
             match (threshold, report.worst()) {
                 (Some(t), Some(w)) if w <= t => ExitCode::from(1),
+                _ if gate_failed => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             }
         }
+    }
+}
+
+/// A number between 0 and 1 for the ratio flags.
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number; give a fraction such as 0.9"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0.0-1.0"))
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod attribute;
 pub mod clock;
+pub mod export;
 
 use std::collections::BTreeMap;
 
@@ -84,6 +85,8 @@ pub struct Analysis {
     pub time_method: String,
     pub images: Vec<Image>,
     pub exports: Vec<FsExport>,
+    /// One per export, in `exports` order: its container, image and drift.
+    pub export_links: Vec<export::ExportLink>,
     /// Logs whose container is not among the inspected ones.
     pub orphan_logs: Vec<(String, Logs)>,
     pub events: Vec<Event>,
@@ -190,6 +193,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let (ooms, segvs) = clock::dedupe(ooms, segvs);
     a.containers = recs;
     attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
+    a.export_links = export::link(&a.exports, &a.containers, &a.images);
     a
 }
 

@@ -16,6 +16,9 @@ pub struct FsExport {
     pub largest_dirs: Vec<PathSize>,
     pub setuid: Vec<String>,
     pub world_writable: Vec<String>,
+    /// Content of `etc/hostname`, trimmed, when it is a small non-empty
+    /// file (`docker export` usually leaves it empty).
+    pub hostname: Option<String>,
     /// Every entry of the export, sorted by path (paths start with `/`);
     /// `layer` is always 0.
     pub entries: Vec<FileEntry>,
@@ -122,8 +125,26 @@ pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
             .map(|f| f.path.clone())
             .collect(),
         entries,
+        hostname: None,
     };
     (out, diags)
+}
+
+/// The export's `etc/hostname`, trimmed, if it is a non-empty regular file
+/// of at most 255 bytes; `data` is the uncompressed archive `index` indexes.
+pub fn hostname(data: &[u8], index: &TarIndex) -> Option<String> {
+    let e = index
+        .entries
+        .iter()
+        .rev()
+        .find(|e| normalize(&e.path) == "etc/hostname")?;
+    if e.kind != EntryKind::File || e.size == 0 || e.size > 255 {
+        return None;
+    }
+    let h = String::from_utf8_lossy(tar_index::body(data, e))
+        .trim()
+        .to_string();
+    (!h.is_empty()).then_some(h)
 }
 
 /// How a container's filesystem differs from its image's final view.

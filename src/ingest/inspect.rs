@@ -50,6 +50,8 @@ pub struct Container {
     pub image: String,
     /// The image id (`Image`, `sha256:…`).
     pub image_id: String,
+    /// `Config.Hostname` (Docker defaults it to the 12-hex short id).
+    pub hostname: String,
     pub status: String,
     pub exit_code: i64,
     pub oom_killed: bool,
@@ -397,6 +399,7 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
         name: s(o, "/Name").trim_start_matches('/').to_string(),
         image: s(o, "/Config/Image"),
         image_id: s(o, "/Image"),
+        hostname: s(o, "/Config/Hostname"),
         status,
         exit_code: i(o, "/State/ExitCode"),
         oom_killed: b(o, "/State/OOMKilled"),

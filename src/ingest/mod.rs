@@ -245,7 +245,8 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
     }
     if fs_export::is_fs_export(&index) {
         out.inputs.push(record(ArtifactKind::FsExport));
-        let (export, diags) = fs_export::analyze(path, &index);
+        let (mut export, diags) = fs_export::analyze(path, &index);
+        export.hostname = fs_export::hostname(data, &index);
         out.diagnostics.extend(diags);
         out.items.push(Parsed::Export(export));
         return out;

@@ -187,6 +187,25 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         }
     }
 
+    if !r.filesystems.is_empty() {
+        let _ = writeln!(o, "## Filesystem exports\n");
+        for fs in &r.filesystems {
+            let _ = writeln!(
+                o,
+                "- {}: {} file(s), {}; {} setuid/setgid, {} world-writable",
+                m(&fs.source),
+                fs.files,
+                human_bytes(fs.size_bytes),
+                fs.setuid.len(),
+                fs.world_writable.len()
+            );
+            if let Some(line) = super::drift_summary(fs) {
+                let _ = writeln!(o, "  - {}", m(&line));
+            }
+        }
+        let _ = writeln!(o);
+    }
+
     if !r.timeline.is_empty() {
         let _ = writeln!(o, "## Timeline\n");
         let _ = writeln!(o, "| time | container | event |");

@@ -208,19 +208,40 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                 .collect(),
             largest_files: ps(&i.largest_files),
             largest_dirs: ps(&i.largest_dirs),
+            history: image_history(i),
+            wasted_files: wasted_files(i),
+            bloat: i
+                .bloat
+                .iter()
+                .map(|b| BloatRow {
+                    category: b.category.into(),
+                    layer: b.layer as u64,
+                    bytes: b.bytes,
+                    files: b.files,
+                    example_paths: b.example_paths.clone(),
+                })
+                .collect(),
         })
         .collect();
     let filesystems = a
         .exports
         .iter()
-        .map(|x| Filesystem {
-            source: x.source.clone(),
-            files: x.files,
-            size_bytes: x.size_bytes,
-            largest_files: ps(&x.largest_files),
-            largest_dirs: ps(&x.largest_dirs),
-            setuid: x.setuid.clone(),
-            world_writable: x.world_writable.clone(),
+        .enumerate()
+        .map(|(k, x)| {
+            let link = a.export_links.get(k);
+            Filesystem {
+                source: x.source.clone(),
+                files: x.files,
+                size_bytes: x.size_bytes,
+                largest_files: ps(&x.largest_files),
+                largest_dirs: ps(&x.largest_dirs),
+                setuid: x.setuid.clone(),
+                world_writable: x.world_writable.clone(),
+                container: name_of(link.and_then(|l| l.container)),
+                image: link.and_then(|l| l.image_name.clone()),
+                matched_by: link.and_then(|l| l.matched_by.map(str::to_string)),
+                drift: link.and_then(|l| l.drift.as_ref()).map(drift),
+            }
         })
         .collect();
     let inputs = a
@@ -246,6 +267,75 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
         filesystems,
         findings,
         timeline: timeline(a),
+    }
+}
+
+/// One line on how an export was matched and what drifted, for the text
+/// and Markdown reports; None when the export matched nothing.
+pub fn drift_summary(fs: &Filesystem) -> Option<String> {
+    let how = fs.matched_by.as_deref()?;
+    let who = match (&fs.container, &fs.image) {
+        (Some(c), Some(i)) => format!("container {c}, image {i}"),
+        (Some(c), None) => format!("container {c}"),
+        (None, Some(i)) => format!("image {i}"),
+        (None, None) => return None,
+    };
+    let drift = match &fs.drift {
+        None => "no drift: the image is not among the inputs".to_string(),
+        Some(d) => format!(
+            "drift: {} added ({}), {} changed ({}), {} deleted ({}) compared with the image",
+            d.added_count,
+            crate::rules::human_bytes(d.added_bytes),
+            d.changed_count,
+            crate::rules::human_bytes(d.changed_bytes),
+            d.deleted_count,
+            crate::rules::human_bytes(d.deleted_bytes)
+        ),
+    };
+    Some(format!("matched {who} by {how}; {drift}"))
+}
+
+fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
+    i.history
+        .iter()
+        .map(|h| HistoryRow {
+            created: ts(h.created),
+            created_by: h.created_by.clone(),
+            empty_layer: h.empty_layer,
+            layer: h.layer.map(|l| l as u64),
+        })
+        .collect()
+}
+
+/// The 20 largest hidden files, largest first, then by path.
+fn wasted_files(i: &crate::ingest::image::Image) -> Vec<WastedFile> {
+    let mut v: Vec<_> = i.wasted_files.iter().collect();
+    v.sort_by(|x, y| y.size.cmp(&x.size).then(x.path.cmp(&y.path)));
+    v.iter()
+        .take(20)
+        .map(|w| WastedFile {
+            path: w.path.clone(),
+            size: w.size,
+            added_in_layer: w.added_in as u64,
+            hidden_by_layer: w.hidden_by as u64,
+            how: w.how.into(),
+        })
+        .collect()
+}
+
+fn drift(d: &crate::ingest::fs_export::Drift) -> Drift {
+    let cap = |v: &[crate::ingest::image::PathSize]| ps(&v[..v.len().min(DRIFT_CAP)]);
+    let total = |v: &[crate::ingest::image::PathSize]| v.iter().map(|p| p.size).sum();
+    Drift {
+        added: cap(&d.added),
+        changed: cap(&d.changed),
+        deleted: cap(&d.deleted),
+        added_count: d.added.len() as u64,
+        changed_count: d.changed.len() as u64,
+        deleted_count: d.deleted.len() as u64,
+        added_bytes: total(&d.added),
+        changed_bytes: total(&d.changed),
+        deleted_bytes: total(&d.deleted),
     }
 }
 
@@ -359,4 +449,28 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
             event,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod drift_tests {
+    use crate::ingest::fs_export;
+    use crate::ingest::image::PathSize;
+
+    #[test]
+    fn drift_lists_are_capped_and_totals_cover_everything() {
+        let d = fs_export::Drift {
+            added: (0..250)
+                .map(|i| PathSize {
+                    path: format!("/tmp/f{i:03}"),
+                    size: 2,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let r = super::drift(&d);
+        assert_eq!(r.added.len(), super::DRIFT_CAP);
+        assert_eq!(r.added[0].path, "/tmp/f000");
+        assert_eq!((r.added_count, r.added_bytes), (250, 500));
+        assert_eq!((r.deleted_count, r.changed_count), (0, 0));
+    }
 }

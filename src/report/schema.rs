@@ -140,11 +140,52 @@ pub struct Image {
     pub layer_table: Vec<LayerRow>,
     pub largest_files: Vec<PathSize>,
     pub largest_dirs: Vec<PathSize>,
+    /// The config's history, aligned with `layer_table`: `layer` is the
+    /// 0-based index of the layer a step made, null for `empty_layer` steps.
+    #[serde(default)]
+    pub history: Vec<HistoryRow>,
+    /// The largest files hidden in the final view (at most 20), each with
+    /// the layer that added it and the layer that hid it (0-based).
+    #[serde(default)]
+    pub wasted_files: Vec<WastedFile>,
+    /// Content that should not ship (package caches, `.git`, …), per layer.
+    #[serde(default)]
+    pub bloat: Vec<BloatRow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct HistoryRow {
+    pub created: Option<String>,
+    pub created_by: String,
+    pub empty_layer: bool,
+    pub layer: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct WastedFile {
+    pub path: String,
+    pub size: u64,
+    pub added_in_layer: u64,
+    pub hidden_by_layer: u64,
+    /// "whiteout", "opaque" or "overwrite".
+    pub how: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BloatRow {
+    /// "package-cache", "git", "node_modules", "build-tools", "tests-docs", "build-logs".
+    pub category: String,
+    pub layer: u64,
+    pub bytes: u64,
+    pub files: u64,
+    pub example_paths: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LayerRow {
     pub digest: String,
+    /// Uncompressed bytes of the regular files the layer adds (its own
+    /// contribution, before later layers hide anything).
     pub size_bytes: u64,
     pub created_by: String,
     pub files: u64,
@@ -166,7 +207,39 @@ pub struct Filesystem {
     pub largest_dirs: Vec<PathSize>,
     pub setuid: Vec<String>,
     pub world_writable: Vec<String>,
+    /// The container the export was taken from, when one was matched.
+    #[serde(default)]
+    pub container: Option<String>,
+    /// The image the container was created from (a ref, else its id).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// How the export was linked: "container-name", "container-id",
+    /// "hostname" or "closest-image"; null when nothing matched.
+    #[serde(default)]
+    pub matched_by: Option<String>,
+    /// What the container changed compared with its image's final view,
+    /// when that image is among the inputs.
+    #[serde(default)]
+    pub drift: Option<Drift>,
 }
+
+/// `docker diff` offline: each list sorted by path and capped at
+/// `DRIFT_CAP` entries; the counts and byte totals cover every entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Drift {
+    pub added: Vec<PathSize>,
+    pub changed: Vec<PathSize>,
+    pub deleted: Vec<PathSize>,
+    pub added_count: u64,
+    pub changed_count: u64,
+    pub deleted_count: u64,
+    pub added_bytes: u64,
+    pub changed_bytes: u64,
+    pub deleted_bytes: u64,
+}
+
+/// Entries listed per drift category; the counts say how many there were.
+pub const DRIFT_CAP: usize = 200;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]

@@ -344,6 +344,17 @@ pub fn render(r: &Report) -> String {
         for f in im.largest_files.iter().take(5) {
             let _ = writeln!(o, "  largest: {:>10}  {}", human_bytes(f.size), v(&f.path));
         }
+        for w in im.wasted_files.iter().take(3) {
+            let _ = writeln!(
+                o,
+                "  wasted:  {:>10}  {} (added in layer {}, {} in layer {})",
+                human_bytes(w.size),
+                v(&w.path),
+                w.added_in_layer + 1,
+                w.how,
+                w.hidden_by_layer + 1
+            );
+        }
         let _ = writeln!(o);
     }
     for fs in &r.filesystems {
@@ -356,6 +367,22 @@ pub fn render(r: &Report) -> String {
         );
         for f in fs.largest_files.iter().take(5) {
             let _ = writeln!(o, "  largest: {:>10}  {}", human_bytes(f.size), v(&f.path));
+        }
+        for p in fs.setuid.iter().take(5) {
+            let _ = writeln!(o, "  setuid/setgid: {}", v(p));
+        }
+        for p in fs.world_writable.iter().take(5) {
+            let _ = writeln!(o, "  world-writable: {}", v(p));
+        }
+        if let Some(line) = super::drift_summary(fs) {
+            let _ = writeln!(o, "  {}", v(&line));
+        }
+        if let Some(d) = &fs.drift {
+            for (mark, list) in [("A", &d.added), ("C", &d.changed), ("D", &d.deleted)] {
+                for p in list.iter().take(5) {
+                    let _ = writeln!(o, "    {mark} {:>10}  {}", human_bytes(p.size), v(&p.path));
+                }
+            }
         }
         let _ = writeln!(o);
     }

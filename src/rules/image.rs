@@ -2,7 +2,7 @@
 //! the seed's table says should not ship, each with the layer that did it
 //! and the fix.
 
-use super::{human_bytes, RuleOptions};
+use super::{clip, human_bytes, RuleOptions};
 use crate::correlate::Analysis;
 use crate::model::Evidence;
 use crate::redact::redact;
@@ -32,9 +32,29 @@ fn describe(category: &str) -> &'static str {
     }
 }
 
+/// The deepest directory containing every path (`/app/.git`), `` for `/`.
+fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = paths.next() else {
+        return String::new();
+    };
+    let mut prefix: Vec<&str> = first.split('/').collect();
+    prefix.pop();
+    for p in paths {
+        let parts: Vec<&str> = p.split('/').collect();
+        let n = prefix
+            .iter()
+            .zip(&parts[..parts.len().saturating_sub(1)])
+            .take_while(|(a, b)| a == b)
+            .count();
+        prefix.truncate(n);
+    }
+    prefix.join("/")
+}
+
 pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
     for img in &a.images {
         let name = img.refs.first().cloned().unwrap_or_else(|| img.id.clone());
+        super::secrets::image(img, &name, out);
         let created_by = |layer: usize| -> String {
             img.layers
                 .get(layer)
@@ -49,23 +69,50 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                     None => by_layer.push((w.hidden_by, w.size)),
                 }
             }
-            let mut files: Vec<_> = img.wasted_files.iter().collect();
-            files.sort_by(|x, y| y.size.cmp(&x.size).then(x.path.cmp(&y.path)));
-            let evidence: Vec<Evidence> = files
+            // One line per (adding layer, hiding layer, how): a directory
+            // removed with `rm -rf` is one line naming the directory.
+            let mut groups: Vec<(usize, usize, &str, Vec<&crate::ingest::image::WastedFile>)> =
+                Vec::new();
+            for w in &img.wasted_files {
+                match groups
+                    .iter_mut()
+                    .find(|g| g.0 == w.added_in && g.1 == w.hidden_by && g.2 == w.how)
+                {
+                    Some(g) => g.3.push(w),
+                    None => groups.push((w.added_in, w.hidden_by, w.how, vec![w])),
+                }
+            }
+            let bytes =
+                |v: &[&crate::ingest::image::WastedFile]| v.iter().map(|w| w.size).sum::<u64>();
+            groups.sort_by(|x, y| {
+                bytes(&y.3)
+                    .cmp(&bytes(&x.3))
+                    .then(x.0.cmp(&y.0))
+                    .then(x.1.cmp(&y.1))
+            });
+            let evidence: Vec<Evidence> = groups
                 .iter()
                 .take(8)
-                .map(|w| {
+                .map(|(added, hidden, how, files)| {
+                    let what = if files.len() == 1 {
+                        format!("{} ({} B)", files[0].path, files[0].size)
+                    } else {
+                        format!(
+                            "{}/ ({} files, {} B)",
+                            common_dir(files.iter().map(|w| w.path.as_str())),
+                            files.len(),
+                            bytes(files)
+                        )
+                    };
                     Evidence::new(
                         img.source.clone(),
                         None,
                         format!(
-                            "{} ({} B) added in layer {} and hidden by layer {} ({}: {})",
-                            w.path,
-                            w.size,
-                            w.added_in + 1,
-                            w.hidden_by + 1,
-                            w.how,
-                            created_by(w.hidden_by)
+                            "{what} added in layer {} (`{}`) and hidden by layer {} ({how}: `{}`)",
+                            added + 1,
+                            clip(&created_by(*added), 100),
+                            hidden + 1,
+                            created_by(*hidden)
                         ),
                     )
                 })
@@ -94,7 +141,7 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                     human_bytes(img.size_bytes),
                     human_bytes(img.wasted_bytes)
                 ),
-                suggestion: "Create and delete temporary files in the same `RUN` instruction, keep `.git` and build inputs out with `.dockerignore`, and use a multi-stage build so only the final artefacts are copied.".into(),
+                suggestion: "Create and delete temporary files in the same `RUN` instruction (or keep caches out of the image with `RUN --mount=type=cache,target=...`), keep `.git` and build inputs out with `.dockerignore`, and use a multi-stage build so only the final artefacts are copied.".into(),
                 evidence: evidence.iter().map(super::ev).collect(),
             });
         }

@@ -62,3 +62,56 @@ pub fn container(r: &ContainerRecord, out: &mut Vec<Finding>) {
         ev,
     ));
 }
+
+/// `secrets-in-env` for an image: build arguments and tokens baked into
+/// `history[].created_by` (Docker records `|1 NPM_TOKEN=… /bin/sh -c …` for
+/// every `RUN` after an `ARG`) and secrets in the config's `Env`. Anyone who
+/// pulls the image can read both with `docker history --no-trunc` or
+/// `docker inspect`.
+pub fn image(img: &crate::ingest::image::Image, name: &str, out: &mut Vec<Finding>) {
+    let mut ev: Vec<crate::report::schema::Evidence> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (n, red) in secret_entries(&img.config.env) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+        ev.push(super::ev(&Evidence::new(
+            img.source.clone(),
+            None,
+            format!("config Env {red}"),
+        )));
+    }
+    let mut steps = 0usize;
+    for (k, h) in img.history.iter().enumerate() {
+        let red = redact(&h.created_by);
+        if red == h.created_by {
+            continue;
+        }
+        steps += 1;
+        let layer = match h.layer {
+            Some(l) => format!("layer {}", l + 1),
+            None => "no layer".to_string(),
+        };
+        ev.push(super::ev(&Evidence::new(
+            img.source.clone(),
+            None,
+            format!("history[{k}] ({layer}) created_by: {red}"),
+        )));
+    }
+    if steps > 0 {
+        names.push(format!("{steps} build step(s) in the history"));
+    }
+    if names.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        rule: "secrets-in-env".into(),
+        severity: Severity::Warning,
+        container: None,
+        image: Some(name.to_string()),
+        title: format!("image {name} carries secrets in plain text: {}", names.join(", ")),
+        explanation: "Build arguments and `ENV` values are stored in the image config: anyone who can pull this image reads them with `docker history --no-trunc` or `docker inspect`, even if no layer contains them. They are redacted in this report.".into(),
+        suggestion: "Pass build-time secrets with `RUN --mount=type=secret,id=...` (BuildKit) instead of `ARG`/`ENV`, provide runtime secrets as Docker secrets or files under `/run/secrets/`, rebuild the image, and rotate the exposed values.".into(),
+        evidence: ev,
+    });
+}
