@@ -103,6 +103,30 @@ fn container_by_name_and_time(recs: &[ContainerRecord], comm: &str, t: Timestamp
     }
 }
 
+/// A segfault of a child process (the comm is not the container's command):
+/// the one container whose logs report a segmentation fault within seconds.
+fn container_by_log_line(recs: &[ContainerRecord], t: Timestamp) -> Option<usize> {
+    let near = |line: &crate::ingest::json_log::LogLine| {
+        let x = line.evidence.excerpt.to_ascii_lowercase();
+        (x.contains("segmentation fault") || x.contains("segfault") || x.contains("sigsegv"))
+            && line
+                .time
+                .is_some_and(|lt| (lt.0 - t.0).abs() <= 3_000_000_000)
+    };
+    let hits: Vec<usize> = recs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.logs.as_ref().is_some_and(|l| {
+                l.tail.iter().any(near)
+                    || l.signatures.iter().any(|s| near(&s.first) || near(&s.last))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (hits.len() == 1).then(|| hits[0])
+}
+
 fn wall(stamp: &KernelStamp, boot: Option<Timestamp>) -> Option<Timestamp> {
     match (stamp.uptime_s, boot) {
         (Some(u), Some(b)) => Some(Timestamp(b.0 + (u * 1e9).round() as i64)),
@@ -190,7 +214,10 @@ pub fn attribute(
                 Some(i) => (Some(i), Some("pid")),
                 None => match time.and_then(|t| container_by_name_and_time(recs, &s.process, t)) {
                     Some(i) => (Some(i), Some("process name and time")),
-                    None => (None, None),
+                    None => match time.and_then(|t| container_by_log_line(recs, t)) {
+                        Some(i) => (Some(i), Some("time and a segfault line in its logs")),
+                        None => (None, None),
+                    },
                 },
             };
             Attributed {

@@ -28,7 +28,25 @@ pub fn detect(text: &str) -> Option<HostFact> {
             return Some(HostFact::CollectedAt(ts));
         }
     }
-    None
+    date_output(&parts).map(HostFact::CollectedAt)
+}
+
+/// `date -u` / `date --utc` in the C locale, as sosreport and most
+/// collection scripts save it: `Sun Nov 29 09:43:29 UTC 2026`. Other time
+/// zones are refused: their offset is not in the text.
+fn date_output(parts: &[&str]) -> Option<Timestamp> {
+    let [_, mon, day, hms, tz, year] = parts else {
+        return None;
+    };
+    if !matches!(*tz, "UTC" | "GMT" | "Z") {
+        return None;
+    }
+    let month = crate::time::month_from_abbrev(mon)?;
+    let day: u32 = day.parse().ok()?;
+    let year: i64 = year.parse().ok()?;
+    let mut f = hms.split(':').map(|x| x.parse::<u32>().ok());
+    let (h, m, s) = (f.next()??, f.next()??, f.next()??);
+    Timestamp::from_civil(year, month, day, h, m, s, 0)
 }
 
 /// `docker info` / `docker version` JSON, recognised so they are not "unknown".
@@ -73,5 +91,16 @@ mod tests {
             Some(HostFact::CollectedAt(_))
         ));
         assert_eq!(detect("hello world"), None);
+        assert_eq!(
+            detect("Sun Nov 29 09:43:29 UTC 2026\n"),
+            Some(HostFact::CollectedAt(
+                Timestamp::parse_rfc3339("2026-11-29T09:43:29Z").unwrap()
+            ))
+        );
+        assert_eq!(
+            detect("Sun Nov 29 09:43:29 CET 2026"),
+            None,
+            "offset unknown"
+        );
     }
 }

@@ -189,6 +189,14 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
         ));
         return out;
     }
+    if data.is_empty() && json_log::name_info(path).0.is_some() {
+        // An empty `<id>-json.log`: the container wrote nothing. Its content
+        // cannot say what it is, so the name does, and only for this.
+        out.inputs.push(record(ArtifactKind::JsonLog));
+        out.items
+            .push(Parsed::Log(json_log::parse(path, data, limits)));
+        return out;
+    }
     if data.is_empty() {
         out.inputs.push(record(ArtifactKind::Unknown));
         out.diagnostics

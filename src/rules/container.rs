@@ -235,10 +235,21 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             "segfault",
             Severity::Critical,
             r,
-            format!("{} crashed with a segmentation fault (exit {})", c.name, c.exit_code),
-            format!(
-                "Exit code 139 is 128 + 11: the process was killed by SIGSEGV after an invalid memory access.{k}"
-            ),
+            if ended && c.exit_code == 139 {
+                format!("{} crashed with a segmentation fault (exit 139)", c.name)
+            } else {
+                let who: Vec<String> = segs.iter().map(|s| format!("`{}` (pid {})", s.event.process, s.event.pid)).collect();
+                format!("{} segfaulted inside {} (container exit {})", who.join(", "), c.name, c.exit_code)
+            },
+            if ended && c.exit_code == 139 {
+                format!("Exit code 139 is 128 + 11: the process was killed by SIGSEGV after an invalid memory access.{k}")
+            } else {
+                format!(
+                    "A process in the container was killed by SIGSEGV after an invalid memory access; the container's main process went on and ended with exit code {} ({}).{k}",
+                    c.exit_code,
+                    super::exit_meaning(c.exit_code)
+                )
+            },
             "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
             ev,
         ));
@@ -388,7 +399,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         }
     }
 
-    if let Some(h) = c.health.as_ref().filter(|h| h.status == "unhealthy") {
+    // Docker marks a stopped container's health "unhealthy" with a streak of
+    // 0 and passing probes: that is the stop, not a failing check.
+    if let Some(h) = c.health.as_ref().filter(|h| {
+        h.status == "unhealthy" && (h.failing_streak > 0 || h.log.iter().any(|p| p.exit_code != 0))
+    }) {
         let mut ev = vec![c.evidence(
             c.lines.health_status,
             format!("\"FailingStreak\": {}", h.failing_streak),
