@@ -24,6 +24,7 @@ enum FormatArg {
     Text,
     Md,
     Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -119,6 +120,7 @@ fn main() -> ExitCode {
                 FormatArg::Text => coroner::report::render(&report, coroner::report::Format::Text),
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),
                 FormatArg::Md => coroner::report::markdown::render_with(&report, max_evidence),
+                FormatArg::Html => coroner::report::render(&report, coroner::report::Format::Html),
             };
             let written = match &output {
                 Some(p) => std::fs::write(p, text.as_bytes())

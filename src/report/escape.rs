@@ -68,6 +68,25 @@ pub fn md_inline(s: &str) -> String {
     out
 }
 
+/// Escapes text for HTML element content and quoted attribute values:
+/// control characters made visible first, then `& < > " '` as entities, so
+/// input can neither open a tag nor break out of an attribute.
+pub fn html(s: &str) -> String {
+    let v = visible(s);
+    let mut out = String::with_capacity(v.len() + 16);
+    for c in v.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A fenced code block whose fence is longer than any backtick run inside,
 /// so content can never close it early.
 pub fn md_code_block(lines: &[String]) -> String {
@@ -98,6 +117,15 @@ mod tests {
         assert_eq!(visible("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(visible("\u{9b}"), "\\x9b");
         assert_eq!(visible("plain"), "plain");
+    }
+
+    #[test]
+    fn html_cannot_inject() {
+        let s = html("<script>\"onmouseover='x'&\x1b[31m");
+        assert_eq!(
+            s,
+            "&lt;script&gt;&quot;onmouseover=&#39;x&#39;&amp;\\x1b[31m"
+        );
     }
 
     #[test]
