@@ -26,6 +26,7 @@ main{max-width:1240px;margin:0 auto;padding:0 20px 40px}
 h1{font-size:22px;margin:0}
 h2{font-size:18px;margin:32px 0 12px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 h3{font-size:15px;margin:0}
+h3.image{margin-top:22px}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px}
 pre{margin:6px 0 0;padding:8px;background:#f2f4f7;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 header.banner{background:#101828;color:#fff;padding:18px 20px;margin-bottom:8px}
@@ -51,7 +52,8 @@ td.wrap{word-break:break-all}
 .facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-word}
 .status{font-weight:600}.status.running{color:var(--ok)}.status.exited,.status.dead{color:var(--crit)}
 .finding{border-top:1px solid var(--line);padding-top:8px;margin-top:8px}
-.finding p{margin:4px 0}
+.finding p{margin:4px 0;overflow-wrap:anywhere}
+.card>.finding:first-child{border-top:0;margin-top:0;padding-top:0}
 .finding .todo{color:#344054}
 details summary{cursor:pointer;color:var(--info);font-size:12px;margin-top:4px}
 .ev{display:block}.ev .loc{color:var(--muted)}
@@ -315,11 +317,13 @@ fn other_findings(o: &mut String, r: &Report) {
     if rest.is_empty() {
         return;
     }
-    o.push_str("<h2>Host and image findings</h2>\n<div class=\"cards\"><section class=\"card\">\n");
+    o.push_str("<h2>Host and image findings</h2>\n<div class=\"cards\">\n");
     for f in rest {
+        let _ = write!(o, "<section class=\"card {}\">", f.severity.as_str());
         finding_block(o, f, true);
+        o.push_str("</section>\n");
     }
-    o.push_str("</section></div>\n");
+    o.push_str("</div>\n");
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -668,7 +672,12 @@ fn layer_chart(o: &mut String, im: &Image) {
     if rows.is_empty() {
         return;
     }
-    let max = rows.iter().map(|l| l.size_bytes).max().unwrap_or(0).max(1) as f64;
+    let max = rows
+        .iter()
+        .map(|l| l.size_bytes.max(l.wasted_bytes))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let (left, bar_w, row_h, width) = (40.0, 360.0, 22.0, 1200.0);
     let height = row_h * rows.len() as f64 + 8.0;
     let _ = writeln!(
@@ -685,7 +694,7 @@ fn layer_chart(o: &mut String, im: &Image) {
         let ww = if l.wasted_bytes == 0 {
             0.0
         } else {
-            (bar_w * l.wasted_bytes.min(l.size_bytes.max(l.wasted_bytes)) as f64 / max).max(1.5)
+            (bar_w * l.wasted_bytes as f64 / max).max(1.5)
         };
         let created = if l.created_by.is_empty() {
             "(created_by not recorded)".to_string()
@@ -704,16 +713,16 @@ fn layer_chart(o: &mut String, im: &Image) {
         let _ = writeln!(
             o,
             "<g><title>{title}</title><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#667085\">#{}</text>\
-<rect x=\"{left}\" y=\"{:.1}\" width=\"{bar_w}\" height=\"14\" fill=\"#f2f4f7\"/>\
-<rect x=\"{left}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" fill=\"#53b1fd\"/>\
-<rect x=\"{left}\" y=\"{:.1}\" width=\"{ww:.1}\" height=\"14\" fill=\"#f04438\" fill-opacity=\"0.85\"/>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{bar_w}\" height=\"15\" fill=\"#f2f4f7\"/>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"9\" fill=\"#53b1fd\"/>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{ww:.1}\" height=\"5\" fill=\"#f04438\"/>\
 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1d2939\">{} · wasted {} · <tspan font-family=\"ui-monospace,Menlo,Consolas,monospace\" fill=\"#475467\">{}</tspan></text></g>",
             left - 6.0,
             y + 11.5,
             n + 1,
             y,
             y,
-            y,
+            y + 10.0,
             left + bar_w + 10.0,
             y + 11.5,
             human_bytes(l.size_bytes),
@@ -721,7 +730,7 @@ fn layer_chart(o: &mut String, im: &Image) {
             h(&clip(&created, 90)),
         );
     }
-    o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted (overwritten or deleted in a later layer)</span></div></div>\n");
+    o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted: bytes of earlier layers that this layer deletes or overwrites</span></div></div>\n");
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -746,7 +755,7 @@ fn images(o: &mut String, r: &Report) {
         };
         let _ = writeln!(
             o,
-            "<h3>{}</h3><p class=\"muted\">{} layer(s), {} in the final view, {} wasted, efficiency {:.1}% · created {} · source <span class=\"mono\">{}</span></p>",
+            "<h3 class=\"image\">{}</h3><p class=\"muted\">{} layer(s), {} in the final view, {} wasted, efficiency {:.1}% · created {} · source <span class=\"mono\">{}</span></p>",
             h(&name),
             im.layers,
             human_bytes(im.size_bytes),
