@@ -390,7 +390,7 @@ pub fn run(
     let total = all.len();
     let bundles: Vec<Bundle> = all
         .into_iter()
-        .filter(|b| cfg.shard.is_none_or_contains(&b.name))
+        .filter(|b| cfg.shard.map_or(true, |s| s.contains(&b.name)))
         .collect();
     let other_shards = total - bundles.len();
     progress(Progress::Planned {
@@ -426,16 +426,6 @@ pub fn run(
         index: index_path,
         other_shards,
     })
-}
-
-trait ShardFilter {
-    fn is_none_or_contains(&self, name: &str) -> bool;
-}
-
-impl ShardFilter for Option<Shard> {
-    fn is_none_or_contains(&self, name: &str) -> bool {
-        self.map_or(true, |s| s.contains(name))
-    }
 }
 
 #[cfg(test)]
