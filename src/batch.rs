@@ -8,8 +8,8 @@
 //! reports and index are the same for any `jobs` (the index's `duration_ms`
 //! is the one measured field). A bundle that cannot be read is a line with an
 //! `error`, never the end of the batch. Bundles whose reports are newer than
-//! every file in them are skipped and their facts read back from their JSON
-//! report. `shard` picks a stable subset by a hash of the bundle name, so N
+//! every file in them, and were written by this version of coroner, are
+//! skipped and their facts read back from their JSON report. `shard` picks a stable subset by a hash of the bundle name, so N
 //! machines can split one directory without talking to each other.
 //!
 //! This module never prints: the caller gets a [`BatchResult`] and may watch
@@ -346,7 +346,12 @@ fn process(cfg: &BatchConfig, b: &Bundle) -> BatchIndexLine {
         if fresh {
             let previous = fs::read(&outputs[0].1)
                 .ok()
-                .and_then(|bytes| serde_json::from_slice::<Report>(&bytes).ok());
+                .and_then(|bytes| serde_json::from_slice::<Report>(&bytes).ok())
+                // A report from another version of coroner is redone: rules change.
+                .filter(|r| {
+                    r.schema == report::schema::SCHEMA
+                        && r.tool.version == env!("CARGO_PKG_VERSION")
+                });
             if let Some(r) = previous {
                 let mut line = index_line(&b.name, &b.path, &b.stem, &r);
                 line.skipped = true;

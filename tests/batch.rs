@@ -293,6 +293,20 @@ fn a_second_run_skips_up_to_date_bundles_and_keeps_their_facts() {
         let redone = l["bundle"] == "host-papi";
         assert_eq!(l["skipped"], !redone, "{}", l["bundle"]);
     }
+    set_mtime(
+        &tmp.path().join("in/host-papi"),
+        SystemTime::now() - Duration::from_secs(3600),
+    );
+    // A report written by another version of coroner is redone.
+    let old = tmp.path().join("out/bloated.tar.json");
+    let mut v: Value = serde_json::from_slice(&fs::read(&old).unwrap()).unwrap();
+    v["tool"]["version"] = "0.0.0-old".into();
+    fs::write(&old, serde_json::to_vec(&v).unwrap()).unwrap();
+    batch(tmp.path(), "out", &["--format", "json,html"]);
+    for l in &index(tmp.path(), "out") {
+        let redone = l["bundle"] == "bloated.tar";
+        assert_eq!(l["skipped"], !redone, "{}", l["bundle"]);
+    }
     // Asking for a format not yet written redoes every bundle.
     batch(tmp.path(), "out", &["--format", "json,md"]);
     assert!(index(tmp.path(), "out")

@@ -62,7 +62,7 @@ svg{display:block;max-width:100%;height:auto;font-family:system-ui,-apple-system
 .legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);margin-top:6px}
 .muted{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;margin-top:32px}
-@media print{body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
+@media print{details::details-content{content-visibility:visible;display:block;height:auto}details>summary{list-style:none}body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
 "#;
 
 fn sev_of(r: &Report, container: &str) -> Option<Severity> {
