@@ -12,6 +12,7 @@
 //! ```
 
 pub mod archive;
+pub mod batch;
 pub mod correlate;
 pub mod gate;
 pub mod ingest;

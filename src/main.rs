@@ -7,6 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+const BATCH_EXIT_CODES: &str = "Exit codes (checked in this order):
+  2  usage error (bad flag, unreadable DIR, OUTDIR not writable), or any bundle failed
+     (no input of it could be read, or its reports could not be written)
+  1  --fail-on is set and any bundle has a finding at or above it
+  0  every bundle was analysed (or was up to date) and none crossed --fail-on";
+
 const EXIT_CODES: &str = "Exit codes:
   0  the report was written
   1  findings at or above --fail-on, or an image crossed a CI gate limit
@@ -25,6 +31,7 @@ enum FormatArg {
     Text,
     Md,
     Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -84,6 +91,161 @@ enum Command {
         #[arg(long, default_value_t = coroner::Limits::default().max_line_bytes)]
         max_line_bytes: usize,
     },
+    /// Analyse every top-level entry of DIR (bundle directory, file or archive) as one incident; write OUTDIR/<name>.{json,md,html} and OUTDIR/index.ndjson.
+    #[command(after_help = BATCH_EXIT_CODES)]
+    Batch {
+        /// Directory whose top-level entries are the bundles (hidden entries are ignored).
+        dir: PathBuf,
+        /// Output directory for the reports and index.ndjson (created if missing; one per shard).
+        #[arg(long, value_name = "OUTDIR")]
+        out: PathBuf,
+        /// Report formats, comma-separated. The JSON report is always written: re-runs read it back.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "json,md,html"
+        )]
+        format: Vec<FormatArg>,
+        /// Bundles analysed at once (0 = one per core). Reports are identical for every value.
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// Only process shard K of N (1-based): the bundles whose FNV-1a 64 hash of the name, modulo N, plus 1, is K.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<coroner::batch::Shard>,
+        /// Exit 1 when any bundle has a finding at or above this severity.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// Evidence lines per finding in Markdown reports.
+        #[arg(long, default_value_t = 8)]
+        max_evidence: usize,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<coroner::batch::Shard, String> {
+    coroner::batch::Shard::parse(s).map_err(|e| e.to_string())
+}
+
+fn format_of(f: FormatArg) -> coroner::report::Format {
+    match f {
+        FormatArg::Text => coroner::report::Format::Text,
+        FormatArg::Md => coroner::report::Format::Markdown,
+        FormatArg::Json => coroner::report::Format::Json,
+        FormatArg::Html => coroner::report::Format::Html,
+    }
+}
+
+fn batch(config: coroner::batch::BatchConfig, fail_on: Option<FailOn>) -> ExitCode {
+    use std::io::IsTerminal;
+    let bar = if io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} bundles {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |p: coroner::batch::Progress<'_>| {
+        if let Some(bar) = &bar {
+            match p {
+                coroner::batch::Progress::Planned { total } => bar.set_length(total as u64),
+                coroner::batch::Progress::Finished { line } => {
+                    bar.set_message(coroner::report::escape::visible(&line.bundle).into_owned());
+                    bar.inc(1);
+                }
+            }
+        }
+    };
+    let result = coroner::batch::run(&config, &progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "coroner: error: {}",
+                coroner::redact::redact(&e.to_string())
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let v = |s: &str| coroner::report::escape::visible(s).into_owned();
+    let mut table = String::new();
+    let width = result
+        .lines
+        .iter()
+        .map(|l| v(&l.bundle).chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    table.push_str(&format!(
+        "{:<width$}  {:>10}  {:>8}  {:>7}  {:>4}  {:>4}  {:>12}  status\n",
+        "bundle", "containers", "critical", "warning", "info", "oom", "wasted B"
+    ));
+    for l in &result.lines {
+        let status = match (&l.error, l.skipped) {
+            (Some(e), _) => format!("FAILED: {}", v(e)),
+            (None, true) => "up to date".to_string(),
+            (None, false) => "ok".to_string(),
+        };
+        table.push_str(&format!(
+            "{:<width$}  {:>10}  {:>8}  {:>7}  {:>4}  {:>4}  {:>12}  {}\n",
+            v(&l.bundle),
+            l.containers,
+            l.critical,
+            l.warning,
+            l.info,
+            l.oom_kills,
+            l.wasted_bytes,
+            status
+        ));
+    }
+    table.push_str(&format!(
+        "{} bundle(s): {} analysed, {} up to date, {} failed; {} in other shards. Index: {}\n",
+        result.lines.len(),
+        result
+            .lines
+            .iter()
+            .filter(|l| !l.skipped && l.error.is_none())
+            .count(),
+        result
+            .lines
+            .iter()
+            .filter(|l| l.skipped && l.error.is_none())
+            .count(),
+        result.failed(),
+        result.other_shards,
+        v(&result.index.display().to_string())
+    ));
+    let mut out = io::stdout().lock();
+    match out.write_all(table.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("coroner: error: cannot write the summary: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if result.failed() > 0 {
+        eprintln!(
+            "coroner: error: {} bundle(s) failed; see the `error` field in {}",
+            result.failed(),
+            v(&result.index.display().to_string())
+        );
+        return ExitCode::from(2);
+    }
+    let threshold = match fail_on {
+        Some(FailOn::Critical) => Some(coroner::Severity::Critical),
+        Some(FailOn::Warning) => Some(coroner::Severity::Warning),
+        None => None,
+    };
+    match threshold {
+        Some(t) if result.crosses(t) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
 }
 
 fn main() -> ExitCode {
@@ -99,6 +261,22 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Batch {
+            dir,
+            out,
+            format,
+            jobs,
+            shard,
+            fail_on,
+            max_evidence,
+        } => {
+            let mut config = coroner::batch::BatchConfig::new(dir, out);
+            config.formats = format.into_iter().map(format_of).collect();
+            config.jobs = jobs;
+            config.shard = shard;
+            config.max_evidence = max_evidence;
+            batch(config, fail_on)
+        }
         Command::Report {
             paths,
             format,
@@ -132,6 +310,7 @@ fn main() -> ExitCode {
                 FormatArg::Text => coroner::report::render(&report, coroner::report::Format::Text),
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),
                 FormatArg::Md => coroner::report::markdown::render_with(&report, max_evidence),
+                FormatArg::Html => coroner::report::render(&report, coroner::report::Format::Html),
             };
             let written = match &output {
                 Some(p) => std::fs::write(p, text.as_bytes())

@@ -60,10 +60,47 @@ pub fn md_inline(s: &str) -> String {
                 | '('
                 | ')'
                 | '&'
+                | '@'
         ) {
             out.push('\\');
         }
         out.push(c);
+    }
+    out
+}
+
+/// Escapes text that starts a Markdown paragraph: `md_inline`, plus the
+/// characters that only mean something at the start of a line (`-`, `+`,
+/// `=` for lists and setext headings, `1.`/`1)` for ordered lists) and
+/// leading spaces (four of them would start an indented code block).
+pub fn md_paragraph(s: &str) -> String {
+    let e = md_inline(s.trim_start());
+    let digits = e.chars().take_while(|c| c.is_ascii_digit()).count();
+    let next = e[digits..].chars().next();
+    if digits == 0 && matches!(next, Some('-' | '+' | '=')) {
+        format!("\\{e}")
+    } else if (1..=9).contains(&digits) && matches!(next, Some('.' | ')')) {
+        format!("{}\\{}", &e[..digits], &e[digits..])
+    } else {
+        e
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values:
+/// control characters made visible first, then `& < > " '` as entities, so
+/// input can neither open a tag nor break out of an attribute.
+pub fn html(s: &str) -> String {
+    let v = visible(s);
+    let mut out = String::with_capacity(v.len() + 16);
+    for c in v.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
     }
     out
 }
@@ -101,12 +138,28 @@ mod tests {
     }
 
     #[test]
+    fn html_cannot_inject() {
+        let s = html("<script>\"onmouseover='x'&\x1b[31m");
+        assert_eq!(
+            s,
+            "&lt;script&gt;&quot;onmouseover=&#39;x&#39;&amp;\\x1b[31m"
+        );
+    }
+
+    #[test]
     fn markdown_cannot_inject() {
         let s = md_inline("<script>[x](http://e)|*b*");
         assert!(s
             .char_indices()
             .all(|(i, c)| c != '<' || s[..i].ends_with('\\')));
         assert!(s.contains("\\<script\\>"));
+        // GitHub would notify @users and link emails; input must not ping anyone.
+        assert_eq!(md_inline("@admin"), "\\@admin");
+        assert_eq!(md_paragraph("- item"), "\\- item");
+        assert_eq!(md_paragraph("12. item"), "12\\. item");
+        assert_eq!(md_paragraph("    code"), "code");
+        assert_eq!(md_paragraph("=== "), "\\=== ");
+        assert_eq!(md_paragraph("pweb is down"), "pweb is down");
         let b = md_code_block(&["```".to_string(), "end".into()]);
         assert!(b.starts_with("````text"));
     }

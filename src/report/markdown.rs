@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::escape::{md_code_block, md_inline as m};
+use super::escape::{md_code_block, md_inline as m, md_paragraph};
 use super::schema::*;
 use super::text::{counts, evidence_line};
 use crate::rules::human_bytes;
@@ -46,7 +46,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 o,
                 "| {} | {} | {} | {} |",
                 f.severity.as_str(),
-                f.rule,
+                m(&f.rule),
                 m(&who),
                 m(&f.title)
             );
@@ -63,10 +63,10 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             o,
             "### {} · {} · {}\n",
             f.severity.as_str().to_uppercase(),
-            f.rule,
+            m(&f.rule),
             m(&f.title)
         );
-        let _ = writeln!(o, "{}\n", m(&f.explanation));
+        let _ = writeln!(o, "{}\n", md_paragraph(&f.explanation));
         let _ = writeln!(o, "**What to do:** {}\n", m(&f.suggestion));
         if !f.evidence.is_empty() {
             let lines: Vec<String> = f
@@ -234,4 +234,34 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_at_the_start_of_a_paragraph_cannot_start_a_list_or_heading() {
+        let mut r = Report::default();
+        for start in ["1. pweb", "- pweb", "+ pweb", "=== pweb", "    pweb"] {
+            r.findings.push(Finding {
+                rule: "oom-child-killed".into(),
+                severity: Severity::Warning,
+                container: Some(start.into()),
+                image: None,
+                title: "t".into(),
+                explanation: format!("{start} is still running @here"),
+                suggestion: "s".into(),
+                evidence: vec![],
+            });
+        }
+        let md = render(&r);
+        for line in md.lines() {
+            for bad in ["1. ", "- ", "+ ", "===", "    "] {
+                assert!(!line.starts_with(bad), "{line:?}");
+            }
+            assert!(!line.contains(" @here"), "{line:?}");
+        }
+        assert!(md.contains("1\\. pweb is still running \\@here"));
+    }
 }

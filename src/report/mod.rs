@@ -3,6 +3,7 @@
 //! machines. Rendering never changes content, so all formats agree.
 
 pub mod escape;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod schema;
@@ -17,6 +18,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// One self-contained HTML page (inline CSS and SVG, no external reference).
+    Html,
 }
 
 /// Renders a (redacted) report in the given format.
@@ -25,6 +28,7 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Text => text::render(report),
         Format::Markdown => markdown::render(report),
         Format::Json => json::render(report),
+        Format::Html => html::render(report),
     }
 }
 

@@ -285,3 +285,35 @@ pub struct TimelineEntry {
     pub source: String,
     pub event: String,
 }
+
+/// One line of `index.ndjson`, written by `coroner batch` (issue #6): the
+/// facts of one bundle's report, flat so that DuckDB's `read_json_auto` and
+/// `jq` read them without nesting. Every key is always present (`error` is
+/// `null` for a bundle that was read) so schema inference never depends on
+/// which bundles happen to come first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BatchIndexLine {
+    /// The bundle's entry name in the batch directory.
+    pub bundle: String,
+    /// The path the bundle was read from.
+    pub path: String,
+    /// File stem of this bundle's reports in the output directory.
+    pub report: String,
+    pub containers: u64,
+    pub critical: u64,
+    pub warning: u64,
+    pub info: u64,
+    /// Rule IDs of the findings, sorted and unique.
+    pub rules: Vec<String>,
+    /// Image references (or ids when untagged), sorted and unique.
+    pub images: Vec<String>,
+    /// Sum of the wasted bytes of every image in the bundle.
+    pub wasted_bytes: u64,
+    /// Kernel OOM kills in the bundle.
+    pub oom_kills: u64,
+    pub duration_ms: u64,
+    /// True when the reports were up to date and were read back, not rebuilt.
+    pub skipped: bool,
+    /// Why the bundle failed (nothing readable, reports not writable); null otherwise.
+    pub error: Option<String>,
+}

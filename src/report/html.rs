@@ -1,0 +1,836 @@
+//! HTML for humans who open an attachment: one self-contained page (inline
+//! CSS and SVG, no script, no external reference) with a severity banner, a
+//! card per container, an SVG timeline of the incident, a layer chart per
+//! image and the kernel, input and diagnostic tables.
+//!
+//! Every string from the report goes through `escape::html` (control
+//! characters made visible, then `& < > " '` as entities); element ids are
+//! built from indices, never from input. The page holds no clock and no
+//! random id, so the same report renders to the same bytes. A
+//! Content-Security-Policy forbids scripts and every remote load, so even a
+//! bug in escaping could not make the page fetch or run anything.
+
+use std::fmt::Write;
+
+use super::escape::html as h;
+use super::schema::*;
+use super::text::{counts, evidence_line};
+use crate::rules::{clip_line, human_bytes};
+use crate::time::Timestamp;
+
+const CSS: &str = r#"
+:root{--crit:#b42318;--crit-bg:#fef3f2;--warn:#b54708;--warn-bg:#fffaeb;--info:#175cd3;--info-bg:#eff8ff;--ok:#067647;--ink:#1d2939;--muted:#667085;--line:#e4e7ec;--bg:#f9fafb}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
+main{max-width:1240px;margin:0 auto;padding:0 20px 40px}
+h1{font-size:22px;margin:0}
+h2{font-size:18px;margin:32px 0 12px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:15px;margin:0}
+h3.image{margin-top:22px}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px}
+pre{margin:6px 0 0;padding:8px;background:#f2f4f7;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+header.banner{background:#101828;color:#fff;padding:18px 20px;margin-bottom:8px}
+header.banner .inner{max-width:1200px;margin:0 auto;display:flex;flex-wrap:wrap;gap:16px;align-items:center;justify-content:space-between}
+header.banner .sub{color:#d0d5dd;font-size:13px}
+.counts{display:flex;gap:8px;flex-wrap:wrap}
+.count{border-radius:8px;padding:6px 12px;text-align:center;min-width:84px;background:#344054}
+.count b{display:block;font-size:20px;line-height:1.2}
+.count.critical{background:var(--crit)}.count.warning{background:var(--warn)}.count.info{background:var(--info)}
+.sev{display:inline-block;border-radius:4px;padding:0 6px;font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.03em;color:#fff}
+.sev.critical{background:var(--crit)}.sev.warning{background:var(--warn)}.sev.info{background:var(--info)}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:8px;font-size:13px}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#f2f4f7;font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.wrap{word-break:break-all}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
+.card{background:#fff;border:1px solid var(--line);border-left:5px solid #98a2b3;border-radius:8px;padding:12px 14px;break-inside:avoid}
+.card.critical{border-left-color:var(--crit)}.card.warning{border-left-color:var(--warn)}.card.info{border-left-color:var(--info)}.card.ok{border-left-color:var(--ok)}
+.card .head{display:flex;justify-content:space-between;gap:8px;align-items:baseline}
+.card .meta{color:var(--muted);font-size:12px;word-break:break-all}
+.facts{display:grid;grid-template-columns:auto 1fr;gap:1px 10px;margin:8px 0;font-size:13px}
+.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-word}
+.status{font-weight:600}.status.running{color:var(--ok)}.status.exited,.status.dead{color:var(--crit)}
+.finding{border-top:1px solid var(--line);padding-top:8px;margin-top:8px}
+.finding p{margin:4px 0;overflow-wrap:anywhere}
+.card>.finding:first-child{border-top:0;margin-top:0;padding-top:0}
+.finding .todo{color:#344054}
+details summary{cursor:pointer;color:var(--info);font-size:12px;margin-top:4px}
+.ev{display:block}.ev .loc{color:var(--muted)}
+.svgwrap{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px;overflow-x:auto}
+svg{display:block;max-width:100%;height:auto;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+.legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);margin-top:6px}
+.muted{color:var(--muted)}
+footer{color:var(--muted);font-size:12px;margin-top:32px}
+@media print{details::details-content{content-visibility:visible;display:block;height:auto}details>summary{list-style:none}body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
+"#;
+
+fn sev_of(r: &Report, container: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.container.as_deref() == Some(container))
+        .map(|f| f.severity)
+        .min()
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(h).unwrap_or_else(|| "–".into())
+}
+
+/// Renders the report as one self-contained HTML page.
+pub fn render(r: &Report) -> String {
+    let mut o = String::with_capacity(64 * 1024);
+    let (c, w, i) = counts(r);
+    o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n");
+    o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
+    let _ = writeln!(
+        o,
+        "<title>coroner incident report — {c} critical, {w} warning, {i} info</title>"
+    );
+    let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>");
+
+    // Banner.
+    let _ = writeln!(
+        o,
+        "<header class=\"banner\"><div class=\"inner\"><div><h1>coroner incident report</h1>\
+<div class=\"sub\">{} container(s) · {} image(s) · {} input(s) · {} diagnostic(s) · {} {}</div></div>\
+<div class=\"counts\" id=\"summary\"><div class=\"count critical\"><b>{c}</b>critical</div>\
+<div class=\"count warning\"><b>{w}</b>warning</div><div class=\"count info\"><b>{i}</b>info</div></div></div></header>",
+        r.containers.len(),
+        r.images.len(),
+        r.inputs.len(),
+        r.diagnostics.len(),
+        h(&r.tool.name),
+        h(&r.tool.version),
+    );
+    o.push_str("<main>\n");
+
+    findings_table(&mut o, r);
+    timeline(&mut o, r);
+    containers(&mut o, r);
+    other_findings(&mut o, r);
+    kernel(&mut o, r);
+    images(&mut o, r);
+    filesystems(&mut o, r);
+    inputs(&mut o, r);
+
+    let _ = writeln!(
+        o,
+        "<footer>Schema {}. Generated offline by {} {} from the inputs listed above; every claim cites its file and line.</footer>",
+        h(&r.schema),
+        h(&r.tool.name),
+        h(&r.tool.version)
+    );
+    o.push_str("</main>\n</body>\n</html>\n");
+    o
+}
+
+fn subject(f: &Finding) -> String {
+    f.container
+        .clone()
+        .or(f.image.clone())
+        .unwrap_or_else(|| "host".into())
+}
+
+fn findings_table(o: &mut String, r: &Report) {
+    o.push_str("<h2>Findings</h2>\n");
+    if r.findings.is_empty() {
+        o.push_str("<p>Nothing in the inputs points at a failure.</p>\n");
+        return;
+    }
+    o.push_str("<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>finding</th></tr></thead><tbody>\n");
+    for f in &r.findings {
+        let link = f
+            .container
+            .as_deref()
+            .and_then(|n| r.containers.iter().position(|c| c.name == n))
+            .map(|i| format!("<a href=\"#c{i}\">{}</a>", h(&subject(f))))
+            .unwrap_or_else(|| h(&subject(f)));
+        let _ = writeln!(
+            o,
+            "<tr><td><span class=\"sev {s}\">{s}</span></td><td class=\"mono\">{}</td><td>{link}</td><td>{}</td></tr>",
+            h(&f.rule),
+            h(&f.title),
+            s = f.severity.as_str(),
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
+    let _ = write!(
+        o,
+        "<div class=\"finding\"><span class=\"sev {s}\">{s}</span> <span class=\"mono\">{}</span>",
+        h(&f.rule),
+        s = f.severity.as_str()
+    );
+    if with_subject {
+        let _ = write!(o, " · {}", h(&subject(f)));
+    }
+    let _ = write!(
+        o,
+        "<p><b>{}</b></p><p>{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
+        h(&f.title),
+        h(&f.explanation),
+        h(&f.suggestion)
+    );
+    if !f.evidence.is_empty() {
+        let _ = write!(
+            o,
+            "<details><summary>Evidence ({} line{})</summary><pre>",
+            f.evidence.len(),
+            if f.evidence.len() == 1 { "" } else { "s" }
+        );
+        for e in &f.evidence {
+            let _ = writeln!(
+                o,
+                "<span class=\"ev\"><span class=\"loc\">{}</span>  {}</span>",
+                h(&evidence_line(e)),
+                h(&e.excerpt)
+            );
+        }
+        o.push_str("</pre></details>");
+    }
+    o.push_str("</div>\n");
+}
+
+fn containers(o: &mut String, r: &Report) {
+    if r.containers.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Containers</h2>\n<div class=\"cards\">\n");
+    for (n, ct) in r.containers.iter().enumerate() {
+        let class = sev_of(r, &ct.name).map(Severity::as_str).unwrap_or("ok");
+        let status_class = match ct.status.as_str() {
+            "running" | "exited" | "dead" => ct.status.as_str(),
+            _ => "other",
+        };
+        let _ = writeln!(
+            o,
+            "<section class=\"card {class}\" id=\"c{n}\"><div class=\"head\"><h3>{}</h3><span class=\"status {status_class}\">{}</span></div>\
+<div class=\"meta\">{} · {}</div>",
+            h(&ct.name),
+            h(&ct.status),
+            h(&ct.image),
+            h(&ct.id.chars().take(12).collect::<String>()),
+        );
+        o.push_str("<dl class=\"facts\">");
+        let _ = write!(
+            o,
+            "<dt>exit code</dt><dd><b>{}</b> — {}</dd>",
+            ct.exit_code,
+            h(&ct.exit_meaning)
+        );
+        if ct.oom_killed {
+            o.push_str("<dt>OOMKilled</dt><dd><b>true</b></dd>");
+        }
+        let _ = write!(
+            o,
+            "<dt>restarts</dt><dd>{} (policy {})</dd>",
+            ct.restart_count,
+            if ct.restart_policy.is_empty() {
+                "none".to_string()
+            } else {
+                h(&ct.restart_policy)
+            }
+        );
+        let _ = write!(
+            o,
+            "<dt>started</dt><dd class=\"mono\">{}</dd><dt>finished</dt><dd class=\"mono\">{}</dd>",
+            opt(&ct.started_at),
+            opt(&ct.finished_at)
+        );
+        if let Some(hl) = &ct.health {
+            let _ = write!(
+                o,
+                "<dt>health</dt><dd>{} (failing streak {})</dd>",
+                h(&hl.status),
+                hl.failing_streak
+            );
+        }
+        match &ct.logs {
+            Some(l) => {
+                let _ = write!(
+                    o,
+                    "<dt>logs</dt><dd>{} line(s), {} on stderr, {} file(s)</dd>",
+                    l.lines, l.stderr_lines, l.files
+                );
+            }
+            None => {
+                let _ = write!(
+                    o,
+                    "<dt>logs</dt><dd>none ({})</dd>",
+                    if ct.log_driver.is_empty() {
+                        "-".to_string()
+                    } else {
+                        h(&ct.log_driver)
+                    }
+                );
+            }
+        }
+        if ct.memory_limit_bytes > 0 {
+            let _ = write!(
+                o,
+                "<dt>memory limit</dt><dd>{}</dd>",
+                human_bytes(ct.memory_limit_bytes as u64)
+            );
+        }
+        if !ct.networks.is_empty() {
+            let _ = write!(
+                o,
+                "<dt>networks</dt><dd>{}</dd>",
+                h(&ct.networks.join(", "))
+            );
+        }
+        if !ct.ports.is_empty() {
+            let _ = write!(o, "<dt>ports</dt><dd>{}</dd>", h(&ct.ports.join(", ")));
+        }
+        if !ct.mounts.is_empty() {
+            let _ = write!(o, "<dt>mounts</dt><dd>{}</dd>", h(&ct.mounts.join(", ")));
+        }
+        o.push_str("</dl>\n");
+        let mine: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.container.as_deref() == Some(ct.name.as_str()))
+            .collect();
+        if mine.is_empty() {
+            o.push_str("<p class=\"muted\">No findings.</p>\n");
+        }
+        for f in mine {
+            finding_block(o, f, false);
+        }
+        o.push_str("</section>\n");
+    }
+    o.push_str("</div>\n");
+}
+
+fn other_findings(o: &mut String, r: &Report) {
+    let names: Vec<&str> = r.containers.iter().map(|c| c.name.as_str()).collect();
+    let rest: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.container.as_deref().map_or(true, |c| !names.contains(&c)))
+        .collect();
+    if rest.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Host and image findings</h2>\n<div class=\"cards\">\n");
+    for f in rest {
+        let _ = write!(o, "<section class=\"card {}\">", f.severity.as_str());
+        finding_block(o, f, true);
+        o.push_str("</section>\n");
+    }
+    o.push_str("</div>\n");
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Start,
+    Exit,
+    ExitBad,
+    Kill,
+    Health,
+    Oom,
+    Segfault,
+    Log,
+    Other,
+}
+
+fn classify(event: &str) -> Mark {
+    let e = event.to_ascii_lowercase();
+    if e.contains("oom") {
+        Mark::Oom
+    } else if e.contains("segfault") {
+        Mark::Segfault
+    } else if e.contains("health check failed") || e.contains("health_status: unhealthy") {
+        Mark::Health
+    } else if e.contains("log line") {
+        Mark::Log
+    } else if e == "started" || e.ends_with(": start") || e.ends_with(": restart") {
+        Mark::Start
+    } else if e.starts_with("exited with code") || e.contains(": die") {
+        if e.contains("code 0 ") || e.contains("code 0)") || e.ends_with("code 0") {
+            Mark::Exit
+        } else {
+            Mark::ExitBad
+        }
+    } else if e.ends_with(": kill") || e.ends_with(": stop") {
+        Mark::Kill
+    } else {
+        Mark::Other
+    }
+}
+
+/// One SVG mark centred on (x, y) with a `<title>` tooltip.
+fn mark_svg(o: &mut String, m: Mark, x: f64, y: f64, title: &str) {
+    let t = format!("<title>{title}</title>");
+    let _ = match m {
+        Mark::Start => write!(
+            o,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"#12b76a\" stroke=\"#fff\">{t}</circle>"
+        ),
+        Mark::Exit => write!(
+            o,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#98a2b3\" stroke=\"#fff\">{t}</rect>",
+            x - 4.0,
+            y - 4.0
+        ),
+        Mark::ExitBad => write!(
+            o,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#b42318\" stroke=\"#fff\">{t}</rect>",
+            x - 4.5,
+            y - 4.5
+        ),
+        Mark::Kill => write!(
+            o,
+            "<path d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\" stroke=\"#344054\" stroke-width=\"2\">{t}</path>",
+            x - 4.0,
+            y - 4.0
+        ),
+        Mark::Health => write!(
+            o,
+            "<path d=\"M{x:.1} {:.1}l5 5l-5 5l-5 -5z\" fill=\"#f79009\" stroke=\"#fff\">{t}</path>",
+            y - 5.0
+        ),
+        Mark::Oom => write!(
+            o,
+            "<path d=\"M{x:.1} {:.1}l6.5 11h-13z\" fill=\"#d92d20\" stroke=\"#7a271a\">{t}</path>",
+            y - 6.5
+        ),
+        Mark::Segfault => write!(
+            o,
+            "<path d=\"M{x:.1} {:.1}l6 6l-6 6l-6 -6z\" fill=\"#7a5af8\" stroke=\"#fff\">{t}</path>",
+            y - 6.0
+        ),
+        Mark::Log => write!(
+            o,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"2\" height=\"12\" fill=\"#667085\">{t}</rect>",
+            x - 1.0,
+            y - 6.0
+        ),
+        Mark::Other => write!(
+            o,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"#98a2b3\">{t}</circle>"
+        ),
+    };
+}
+
+/// A step between ticks, in nanoseconds, giving at most ~10 ticks.
+fn tick_step(span_ns: i64) -> i64 {
+    const STEPS: [i64; 24] = [
+        1_000_000,
+        2_000_000,
+        5_000_000,
+        10_000_000,
+        20_000_000,
+        50_000_000,
+        100_000_000,
+        200_000_000,
+        500_000_000,
+        1_000_000_000,
+        2_000_000_000,
+        5_000_000_000,
+        10_000_000_000,
+        15_000_000_000,
+        30_000_000_000,
+        60_000_000_000,
+        120_000_000_000,
+        300_000_000_000,
+        600_000_000_000,
+        1_800_000_000_000,
+        3_600_000_000_000,
+        21_600_000_000_000,
+        86_400_000_000_000,
+        604_800_000_000_000,
+    ];
+    STEPS
+        .iter()
+        .copied()
+        .find(|s| span_ns / s <= 10)
+        .unwrap_or_else(|| (span_ns / 10).max(1))
+}
+
+fn tick_label(t: Timestamp, step: i64) -> String {
+    let (y, mo, d, hh, mi, s, n) = t.civil();
+    if step >= 86_400_000_000_000 {
+        format!("{y:04}-{mo:02}-{d:02}")
+    } else if step >= 1_000_000_000 {
+        format!("{hh:02}:{mi:02}:{s:02}")
+    } else {
+        format!("{mi:02}:{s:02}.{:03}", n / 1_000_000)
+    }
+}
+
+fn timeline(o: &mut String, r: &Report) {
+    // Events: the report's timeline, plus kernel events it does not already hold.
+    let mut events: Vec<(Timestamp, Option<String>, String, String)> = r
+        .timeline
+        .iter()
+        .filter_map(|e| {
+            Timestamp::parse_rfc3339(&e.time)
+                .map(|t| (t, e.container.clone(), e.event.clone(), e.source.clone()))
+        })
+        .collect();
+    let has = |events: &[(Timestamp, Option<String>, String, String)],
+               t: Timestamp,
+               c: &Option<String>,
+               needle: &str| {
+        events
+            .iter()
+            .any(|e| e.0 == t && &e.1 == c && e.2.contains(needle))
+    };
+    for k in &r.kernel.oom_kills {
+        if let Some(t) = k.time.as_deref().and_then(Timestamp::parse_rfc3339) {
+            if !has(&events, t, &k.container, "OOM") {
+                events.push((
+                    t,
+                    k.container.clone(),
+                    format!("kernel OOM killer killed {} (pid {})", k.process, k.pid),
+                    format!("{}:{}", k.source, k.line.unwrap_or(0)),
+                ));
+            }
+        }
+    }
+    for s in &r.kernel.segfaults {
+        if let Some(t) = s.time.as_deref().and_then(Timestamp::parse_rfc3339) {
+            if !has(&events, t, &s.container, "segfault") {
+                events.push((
+                    t,
+                    s.container.clone(),
+                    format!("kernel: {} (pid {}) segfault", s.process, s.pid),
+                    format!("{}:{}", s.source, s.line.unwrap_or(0)),
+                ));
+            }
+        }
+    }
+    events.sort();
+    o.push_str("<h2>Timeline</h2>\n");
+    if events.is_empty() {
+        o.push_str("<p class=\"muted\">No event in the inputs carries a time.</p>\n");
+        return;
+    }
+    // Lanes: containers in report order, then any other named subject, then the host.
+    let mut lanes: Vec<Option<String>> =
+        r.containers.iter().map(|c| Some(c.name.clone())).collect();
+    for e in &events {
+        if !lanes.contains(&e.1) && e.1.is_some() {
+            lanes.push(e.1.clone());
+        }
+    }
+    if events.iter().any(|e| e.1.is_none()) {
+        lanes.push(None);
+    }
+    let t0 = events[0].0;
+    let t1 = events[events.len() - 1].0;
+    let span = (t1.0 - t0.0).max(1);
+    let (left, right, top, lane_h) = (150.0, 20.0, 34.0, 24.0);
+    let width = 1200.0;
+    let plot_w = width - left - right;
+    let height = top + lane_h * lanes.len() as f64 + 10.0;
+    let x_of = |t: Timestamp| left + plot_w * ((t.0 - t0.0) as f64 / span as f64);
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">{} event(s) from {} to {} (UTC). Hover a mark for its time, event and source.</p>",
+        events.len(),
+        t0,
+        t1
+    );
+    let _ = writeln!(
+        o,
+        "<div class=\"svgwrap\"><svg id=\"timeline\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Incident timeline, one lane per container\">"
+    );
+    // Lanes and labels.
+    for (n, lane) in lanes.iter().enumerate() {
+        let y = top + lane_h * n as f64;
+        if n % 2 == 0 {
+            let _ = write!(
+                o,
+                "<rect x=\"0\" y=\"{y:.1}\" width=\"{width}\" height=\"{lane_h}\" fill=\"#f9fafb\"/>"
+            );
+        }
+        let (label, colour) = match lane {
+            Some(name) => (
+                name.clone(),
+                match sev_of(r, name) {
+                    Some(Severity::Critical) => "#b42318",
+                    Some(Severity::Warning) => "#b54708",
+                    Some(Severity::Info) => "#175cd3",
+                    None => "#344054",
+                },
+            ),
+            None => ("host / kernel".to_string(), "#667085"),
+        };
+        let shown: String = if label.chars().count() > 20 {
+            label.chars().take(19).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
+        let _ = writeln!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"{colour}\">{}<title>{}</title></text>",
+            left - 8.0,
+            y + lane_h / 2.0 + 4.0,
+            h(&shown),
+            h(&label)
+        );
+    }
+    // Time axis.
+    let step = tick_step(span);
+    let first_tick =
+        t0.0.div_euclid(step) * step + if t0.0.rem_euclid(step) == 0 { 0 } else { step };
+    let mut tick = first_tick;
+    while tick <= t1.0 {
+        let x = x_of(Timestamp(tick));
+        let _ = write!(
+            o,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e4e7ec\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#667085\">{}</text>",
+            top - 4.0,
+            height - 10.0,
+            top - 10.0,
+            tick_label(Timestamp(tick), step)
+        );
+        tick += step;
+    }
+    o.push('\n');
+    // Marks.
+    for (t, c, event, source) in &events {
+        let lane = lanes.iter().position(|l| l == c).unwrap_or(0);
+        let y = top + lane_h * lane as f64 + lane_h / 2.0;
+        let title = h(&format!(
+            "{t} · {} · {event} · {source}",
+            c.as_deref().unwrap_or("host")
+        ));
+        mark_svg(o, classify(event), x_of(*t), y, &title);
+        o.push('\n');
+    }
+    o.push_str("</svg>\n");
+    // Legend (inline SVG glyphs, one small svg each would count as extra svgs: use text swatches).
+    o.push_str("<div class=\"legend\"><span><b style=\"color:#12b76a\">●</b> start</span><span><b style=\"color:#98a2b3\">■</b> clean exit</span><span><b style=\"color:#b42318\">■</b> failed exit</span><span><b style=\"color:#344054\">✕</b> kill / stop</span><span><b style=\"color:#f79009\">◆</b> health check failed</span><span><b style=\"color:#d92d20\">▲</b> OOM kill</span><span><b style=\"color:#7a5af8\">◆</b> segfault</span><span><b style=\"color:#667085\">|</b> first / last log line</span><span><b style=\"color:#98a2b3\">•</b> other event</span></div>\n</div>\n");
+    // The same events as text, for print, screen readers and copy-paste.
+    let _ = writeln!(
+        o,
+        "<details><summary>Timeline as a table ({} events)</summary><table><thead><tr><th>time (UTC)</th><th>container</th><th>event</th><th>source</th></tr></thead><tbody>",
+        events.len()
+    );
+    for (t, c, event, source) in &events {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"mono\">{t}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
+            h(c.as_deref().unwrap_or("host")),
+            h(event),
+            h(source)
+        );
+    }
+    o.push_str("</tbody></table></details>\n");
+}
+
+fn kernel(o: &mut String, r: &Report) {
+    let k = &r.kernel;
+    if k.oom_kills.is_empty() && k.segfaults.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Kernel</h2>\n");
+    let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", h(&k.time_method));
+    o.push_str("<table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
+    for x in &k.oom_kills {
+        let _ = writeln!(
+            o,
+            "<tr><td>OOM kill</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
+            x.pid,
+            h(&x.process),
+            opt(&x.container),
+            opt(&x.matched_by),
+            x.anon_rss_kib
+                .map(|k| human_bytes(k * 1024))
+                .unwrap_or_else(|| "–".into()),
+            opt(&x.time),
+            h(&x.source),
+            x.line.unwrap_or(0)
+        );
+    }
+    for x in &k.segfaults {
+        let _ = writeln!(
+            o,
+            "<tr><td>segfault</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">–</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
+            x.pid,
+            h(&x.process),
+            opt(&x.container),
+            opt(&x.matched_by),
+            opt(&x.time),
+            h(&x.source),
+            x.line.unwrap_or(0)
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn layer_chart(o: &mut String, im: &Image) {
+    let rows = &im.layer_table;
+    if rows.is_empty() {
+        return;
+    }
+    let max = rows
+        .iter()
+        .map(|l| l.size_bytes.max(l.wasted_bytes))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let (left, bar_w, row_h, width) = (40.0, 360.0, 22.0, 1200.0);
+    let height = row_h * rows.len() as f64 + 8.0;
+    let _ = writeln!(
+        o,
+        "<div class=\"svgwrap\"><svg class=\"layers\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Layer sizes and wasted bytes\">"
+    );
+    for (n, l) in rows.iter().enumerate() {
+        let y = 4.0 + row_h * n as f64;
+        let w = if l.size_bytes == 0 {
+            0.0
+        } else {
+            (bar_w * l.size_bytes as f64 / max).max(1.5)
+        };
+        let ww = if l.wasted_bytes == 0 {
+            0.0
+        } else {
+            (bar_w * l.wasted_bytes as f64 / max).max(1.5)
+        };
+        let created = if l.created_by.is_empty() {
+            "(created_by not recorded)".to_string()
+        } else {
+            l.created_by.clone()
+        };
+        let title = h(&format!(
+            "layer {} · {} · {} byte(s), {} file(s), {} wasted byte(s) · {}",
+            n + 1,
+            l.digest,
+            l.size_bytes,
+            l.files,
+            l.wasted_bytes,
+            created
+        ));
+        let _ = writeln!(
+            o,
+            "<g><title>{title}</title><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#667085\">#{}</text>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{bar_w}\" height=\"15\" fill=\"#f2f4f7\"/>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"9\" fill=\"#53b1fd\"/>\
+<rect x=\"{left}\" y=\"{:.1}\" width=\"{ww:.1}\" height=\"5\" fill=\"#f04438\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1d2939\">{} · wasted {} · <tspan font-family=\"ui-monospace,Menlo,Consolas,monospace\" fill=\"#475467\">{}</tspan></text></g>",
+            left - 6.0,
+            y + 11.5,
+            n + 1,
+            y,
+            y,
+            y + 10.0,
+            left + bar_w + 10.0,
+            y + 11.5,
+            human_bytes(l.size_bytes),
+            human_bytes(l.wasted_bytes),
+            h(&clip(&created, 90)),
+        );
+    }
+    o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted: bytes of earlier layers that this layer deletes or overwrites</span></div></div>\n");
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let one = clip_line(s);
+    if one.chars().count() > n {
+        one.chars().take(n - 1).chain(['…']).collect()
+    } else {
+        one
+    }
+}
+
+fn images(o: &mut String, r: &Report) {
+    if r.images.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Images</h2>\n");
+    for im in &r.images {
+        let name = if im.refs.is_empty() {
+            im.id.chars().take(19).collect()
+        } else {
+            im.refs.join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "<h3 class=\"image\">{}</h3><p class=\"muted\">{} layer(s), {} in the final view, {} wasted, efficiency {:.1}% · created {} · source <span class=\"mono\">{}</span></p>",
+            h(&name),
+            im.layers,
+            human_bytes(im.size_bytes),
+            human_bytes(im.wasted_bytes),
+            im.efficiency * 100.0,
+            opt(&im.created),
+            h(&im.source)
+        );
+        layer_chart(o, im);
+        if !im.largest_files.is_empty() {
+            o.push_str("<details><summary>Largest files</summary><table><tbody>");
+            for p in &im.largest_files {
+                let _ = write!(
+                    o,
+                    "<tr><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
+                    human_bytes(p.size),
+                    h(&p.path)
+                );
+            }
+            o.push_str("</tbody></table></details>\n");
+        }
+    }
+}
+
+fn filesystems(o: &mut String, r: &Report) {
+    if r.filesystems.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Filesystem exports</h2>\n<table><thead><tr><th>source</th><th class=\"num\">files</th><th class=\"num\">size</th><th>setuid</th><th>world-writable</th></tr></thead><tbody>\n");
+    for f in &r.filesystems {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"wrap mono\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>",
+            h(&f.source),
+            f.files,
+            human_bytes(f.size_bytes),
+            h(&f.setuid.join(", ")),
+            h(&f.world_writable.join(", "))
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn inputs(o: &mut String, r: &Report) {
+    let _ = writeln!(
+        o,
+        "<h2>Inputs</h2>\n<details><summary>{} input(s)</summary><table><thead><tr><th>kind</th><th class=\"num\">bytes</th><th>path</th></tr></thead><tbody>",
+        r.inputs.len()
+    );
+    for i in &r.inputs {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
+            h(&i.kind),
+            i.bytes,
+            h(&i.path)
+        );
+    }
+    o.push_str("</tbody></table></details>\n");
+    o.push_str("<h2>Diagnostics</h2>\n");
+    if r.diagnostics.is_empty() {
+        o.push_str("<p class=\"muted\">Every input was read without trouble.</p>\n");
+        return;
+    }
+    o.push_str(
+        "<table><thead><tr><th>severity</th><th>path</th><th>message</th></tr></thead><tbody>\n",
+    );
+    for d in &r.diagnostics {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"wrap mono\">{}</td><td>{}</td></tr>",
+            h(&d.severity),
+            h(&d.path),
+            h(&d.message)
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
