@@ -76,11 +76,45 @@ enum Command {
     },
 }
 
+/// Redacted unless `--show-secrets` is among the arguments.
+fn redact_msg(msg: &str) -> String {
+    if std::env::args_os().any(|a| a == "--show-secrets") {
+        msg.to_string()
+    } else {
+        coroner::redact::redact(msg).into_owned()
+    }
+}
+
 fn main() -> ExitCode {
+    // A panic message may quote input (a log line, a path): redact it and
+    // escape control characters like every other message.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "coroner: internal error{at}: {}\nhint: this is a bug; please report it with the command line (not the input)",
+            coroner::report::escape::visible(&redact_msg(&msg))
+        );
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            // clap quotes the offending argument, which may be a secret
+            // (`--pasword=hunter2`).
+            let text = redact_msg(&e.render().to_string());
+            if e.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -134,7 +168,10 @@ fn main() -> ExitCode {
                 }
             };
             if let Err(e) = written {
-                eprintln!("coroner: error: {}", coroner::redact::redact(&e));
+                eprintln!(
+                    "coroner: error: {}",
+                    coroner::report::escape::visible(&redact_msg(&e))
+                );
                 return ExitCode::from(2);
             }
             for d in report.diagnostics.iter().filter(|d| d.severity == "error") {
