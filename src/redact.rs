@@ -168,6 +168,54 @@ fn apply<'a>(s: Cow<'a, str>, re: &Regex, f: impl FnMut(&Captures) -> String) ->
     }
 }
 
+/// Like `apply`, for `name <sep> value` rules: `f` returns the token for a
+/// secret value (group `value`), or `None` to keep it, in which case the
+/// search resumes right after the name, so `dump: secret: x` still finds
+/// `secret: x` inside what looked like the value of `dump`.
+fn apply_pairs<'a>(
+    s: Cow<'a, str>,
+    re: &Regex,
+    name: usize,
+    value: usize,
+    mut f: impl FnMut(&Captures) -> Option<String>,
+) -> Cow<'a, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    let mut pos = 0;
+    while pos <= s.len() {
+        let Some(c) = re.captures_at(&s, pos) else {
+            break;
+        };
+        let (Some(n), Some(v)) = (c.get(name), c.get(value)) else {
+            break;
+        };
+        match f(&c) {
+            Some(token) => {
+                out.push_str(&s[last..v.start()]);
+                out.push_str(&token);
+                last = v.end();
+                pos = v.end();
+            }
+            None => pos = n.end(),
+        }
+    }
+    if last == 0 {
+        return s;
+    }
+    out.push_str(&s[last..]);
+    Cow::Owned(out)
+}
+
+/// Keeps the quotes around a masked value: `"x y"` becomes `"[REDACTED:1]"`.
+fn quoted(value: &str, token: String) -> String {
+    match value.chars().next() {
+        Some(q @ ('"' | '\'')) if value.len() >= 2 && value.ends_with(q) => {
+            format!("{q}{token}{q}")
+        }
+        _ => token,
+    }
+}
+
 fn is_mask(v: &str) -> bool {
     v.starts_with("[REDACTED")
 }
@@ -284,18 +332,14 @@ impl Redactor {
             });
         }
         if s.contains('-') {
-            s = apply(s, &r.flag_space, |c| {
+            s = apply_pairs(s, &r.flag_space, 2, 3, |c| {
                 let bare = c[3].trim_matches(|ch| ch == '"' || ch == '\'');
                 let name = c[2].trim_start_matches('-');
-                if is_secret_name(name)
+                (is_secret_name(name)
                     && !bare.is_empty()
                     && !is_mask(bare)
-                    && !looks_like_reference(bare)
-                {
-                    format!("{}{} {}", &c[1], &c[2], self.token(bare))
-                } else {
-                    c[0].to_string()
-                }
+                    && !looks_like_reference(bare))
+                .then(|| quoted(&c[3], self.token(bare)))
             });
             if s.contains("mysql") || s.contains("mariadb") {
                 s = apply(s, &r.mysql_p, |c| {
@@ -307,19 +351,14 @@ impl Redactor {
             }
         }
         if s.contains('=') || s.contains(':') {
-            s = apply(s, &r.assignment, |c| {
-                let value = &c[4];
-                let bare = value.trim_matches(|ch| ch == '"' || ch == '\'');
-                if is_secret_name(&c[2])
+            s = apply_pairs(s, &r.assignment, 2, 4, |c| {
+                let bare = c[4].trim_matches(|ch| ch == '"' || ch == '\'');
+                (is_secret_name(&c[2])
                     && !bare.is_empty()
                     && !is_mask(bare)
                     && !is_scheme_word(bare)
-                    && !looks_like_reference(bare)
-                {
-                    format!("{}{}{}{}", &c[1], &c[2], &c[3], self.token(bare))
-                } else {
-                    c[0].to_string()
-                }
+                    && !looks_like_reference(bare))
+                .then(|| quoted(&c[4], self.token(bare)))
             });
         }
         s
@@ -503,6 +542,10 @@ mod tests {
             "run --password [REDACTED] --port 5432"
         );
         assert_eq!(redact("secret: 8f3a9c2e11b0"), "secret: [REDACTED]");
+        assert_eq!(
+            redact("config dump: secret: 8f3a9c2e11b0"),
+            "config dump: secret: [REDACTED]"
+        );
         assert_eq!(
             redact("mysql -uroot -pS3cr3t db"),
             "mysql -uroot -p[REDACTED] db"
