@@ -73,6 +73,12 @@ enum Command {
         /// Limit: bytes of one logical log line reassembled from partial records.
         #[arg(long, default_value_t = coroner::Limits::default().max_line_bytes)]
         max_line_bytes: usize,
+        /// Limit: bytes of one tar entry path or link target (GNU long names, PAX path/linkpath).
+        #[arg(long, default_value_t = coroner::Limits::default().max_path_bytes)]
+        max_path_bytes: usize,
+        /// Limit: bytes of one archive member read to be identified and analysed.
+        #[arg(long, default_value_t = coroner::Limits::default().max_member_bytes)]
+        max_member_bytes: u64,
     },
 }
 
@@ -136,6 +142,8 @@ fn main() -> ExitCode {
             max_entries,
             max_json_bytes,
             max_line_bytes,
+            max_path_bytes,
+            max_member_bytes,
         } => {
             let mut config = coroner::Config::new(paths);
             config.threads = threads;
@@ -145,6 +153,8 @@ fn main() -> ExitCode {
             config.limits.max_entries = max_entries;
             config.limits.max_json_bytes = max_json_bytes;
             config.limits.max_line_bytes = max_line_bytes;
+            config.limits.max_path_bytes = max_path_bytes;
+            config.limits.max_member_bytes = max_member_bytes;
             if show_secrets {
                 eprintln!("coroner: WARNING: --show-secrets is set: this report contains passwords, tokens and keys in clear text. Do not attach it to a ticket.");
             }

@@ -107,6 +107,17 @@ fn entry_of<R: Read>(e: &tar::Entry<'_, R>) -> TarEntry {
     }
 }
 
+/// Why an entry's path or link target is refused, if it is.
+fn overlong(te: &TarEntry, limits: &Limits) -> Option<String> {
+    let long = te.path.len().max(te.link.as_ref().map_or(0, |l| l.len()));
+    (long > limits.max_path_bytes).then(|| {
+        format!(
+            "an entry path or link target of {long} bytes exceeds the limit of {} (raise with --max-path-bytes)",
+            limits.max_path_bytes
+        )
+    })
+}
+
 /// Indexes an uncompressed archive held in memory or mapped. Bodies are
 /// skipped by seeking, so the cost follows the entry count, not the bytes.
 pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
@@ -123,6 +134,10 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
         match entry {
             Ok(e) => {
                 let te = entry_of(&e);
+                if let Some(err) = overlong(&te, limits) {
+                    idx.error = Some(err);
+                    break;
+                }
                 if te.data_offset.saturating_add(te.size) > data.len() as u64 && te.size > 0 {
                     idx.error = Some(format!(
                         "archive is truncated: entry {:?} claims {} bytes at offset {} but the archive has {} bytes",
@@ -205,6 +220,9 @@ pub fn walk_stream<R: Read>(
         match entry {
             Ok(mut e) => {
                 let te = entry_of(&e);
+                if let Some(err) = overlong(&te, limits) {
+                    return Some(err);
+                }
                 visit(te, &mut e);
                 n += 1;
                 if n >= limits.max_entries {
