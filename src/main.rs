@@ -76,6 +76,9 @@ enum Command {
         /// Limit: bytes of one tar entry path or link target (GNU long names, PAX path/linkpath).
         #[arg(long, default_value_t = coroner::Limits::default().max_path_bytes)]
         max_path_bytes: usize,
+        /// Limit: bytes of one PAX or GNU long-name extension header in a tar archive.
+        #[arg(long, default_value_t = coroner::Limits::default().max_header_bytes)]
+        max_header_bytes: u64,
         /// Limit: bytes of one archive member read to be identified and analysed.
         #[arg(long, default_value_t = coroner::Limits::default().max_member_bytes)]
         max_member_bytes: u64,
@@ -143,6 +146,7 @@ fn main() -> ExitCode {
             max_json_bytes,
             max_line_bytes,
             max_path_bytes,
+            max_header_bytes,
             max_member_bytes,
         } => {
             let mut config = coroner::Config::new(paths);
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
             config.limits.max_json_bytes = max_json_bytes;
             config.limits.max_line_bytes = max_line_bytes;
             config.limits.max_path_bytes = max_path_bytes;
+            config.limits.max_header_bytes = max_header_bytes;
             config.limits.max_member_bytes = max_member_bytes;
             if show_secrets {
                 eprintln!("coroner: WARNING: --show-secrets is set: this report contains passwords, tokens and keys in clear text. Do not attach it to a ticket.");

@@ -126,6 +126,8 @@ pub struct Limits {
     /// Longest entry path or link target in a tar archive (GNU long names
     /// and PAX `path`/`linkpath` records can be arbitrarily long).
     pub max_path_bytes: usize,
+    /// Largest PAX or GNU long-name extension header in a tar archive.
+    pub max_header_bytes: u64,
 }
 
 impl Default for Limits {
@@ -139,6 +141,7 @@ impl Default for Limits {
             max_line_bytes: 1 << 20,
             max_member_bytes: 4 << 30,
             max_path_bytes: 64 << 10,
+            max_header_bytes: 1 << 20,
         }
     }
 }

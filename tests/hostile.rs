@@ -802,3 +802,66 @@ fn sparse_entries_multi_member_gzip_and_trailing_garbage() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn extension_headers_over_the_limit_are_refused_before_they_are_read() {
+    // A 2 MiB PAX header and a 2 MiB GNU long name, each followed by a good
+    // member: refused with a diagnostic naming --max-header-bytes.
+    let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
+    let before = tar_of(&[("before/inspect.json", &inspect)]);
+    let before = &before[..before.len() - 1024];
+    let big = pax_record("comment", &vec![b'c'; 2 << 20]);
+    let mut pax = before.to_vec();
+    pax.extend(raw_header("PaxHeaders/f", big.len() as u64, b'x'));
+    pax.extend(pad(&big));
+    pax.extend(raw_header("f", 3, b'0'));
+    pax.extend(pad(b"abc"));
+    pax.extend(end_marker());
+    let mut lname = vec![b'n'; 2 << 20];
+    lname.push(0);
+    let mut gnu = before.to_vec();
+    gnu.extend(raw_header("././@LongLink", lname.len() as u64, b'L'));
+    gnu.extend(pad(&lname));
+    gnu.extend(raw_header("g", 3, b'0'));
+    gnu.extend(pad(b"abc"));
+    gnu.extend(end_marker());
+    for t in [&pax, &gnu] {
+        let idx = tar_index::index_slice(t, &Limits::default());
+        assert_eq!(idx.entries.len(), 1, "the member before is kept");
+        assert!(
+            idx.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("--max-header-bytes"),
+            "{:?}",
+            idx.error
+        );
+        let err = tar_index::walk_stream(OneByte(&t[..]), &Limits::default(), |_, _| {});
+        assert!(
+            err.as_deref().unwrap_or("").contains("--max-header-bytes"),
+            "{err:?}"
+        );
+        // Raising the limit lets both through.
+        let lim = Limits {
+            max_header_bytes: 4 << 20,
+            max_path_bytes: 4 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(tar_index::index_slice(t, &lim).entries.len(), 2);
+    }
+    let c = Case::new("ext-headers");
+    c.write("pax-big.tar", &pax).write("gnu-big.tar", &gnu);
+    let r = c.check("pax-big.tar");
+    for bad in ["pax-big.tar", "gnu-big.tar"] {
+        assert!(
+            r.diagnostics
+                .iter()
+                .any(|d| d.path.contains(bad) && d.message.contains("max-header-bytes")),
+            "{bad}: {:#?}",
+            r.diagnostics
+        );
+        assert!(r.inputs.iter().any(
+            |i| i.path.contains(&format!("{bad}!/before/inspect.json")) && i.kind == "inspect"
+        ));
+    }
+}

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         max_line_bytes: 64 << 10,
         max_member_bytes: 4 << 20,
         max_path_bytes: 4096,
+        max_header_bytes: 64 << 10,
     };
     if let Ok(inner) = compress::inflate(data, 4 << 20, 50) {
         assert!(inner.len() <= 4 << 20);
