@@ -321,14 +321,10 @@ impl Redactor {
             format!("{} {}", &c[1], self.token(&c[2]))
         });
         if s.contains('"') {
-            s = apply(s, &r.json_pair, |c| {
+            s = apply_pairs(s, &r.json_pair, 1, 2, |c| {
                 let v = &c[2];
-                if is_secret_name(&c[1]) && !v.is_empty() && !is_mask(v) && !looks_like_reference(v)
-                {
-                    format!("\"{}\": \"{}\"", &c[1], self.token(v))
-                } else {
-                    c[0].to_string()
-                }
+                (is_secret_name(&c[1]) && !v.is_empty() && !is_mask(v) && !looks_like_reference(v))
+                    .then(|| self.token(v))
             });
         }
         if s.contains('-') {
@@ -424,8 +420,12 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 
 /// `$VAR`, `${VAR}` and file paths are references to secrets, not secrets.
 fn looks_like_reference(v: &str) -> bool {
+    const FILE_EXT: &[&str] = &[
+        ".json", ".pem", ".key", ".crt", ".p12", ".txt", ".yaml", ".yml",
+    ];
     v.starts_with('$')
         || v.starts_with("/run/secrets/")
+        || (v.starts_with('/') && FILE_EXT.iter().any(|e| v.ends_with(e)))
         || v == "true"
         || v == "false"
         || v == "null"
@@ -551,6 +551,12 @@ mod tests {
             "mysql -uroot -p[REDACTED] db"
         );
         assert!(!redact("sk_live_abcdefghij0123456789").contains("abcdefghij"));
+        assert_eq!(redact("X-Api-Key: k3y9f00b4r"), "X-Api-Key: [REDACTED]");
+        assert_eq!(
+            redact(r#"{"user":"app","password":"p w d"}"#),
+            r#"{"user":"app","password":"[REDACTED]"}"#
+        );
+        assert_eq!(redact(r#"password: "a b c""#), r#"password: "[REDACTED]""#);
         assert!(!redact("npm_abcdefghijklmnopqrstuvwxyz0123456789").contains("abcdefghij"));
     }
 
@@ -567,6 +573,9 @@ mod tests {
             "HTTP basic authentication failed",
             "Authorization: Bearer [REDACTED:1]",
             "see http://example.com/a:b",
+            "GOOGLE_APPLICATION_CREDENTIALS=/secrets/sa.json",
+            "OAUTH_CLIENT_ID=my-app",
+            "PASSWORD=",
         ] {
             assert_eq!(redact(keep), keep);
         }
