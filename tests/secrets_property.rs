@@ -100,6 +100,47 @@ fn sample(p: &str) -> PathBuf {
         .join(p)
 }
 
+/// A minimal `docker save` archive whose layers were built by `history`.
+fn image_archive(path: &std::path::Path, history: &[String]) {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, body: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, body).unwrap();
+    };
+    let cfg_name = format!("{}.json", "a".repeat(64));
+    let mut layers = Vec::new();
+    let mut diff_ids = Vec::new();
+    for (i, _) in history.iter().enumerate() {
+        let mut l = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        h.set_cksum();
+        l.append_data(&mut h, format!("f{i}"), &b"x\n"[..]).unwrap();
+        let dir = format!("{:064x}", i + 1);
+        add(&format!("{dir}/layer.tar"), &l.into_inner().unwrap());
+        layers.push(format!("{dir}/layer.tar"));
+        diff_ids.push(format!("sha256:{:064x}", i + 1));
+    }
+    let hist: Vec<serde_json::Value> = history
+        .iter()
+        .map(|c| serde_json::json!({ "created_by": c }))
+        .collect();
+    let cfg = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        "history": hist,
+    });
+    add(&cfg_name, cfg.to_string().as_bytes());
+    let manifest =
+        serde_json::json!([{ "Config": cfg_name, "RepoTags": ["app:1"], "Layers": layers }]);
+    add("manifest.json", manifest.to_string().as_bytes());
+    std::fs::write(path, b.into_inner().unwrap()).unwrap();
+}
+
 fn check_round(seed: u64) {
     let mut rng = Rng(seed);
     let env = plants(&mut rng);
@@ -109,6 +150,8 @@ fn check_round(seed: u64) {
     let log_pw = rng.pick(ALNUM, 18);
     let yaml_secret = rng.pick(HEX, 24);
     let kern_tok = format!("ghp_{}", rng.pick(ALNUM, 36));
+    let build_npm = format!("npm_{}", rng.pick(ALNUM, 36));
+    let build_pw = rng.pick(ALNUM, 14);
 
     let dir = std::env::temp_dir().join(format!("coroner-secrets-{}-{seed:x}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -173,9 +216,26 @@ fn check_round(seed: u64) {
     )
     .unwrap();
 
+    image_archive(
+        &dir.join("image.tar"),
+        &[
+            format!("/bin/sh -c #(nop) ARG NPM_TOKEN={build_npm}"),
+            format!("RUN /bin/sh -c export BUILD_DB_PASSWORD={build_pw} && make"),
+        ],
+    );
+
     let report = run(&Config::new(vec![dir.clone()]));
     let mut secrets: Vec<String> = env.iter().map(|p| p.secret.clone()).collect();
-    secrets.extend([label_pw, cmd_pw, hc_tok, log_pw, yaml_secret, kern_tok]);
+    secrets.extend([
+        label_pw,
+        cmd_pw,
+        hc_tok,
+        log_pw,
+        yaml_secret,
+        kern_tok,
+        build_npm,
+        build_pw,
+    ]);
     let mut names: Vec<String> = env.iter().map(|p| p.name.clone()).collect();
     names.extend([
         "--admin-password".to_string(),
