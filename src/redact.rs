@@ -148,7 +148,7 @@ fn rules() -> &'static Rules {
         // NAME=value, NAME: value, --name=value, --build-arg NAME=value,
         // Server=…;Password=…; and ?token=… in URLs.
         assignment: Regex::new(
-            r#"(?i)(^|[\s,;{(\["'`&?-])([A-Za-z_][A-Za-z0-9_.-]{1,80})(\s*[=:]\s*|=)("[^"]*"|'[^']*'|[^\s,;&"'`)\]}]+)"#,
+            r#"(?i)(^|[\s,;{(\["'`&?/-])([A-Za-z_][A-Za-z0-9_.-]{1,80})(\s*[=:]\s*|=)("[^"]*"|'[^']*'|[^\s,;&"'`)\]}]+)"#,
         )
         .expect("static regex"),
         json_pair: Regex::new(r#""([A-Za-z_][A-Za-z0-9_.-]{1,80})"\s*:\s*"((?:[^"\\]|\\.)*)""#).expect("static regex"),
@@ -349,7 +349,11 @@ impl Redactor {
         if s.contains('=') || s.contains(':') {
             s = apply_pairs(s, &r.assignment, 2, 4, |c| {
                 let bare = c[4].trim_matches(|ch| ch == '"' || ch == '\'');
+                // `/run/DB_PASSWORD=x` in a path is an assignment;
+                // `/etc/passwd: denied` is a file name and a message.
+                let path_then_colon = &c[1] == "/" && c[3].contains(':');
                 (is_secret_name(&c[2])
+                    && !path_then_colon
                     && !bare.is_empty()
                     && !is_mask(bare)
                     && !is_scheme_word(bare)
@@ -557,6 +561,10 @@ mod tests {
             r#"{"user":"app","password":"[REDACTED]"}"#
         );
         assert_eq!(redact(r#"password: "a b c""#), r#"password: "[REDACTED]""#);
+        assert_eq!(
+            redact("cannot write /out/DB_PASSWORD=hunter2x: denied"),
+            "cannot write /out/DB_PASSWORD=[REDACTED] denied"
+        );
         assert!(!redact("npm_abcdefghijklmnopqrstuvwxyz0123456789").contains("abcdefghij"));
     }
 
@@ -576,6 +584,8 @@ mod tests {
             "GOOGLE_APPLICATION_CREDENTIALS=/secrets/sa.json",
             "OAUTH_CLIENT_ID=my-app",
             "PASSWORD=",
+            "open /etc/passwd: permission denied",
+            "ERROR: open /data/snapshot.db: permission denied",
         ] {
             assert_eq!(redact(keep), keep);
         }

@@ -291,3 +291,57 @@ fn planted_secrets_never_reach_any_format_and_names_stay() {
             | 1;
     }
 }
+
+#[test]
+fn cli_error_paths_and_diagnostics_are_redacted() {
+    let dir = std::env::temp_dir().join(format!("coroner-secrets-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A damaged file whose very name carries a secret: its diagnostic goes
+    // to stderr and into every format.
+    std::fs::write(dir.join("DB_PASSWORD=Hunt3r2xyz.json"), b"{\"State\": {").unwrap();
+    std::fs::copy(
+        sample("bundle/containers/pindexer/inspect.json"),
+        dir.join("inspect.json"),
+    )
+    .unwrap();
+    for fmt in ["text", "md", "json"] {
+        let out = assert_cmd::Command::cargo_bin("coroner")
+            .unwrap()
+            .args(["report", "--format", fmt])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let all = [out.stdout, out.stderr].concat();
+        let all = String::from_utf8_lossy(&all);
+        assert!(!all.contains("Hunt3r2xyz"), "{fmt}: {all}");
+        assert!(all.contains("DB_PASSWORD"), "{fmt}");
+    }
+    // The error for an unwritable -o path names the path, redacted.
+    let out = assert_cmd::Command::cargo_bin("coroner")
+        .unwrap()
+        .args([
+            "report",
+            "-o",
+            "/nonexistent-dir/API_TOKEN=S3cretT0ken/r.txt",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("API_TOKEN=") && !err.contains("S3cretT0ken"),
+        "{err}"
+    );
+    // --show-secrets shows them, loudly.
+    let out = assert_cmd::Command::cargo_bin("coroner")
+        .unwrap()
+        .args(["report", "--show-secrets"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("S3cr3tPassw0rd"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
