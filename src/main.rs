@@ -90,6 +90,15 @@ enum Command {
         /// Limit: bytes of one logical log line reassembled from partial records.
         #[arg(long, default_value_t = coroner::Limits::default().max_line_bytes)]
         max_line_bytes: usize,
+        /// Limit: bytes of one tar entry path or link target (GNU long names, PAX path/linkpath).
+        #[arg(long, default_value_t = coroner::Limits::default().max_path_bytes)]
+        max_path_bytes: usize,
+        /// Limit: bytes of one PAX or GNU long-name extension header in a tar archive.
+        #[arg(long, default_value_t = coroner::Limits::default().max_header_bytes)]
+        max_header_bytes: u64,
+        /// Limit: bytes of one archive member read to be identified and analysed.
+        #[arg(long, default_value_t = coroner::Limits::default().max_member_bytes)]
+        max_member_bytes: u64,
     },
     /// Analyse every top-level entry of DIR (bundle directory, file or archive) as one incident; write OUTDIR/<name>.{json,md,html} and OUTDIR/index.ndjson.
     #[command(after_help = BATCH_EXIT_CODES)]
@@ -248,11 +257,45 @@ fn batch(config: coroner::batch::BatchConfig, fail_on: Option<FailOn>) -> ExitCo
     }
 }
 
+/// Redacted unless `--show-secrets` is among the arguments.
+fn redact_msg(msg: &str) -> String {
+    if std::env::args_os().any(|a| a == "--show-secrets") {
+        msg.to_string()
+    } else {
+        coroner::redact::redact(msg).into_owned()
+    }
+}
+
 fn main() -> ExitCode {
+    // A panic message may quote input (a log line, a path): redact it and
+    // escape control characters like every other message.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "coroner: internal error{at}: {}\nhint: this is a bug; please report it with the command line (not the input)",
+            coroner::report::escape::visible(&redact_msg(&msg))
+        );
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            // clap quotes the offending argument, which may be a secret
+            // (`--pasword=hunter2`).
+            let text = redact_msg(&e.render().to_string());
+            if e.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -293,6 +336,9 @@ fn main() -> ExitCode {
             max_wasted_bytes,
             max_wasted_ratio,
             min_efficiency,
+            max_path_bytes,
+            max_header_bytes,
+            max_member_bytes,
         } => {
             let mut config = coroner::Config::new(paths);
             config.threads = threads;
@@ -302,6 +348,9 @@ fn main() -> ExitCode {
             config.limits.max_entries = max_entries;
             config.limits.max_json_bytes = max_json_bytes;
             config.limits.max_line_bytes = max_line_bytes;
+            config.limits.max_path_bytes = max_path_bytes;
+            config.limits.max_header_bytes = max_header_bytes;
+            config.limits.max_member_bytes = max_member_bytes;
             if show_secrets {
                 eprintln!("coroner: WARNING: --show-secrets is set: this report contains passwords, tokens and keys in clear text. Do not attach it to a ticket.");
             }
@@ -326,7 +375,10 @@ fn main() -> ExitCode {
                 }
             };
             if let Err(e) = written {
-                eprintln!("coroner: error: {}", coroner::redact::redact(&e));
+                eprintln!(
+                    "coroner: error: {}",
+                    coroner::report::escape::visible(&redact_msg(&e))
+                );
                 return ExitCode::from(2);
             }
             for d in report.diagnostics.iter().filter(|d| d.severity == "error") {

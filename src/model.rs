@@ -123,6 +123,11 @@ pub struct Limits {
     pub max_line_bytes: usize,
     /// Largest archive member read into memory to be identified and analysed.
     pub max_member_bytes: u64,
+    /// Longest entry path or link target in a tar archive (GNU long names
+    /// and PAX `path`/`linkpath` records can be arbitrarily long).
+    pub max_path_bytes: usize,
+    /// Largest PAX or GNU long-name extension header in a tar archive.
+    pub max_header_bytes: u64,
 }
 
 impl Default for Limits {
@@ -135,6 +140,8 @@ impl Default for Limits {
             max_json_bytes: 256 << 20,
             max_line_bytes: 1 << 20,
             max_member_bytes: 4 << 30,
+            max_path_bytes: 64 << 10,
+            max_header_bytes: 1 << 20,
         }
     }
 }

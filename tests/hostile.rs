@@ -333,3 +333,535 @@ fn escape_sequences_in_logs_and_names_are_shown_escaped() {
     assert!(!prose.contains("<script>"), "raw HTML in Markdown");
     assert!(!prose.contains("](javascript"), "live link in Markdown");
 }
+
+// ---- tar format edge cases and parser differentials (#4) ----
+
+use coroner::archive::{compress, tar_index};
+use coroner::Limits;
+
+/// A raw ustar header; `size` is written as octal as long as it fits.
+fn raw_header(name: &str, size: u64, kind: u8) -> [u8; 512] {
+    let mut h = tar::Header::new_ustar();
+    let raw = name.as_bytes();
+    {
+        let u = h.as_ustar_mut().unwrap();
+        u.name[..raw.len().min(100)].copy_from_slice(&raw[..raw.len().min(100)]);
+    }
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::new(kind));
+    h.set_cksum();
+    *h.as_bytes()
+}
+
+fn pad(body: &[u8]) -> Vec<u8> {
+    let mut v = body.to_vec();
+    v.resize(body.len().div_ceil(512) * 512, 0);
+    v
+}
+
+/// One PAX record, `"%d %s=%s\n"` with the length counting itself.
+fn pax_record(key: &str, value: &[u8]) -> Vec<u8> {
+    let rest = key.len() + value.len() + 3;
+    let mut n = rest + 1;
+    while n.to_string().len() + rest != n {
+        n = n.to_string().len() + rest;
+    }
+    let mut r = format!("{n} {key}=").into_bytes();
+    r.extend_from_slice(value);
+    r.push(b'\n');
+    r
+}
+
+fn end_marker() -> Vec<u8> {
+    vec![0u8; 1024]
+}
+
+/// The names GNU tar lists, when it is installed.
+fn gnu_tar_list(data: &[u8]) -> Option<Vec<String>> {
+    let p = std::env::temp_dir().join(format!(
+        "coroner-gnutar-{}-{}.tar",
+        std::process::id(),
+        data.len()
+    ));
+    std::fs::write(&p, data).ok()?;
+    let out = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&p)
+        .output()
+        .ok();
+    let _ = std::fs::remove_file(&p);
+    let out = out?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect(),
+    )
+}
+
+fn index_names(data: &[u8]) -> Vec<String> {
+    tar_index::index_slice(data, &Limits::default())
+        .entries
+        .into_iter()
+        .map(|e| e.path)
+        .collect()
+}
+
+/// An inner tar hidden in a body: a parser that trusts the wrong size reads
+/// `smuggled.txt` as an entry of the outer archive.
+fn smuggled_inner() -> Vec<u8> {
+    let mut inner = raw_header("smuggled.txt", 5, b'0').to_vec();
+    inner.extend(pad(b"evil\n"));
+    inner
+}
+
+#[test]
+fn rustsec_2025_0110_pax_size_with_zero_ustar_size_is_honoured() {
+    // TARmageddon (CVE-2025-62518): ustar size 0, PAX size = the body.
+    let body = smuggled_inner();
+    let pax = pax_record("size", body.len().to_string().as_bytes());
+    let mut t = raw_header("PaxHeaders/outer.bin", pax.len() as u64, b'x').to_vec();
+    t.extend(pad(&pax));
+    t.extend(raw_header("outer.bin", 0, b'0'));
+    t.extend(pad(&body));
+    t.extend(raw_header("after.txt", 3, b'0'));
+    t.extend(pad(b"ok\n"));
+    t.extend(end_marker());
+    let names = index_names(&t);
+    assert_eq!(names, ["outer.bin", "after.txt"]);
+    if let Some(gnu) = gnu_tar_list(&t) {
+        assert_eq!(names, gnu, "coroner and GNU tar disagree");
+    }
+    let idx = tar_index::index_slice(&t, &Limits::default());
+    assert_eq!(idx.entries[0].size, body.len() as u64);
+}
+
+#[test]
+fn rustsec_2026_0068_pax_size_overrides_a_nonzero_ustar_size() {
+    // tar <= 0.4.44 ignored PAX size when the ustar size was nonzero.
+    let body = smuggled_inner();
+    let pax = pax_record("size", body.len().to_string().as_bytes());
+    let mut t = raw_header("PaxHeaders/outer.bin", pax.len() as u64, b'x').to_vec();
+    t.extend(pad(&pax));
+    t.extend(raw_header("outer.bin", 1, b'0'));
+    t.extend(pad(&body));
+    t.extend(end_marker());
+    let names = index_names(&t);
+    assert_eq!(names, ["outer.bin"]);
+    if let Some(gnu) = gnu_tar_list(&t) {
+        assert_eq!(names, gnu, "coroner and GNU tar disagree");
+    }
+}
+
+#[test]
+fn rustsec_2026_0145_pax_size_does_not_apply_to_a_gnu_long_name_header() {
+    // A PAX `size` must describe the next file, not an intervening GNU `L`
+    // header; applying it to the `L` header desynchronises the walk.
+    let body = b"real body\n";
+    let pax = pax_record("size", body.len().to_string().as_bytes());
+    let long = format!("{}/long-name.txt", "d".repeat(120));
+    let mut lname = long.clone().into_bytes();
+    lname.push(0);
+    let mut t = raw_header("PaxHeaders/x", pax.len() as u64, b'x').to_vec();
+    t.extend(pad(&pax));
+    t.extend(raw_header("././@LongLink", lname.len() as u64, b'L'));
+    t.extend(pad(&lname));
+    t.extend(raw_header("short", body.len() as u64, b'0'));
+    t.extend(pad(body));
+    t.extend(raw_header("after.txt", 3, b'0'));
+    t.extend(pad(b"ok\n"));
+    t.extend(end_marker());
+    let names = index_names(&t);
+    assert_eq!(names, [long.as_str(), "after.txt"]);
+    if let Some(gnu) = gnu_tar_list(&t) {
+        assert_eq!(names, gnu, "coroner and GNU tar disagree");
+    }
+}
+
+#[test]
+fn rustsec_2026_0067_symlink_then_directory_is_indexed_never_followed() {
+    // tar's unpack_in chmod-ed the target of `x -> /etc` when a directory
+    // `x/` followed. coroner never unpacks: both stay index entries.
+    let mut t = Vec::new();
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    h.set_mode(0o777);
+    h.as_gnu_mut().unwrap().name[..1].copy_from_slice(b"x");
+    h.set_link_name("/etc").unwrap();
+    h.set_cksum();
+    t.extend_from_slice(h.as_bytes());
+    t.extend(raw_header("x/", 0, b'5'));
+    t.extend(raw_header("x/inspect.json", 2, b'0'));
+    t.extend(pad(b"{}"));
+    t.extend(end_marker());
+    let idx = tar_index::index_slice(&t, &Limits::default());
+    assert_eq!(idx.entries.len(), 3);
+    assert_eq!(idx.entries[0].link.as_deref(), Some("/etc"));
+    if let Some(gnu) = gnu_tar_list(&t) {
+        assert_eq!(index_names(&t), gnu);
+    }
+    let c = Case::new("rustsec-0067");
+    c.write("chmod.tar", &t);
+    let before = std::fs::metadata("/etc").map(|m| m.permissions());
+    let r = run(&Config::new(vec![c.dir.clone()]));
+    good_neighbours_survived(&r);
+    assert_eq!(
+        std::fs::metadata("/etc").map(|m| m.permissions()).ok(),
+        before.ok()
+    );
+}
+
+/// A reader that hands out one byte per call.
+struct OneByte<R>(R);
+
+impl<R: std::io::Read> std::io::Read for OneByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.0.read(&mut buf[..1])
+    }
+}
+
+#[test]
+fn short_reads_give_the_same_entries_as_the_slice_index() {
+    let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
+    let t = tar_of(&[
+        ("a/inspect.json", &inspect),
+        ("b.txt", b"hello"),
+        ("c", &[7u8; 1500]),
+    ]);
+    let want: Vec<(String, u64)> = tar_index::index_slice(&t, &Limits::default())
+        .entries
+        .into_iter()
+        .map(|e| (e.path, e.size))
+        .collect();
+    let walk = |r: &mut dyn std::io::Read| {
+        let mut got = Vec::new();
+        let err = tar_index::walk_stream(r, &Limits::default(), |e, body| {
+            let mut n = 0u64;
+            let mut b = [0u8; 1];
+            while let Ok(1) = body.read(&mut b) {
+                n += 1;
+            }
+            assert_eq!(n, e.size, "{}", e.path);
+            got.push((e.path, e.size));
+        });
+        assert_eq!(err, None);
+        got
+    };
+    assert_eq!(walk(&mut OneByte(&t[..])), want);
+    // Through the decoder, gzip and zstd, one byte at a time in and out.
+    for packed in [gzip(&t), zstd::encode_all(&t[..], 1).unwrap()] {
+        let d = compress::decoder(&packed, 1 << 20).unwrap();
+        assert_eq!(walk(&mut OneByte(d)), want);
+        let mut all = Vec::new();
+        let mut d = OneByte(compress::decoder(&packed, 1 << 20).unwrap());
+        std::io::copy(&mut d, &mut all).unwrap();
+        assert_eq!(all, t);
+    }
+}
+
+#[test]
+fn an_endless_chain_of_partial_records_stays_under_the_line_limit() {
+    let id = "2222222222222222222222222222222222222222222222222222222222222222";
+    let mut log = String::new();
+    let chunk = "A".repeat(16 * 1024);
+    // 4 MiB of one logical line that never ends with \n.
+    for i in 0..256 {
+        log.push_str(&format!(
+            r#"{{"log":"{chunk}","stream":"stdout","time":"2026-11-29T03:20:{:02}.{:06}Z"}}"#,
+            i / 100 % 60,
+            i
+        ));
+        log.push('\n');
+    }
+    let c = Case::new("partial-chain");
+    c.write(&format!("chain/{id}-json.log"), log.as_bytes());
+    let mut cfg = Config::new(vec![c.dir.clone()]);
+    cfg.limits.max_line_bytes = 256 * 1024;
+    let r = run(&cfg);
+    good_neighbours_survived(&r);
+    assert!(
+        r.diagnostics.iter().any(|d| d.path.contains(id)
+            && (d.message.contains("max-line-bytes") || d.message.contains("longer than"))),
+        "{:#?}",
+        r.diagnostics
+    );
+    for f in [Format::Text, Format::Markdown, Format::Json] {
+        assert!(
+            render(&r, f).len() < 2 << 20,
+            "{f:?} report holds the whole chain"
+        );
+    }
+}
+
+fn link_entry(name: &str, target: &str, kind: tar::EntryType) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_size(0);
+    h.set_mode(0o777);
+    let raw = name.as_bytes();
+    h.as_gnu_mut().unwrap().name[..raw.len()].copy_from_slice(raw);
+    let t = target.as_bytes();
+    h.as_gnu_mut().unwrap().linkname[..t.len()].copy_from_slice(t);
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+#[test]
+fn symlink_loops_and_links_outside_are_never_resolved() {
+    let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
+    let mut bundle = Vec::new();
+    bundle.extend(link_entry("loop-a", "loop-b", tar::EntryType::Symlink));
+    bundle.extend(link_entry("loop-b", "loop-a", tar::EntryType::Symlink));
+    bundle.extend(link_entry("self", "self", tar::EntryType::Symlink));
+    bundle.extend(link_entry("shadow", "/etc/shadow", tar::EntryType::Symlink));
+    bundle.extend(link_entry(
+        "up",
+        "../../../../etc/passwd",
+        tar::EntryType::Symlink,
+    ));
+    bundle.extend(link_entry("hard", "/etc/shadow", tar::EntryType::Link));
+    bundle.extend(tar_of(&[("inspect.json", &inspect)]));
+    // Image archive: manifest points a layer at a symlink loop.
+    let manifest = br#"[{"Config":"cfg.json","RepoTags":["evil:1"],"Layers":["l1/layer.tar","loop/layer.tar"]}]"#;
+    let cfg = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa","sha256:bb"]},"history":[]}"#;
+    let layer = {
+        let mut l = link_entry("etc/passwd", "/etc/passwd", tar::EntryType::Symlink);
+        l.extend(link_entry("x", "x", tar::EntryType::Symlink));
+        l.extend(end_marker());
+        l
+    };
+    let mut image = tar_of(&[
+        ("manifest.json", manifest),
+        ("cfg.json", cfg),
+        ("l1/layer.tar", &layer),
+    ]);
+    image.truncate(image.len() - 1024);
+    image.extend(link_entry(
+        "loop/layer.tar",
+        "loop/layer.tar",
+        tar::EntryType::Symlink,
+    ));
+    image.extend(end_marker());
+    let c = Case::new("links");
+    c.write("links.tar", &bundle).write("image.tar", &image);
+    let start = Instant::now();
+    let r = run(&Config::new(vec![c.dir.clone()]));
+    good_neighbours_survived(&r);
+    assert!(
+        r.containers.iter().any(|x| x.name == "pworker"),
+        "the member after the links is read"
+    );
+    assert!(start.elapsed() < Duration::from_secs(20));
+    no_raw_escapes(&r);
+}
+
+#[test]
+fn bogus_size_fields_are_damage_not_allocations() {
+    let c = Case::new("sizes");
+    // Negative (base-256 with the sign bit), overflowing octal, garbage.
+    let mut neg = raw_header("neg.bin", 0, b'0');
+    neg[124..136].fill(0xff);
+    let mut over = raw_header("over.bin", 0, b'0');
+    over[124..136].copy_from_slice(b"77777777777\0");
+    over[124] = b'7';
+    let mut junk = raw_header("junk.bin", 0, b'0');
+    junk[124..136].copy_from_slice(b"12z4\0\0\0\0\0\0\0\0");
+    for (name, h) in [("neg.tar", neg), ("over.tar", over), ("junk.tar", junk)] {
+        let mut h2 = tar::Header::new_old();
+        h2.as_mut_bytes().copy_from_slice(&h);
+        h2.set_cksum();
+        let mut t = h2.as_bytes().to_vec();
+        t.extend(pad(b"abc"));
+        t.extend(end_marker());
+        let _ = tar_index::index_slice(&t, &Limits::default());
+        c.write(name, &t);
+    }
+    let r = run(&Config::new(vec![c.dir.clone()]));
+    good_neighbours_survived(&r);
+}
+
+#[test]
+fn pax_records_with_huge_or_bogus_size_and_path_are_diagnosed() {
+    let c = Case::new("pax");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "pax-huge-size.tar",
+            pax_record("size", b"99999999999999999999999"),
+        ),
+        ("pax-neg-size.tar", pax_record("size", b"-1")),
+        ("pax-bogus-len.tar", b"99999999 path=x\n".to_vec()),
+        ("pax-zero-len.tar", b"0 path=x\n".to_vec()),
+        (
+            "pax-long-path.tar",
+            pax_record("path", "p/".repeat(40_000).as_bytes()),
+        ),
+    ];
+    for (name, pax) in &cases {
+        let mut t = raw_header("PaxHeaders/f", pax.len() as u64, b'x').to_vec();
+        t.extend(pad(pax));
+        t.extend(raw_header("f", 3, b'0'));
+        t.extend(pad(b"abc"));
+        t.extend(end_marker());
+        let _ = tar_index::index_slice(&t, &Limits::default());
+        c.write(name, &t);
+    }
+    // A PAX header claiming 1 GiB: refused before it is read.
+    let mut t = raw_header("PaxHeaders/big", 1 << 30, b'x').to_vec();
+    t.extend(pad(b"30 path=aaaaaaaaaaaaaaaaaaaaa\n"));
+    c.write("pax-1gib.tar", &t);
+    let r = c.check("pax-1gib.tar");
+    let long = r
+        .diagnostics
+        .iter()
+        .any(|d| d.path.contains("pax-long-path.tar"));
+    assert!(
+        long,
+        "a PAX path over --max-path-bytes is diagnosed: {:#?}",
+        r.diagnostics
+    );
+}
+
+#[test]
+fn gnu_long_names_over_the_limit_are_diagnosed() {
+    let mut lname = "n/".repeat(3000).into_bytes();
+    lname.push(0);
+    let mut t = raw_header("././@LongLink", lname.len() as u64, b'L').to_vec();
+    t.extend(pad(&lname));
+    t.extend(raw_header("f", 3, b'0'));
+    t.extend(pad(b"abc"));
+    t.extend(end_marker());
+    let c = Case::new("gnu-long");
+    c.write("long.tar", &t);
+    let mut cfg = Config::new(vec![c.dir.clone()]);
+    cfg.limits.max_path_bytes = 4096;
+    let r = run(&cfg);
+    good_neighbours_survived(&r);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.path.contains("long.tar") && d.message.contains("max-path-bytes")),
+        "{:#?}",
+        r.diagnostics
+    );
+}
+
+#[test]
+fn sparse_entries_multi_member_gzip_and_trailing_garbage() {
+    let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
+    let c = Case::new("misc-tar");
+    // GNU sparse entry ('S') with a map claiming far more than the body.
+    let s = {
+        let mut h = tar::Header::new_gnu();
+        h.as_gnu_mut().unwrap().name[..10].copy_from_slice(b"sparse.bin");
+        h.set_size(512);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        let g = h.as_gnu_mut().unwrap();
+        g.sparse[0].offset.copy_from_slice(b"77777777770\0");
+        g.sparse[0].numbytes.copy_from_slice(b"00000001000\0");
+        g.realsize.copy_from_slice(b"77777777777\0");
+        h.set_cksum();
+        *h.as_bytes()
+    };
+    let mut sparse = s.to_vec();
+    sparse.extend(vec![b'x'; 512]);
+    sparse.extend(tar_of(&[("inspect.json", &inspect)]));
+    c.write("sparse.tar", &sparse);
+    // A bundle split over two gzip members.
+    let t = tar_of(&[("inspect.json", &inspect)]);
+    let mut mm = gzip(&t[..1024]);
+    mm.extend(gzip(&t[1024..]));
+    c.write("multi.tar.gz", &mm);
+    // Garbage after the end-of-archive marker: ignored, like GNU tar.
+    let mut g = tar_of(&[("inspect.json", &inspect)]);
+    g.extend(b"\x1b]0;garbage\x07 after the end");
+    c.write("garbage.tar", &g);
+    let r = run(&Config::new(vec![c.dir.clone()]));
+    good_neighbours_survived(&r);
+    no_raw_escapes(&r);
+    let kinds: Vec<(&str, &str)> = r
+        .inputs
+        .iter()
+        .map(|i| (i.path.as_str(), i.kind.as_str()))
+        .collect();
+    assert!(
+        r.inputs
+            .iter()
+            .any(|i| i.path.contains("multi.tar.gz!/inspect.json") && i.kind == "inspect"),
+        "{kinds:?}"
+    );
+    assert!(
+        r.inputs
+            .iter()
+            .any(|i| i.path.contains("garbage.tar!/inspect.json") && i.kind == "inspect"),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn extension_headers_over_the_limit_are_refused_before_they_are_read() {
+    // A 2 MiB PAX header and a 2 MiB GNU long name, each followed by a good
+    // member: refused with a diagnostic naming --max-header-bytes.
+    let inspect = std::fs::read(sample("bundle/containers/pworker/inspect.json")).unwrap();
+    let before = tar_of(&[("before/inspect.json", &inspect)]);
+    let before = &before[..before.len() - 1024];
+    let big = pax_record("comment", &vec![b'c'; 2 << 20]);
+    let mut pax = before.to_vec();
+    pax.extend(raw_header("PaxHeaders/f", big.len() as u64, b'x'));
+    pax.extend(pad(&big));
+    pax.extend(raw_header("f", 3, b'0'));
+    pax.extend(pad(b"abc"));
+    pax.extend(end_marker());
+    let mut lname = vec![b'n'; 2 << 20];
+    lname.push(0);
+    let mut gnu = before.to_vec();
+    gnu.extend(raw_header("././@LongLink", lname.len() as u64, b'L'));
+    gnu.extend(pad(&lname));
+    gnu.extend(raw_header("g", 3, b'0'));
+    gnu.extend(pad(b"abc"));
+    gnu.extend(end_marker());
+    for t in [&pax, &gnu] {
+        let idx = tar_index::index_slice(t, &Limits::default());
+        assert_eq!(idx.entries.len(), 1, "the member before is kept");
+        assert!(
+            idx.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("--max-header-bytes"),
+            "{:?}",
+            idx.error
+        );
+        let err = tar_index::walk_stream(OneByte(&t[..]), &Limits::default(), |_, _| {});
+        assert!(
+            err.as_deref().unwrap_or("").contains("--max-header-bytes"),
+            "{err:?}"
+        );
+        // Raising the limit lets both through.
+        let lim = Limits {
+            max_header_bytes: 4 << 20,
+            max_path_bytes: 4 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(tar_index::index_slice(t, &lim).entries.len(), 2);
+    }
+    let c = Case::new("ext-headers");
+    c.write("pax-big.tar", &pax).write("gnu-big.tar", &gnu);
+    let r = c.check("pax-big.tar");
+    for bad in ["pax-big.tar", "gnu-big.tar"] {
+        assert!(
+            r.diagnostics
+                .iter()
+                .any(|d| d.path.contains(bad) && d.message.contains("max-header-bytes")),
+            "{bad}: {:#?}",
+            r.diagnostics
+        );
+        assert!(r.inputs.iter().any(
+            |i| i.path.contains(&format!("{bad}!/before/inspect.json")) && i.kind == "inspect"
+        ));
+    }
+}

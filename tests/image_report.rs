@@ -320,13 +320,13 @@ fn build_arg_token_and_env_secret_in_an_image_are_found_and_redacted() {
     assert!(f
         .evidence
         .iter()
-        .any(|e| e.excerpt == "config Env DB_PASSWORD=[REDACTED]"));
+        .any(|e| e.excerpt.starts_with("config Env DB_PASSWORD=[REDACTED")));
     assert!(f.evidence.iter().any(|e| e
         .excerpt
-        .starts_with("history[1] (layer 1) created_by: |1 NPM_TOKEN=[REDACTED]")));
+        .starts_with("history[1] (layer 1) created_by: |1 NPM_TOKEN=[REDACTED")));
     assert!(r.images[0].history[0]
         .created_by
-        .contains("NPM_TOKEN=[REDACTED]"));
+        .contains("NPM_TOKEN=[REDACTED"));
     for fmt in [Format::Text, Format::Markdown, Format::Json] {
         let out = render(&r, fmt);
         assert!(!out.contains(TOKEN), "{fmt:?} leaks the token");

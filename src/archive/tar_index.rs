@@ -107,10 +107,167 @@ fn entry_of<R: Read>(e: &tar::Entry<'_, R>) -> TarEntry {
     }
 }
 
+/// Follows the header chain of a tar stream as its bytes go by, to refuse a
+/// PAX (`x`, `g`) or GNU long-name (`L`, `K`) extension header larger than
+/// `Limits::max_header_bytes` before the `tar` crate reads it into memory.
+/// It applies a PAX `size` record to the next non-extension header, like
+/// tar 0.4.46 and GNU tar. On anything it does not understand it stops
+/// guarding (the walk itself reports the damage), so it can refuse an
+/// archive only for an oversized extension header.
+struct ExtGuard {
+    limit: u64,
+    pos: u64,
+    next_hdr: u64,
+    hdr: Vec<u8>,
+    /// Bytes of the current PAX body still to collect.
+    collect: u64,
+    pax: Vec<u8>,
+    pax_size: Option<u64>,
+    done: bool,
+}
+
+impl ExtGuard {
+    fn new(limit: u64) -> ExtGuard {
+        ExtGuard {
+            limit,
+            pos: 0,
+            next_hdr: 0,
+            hdr: Vec::with_capacity(512),
+            collect: 0,
+            pax: Vec::new(),
+            pax_size: None,
+            done: false,
+        }
+    }
+
+    fn feed(&mut self, mut buf: &[u8]) -> Result<(), String> {
+        while !buf.is_empty() && !self.done {
+            if self.pos < self.next_hdr {
+                let n = (self.next_hdr - self.pos).min(buf.len() as u64) as usize;
+                if self.collect > 0 {
+                    let c = (self.collect.min(n as u64)) as usize;
+                    self.pax.extend_from_slice(&buf[..c]);
+                    self.collect -= c as u64;
+                    if self.collect == 0 {
+                        self.pax_size = pax_size_record(&self.pax);
+                    }
+                }
+                self.pos += n as u64;
+                buf = &buf[n..];
+                continue;
+            }
+            let n = (512 - self.hdr.len()).min(buf.len());
+            self.hdr.extend_from_slice(&buf[..n]);
+            self.pos += n as u64;
+            buf = &buf[n..];
+            if self.hdr.len() == 512 {
+                self.header()?;
+                self.hdr.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn header(&mut self) -> Result<(), String> {
+        if self.hdr.iter().all(|&b| b == 0) || !looks_like_tar(&self.hdr) {
+            self.done = true;
+            return Ok(());
+        }
+        let h = tar::Header::from_byte_slice(&self.hdr);
+        let Ok(size) = h.entry_size() else {
+            self.done = true;
+            return Ok(());
+        };
+        let kind = self.hdr[156];
+        let body = if matches!(kind, b'x' | b'g' | b'L' | b'K' | b'X') {
+            if size > self.limit {
+                let what = if matches!(kind, b'L' | b'K') {
+                    "GNU long-name"
+                } else {
+                    "PAX"
+                };
+                return Err(format!(
+                    "a {what} extension header of {size} bytes at offset {} exceeds the limit of {} (raise with --max-header-bytes)",
+                    self.pos - 512,
+                    self.limit
+                ));
+            }
+            if kind == b'x' {
+                self.pax.clear();
+                self.collect = size;
+                self.pax_size = None;
+            }
+            size
+        } else {
+            self.pax_size.take().unwrap_or(size)
+        };
+        match body
+            .div_ceil(512)
+            .checked_mul(512)
+            .and_then(|b| self.pos.checked_add(b))
+        {
+            Some(n) => self.next_hdr = n,
+            None => self.done = true,
+        }
+        Ok(())
+    }
+}
+
+/// The `size` record of a PAX body, if any.
+fn pax_size_record(body: &[u8]) -> Option<u64> {
+    let mut size = None;
+    for rec in body.split(|&b| b == b'\n') {
+        let Some(sp) = rec.iter().position(|&b| b == b' ') else {
+            continue;
+        };
+        if let Some(v) = rec[sp + 1..].strip_prefix(b"size=") {
+            size = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok());
+        }
+    }
+    size
+}
+
+/// Passes bytes through an `ExtGuard`.
+struct Guarded<R> {
+    inner: R,
+    guard: ExtGuard,
+}
+
+impl<R: Read> Read for Guarded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.guard
+            .feed(&buf[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(n)
+    }
+}
+
+/// Why an entry's path or link target is refused, if it is.
+fn overlong(te: &TarEntry, limits: &Limits) -> Option<String> {
+    let long = te.path.len().max(te.link.as_ref().map_or(0, |l| l.len()));
+    (long > limits.max_path_bytes).then(|| {
+        format!(
+            "an entry path or link target of {long} bytes exceeds the limit of {} (raise with --max-path-bytes)",
+            limits.max_path_bytes
+        )
+    })
+}
+
 /// Indexes an uncompressed archive held in memory or mapped. Bodies are
 /// skipped by seeking, so the cost follows the entry count, not the bytes.
 pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
     let mut idx = TarIndex::default();
+    // Refuse an oversized extension header before the walk reads it; what
+    // comes before it is still indexed (up to the damage).
+    let mut guard = ExtGuard::new(limits.max_header_bytes);
+    let mut data = data;
+    let mut guard_error = None;
+    if let Err(e) = guard.feed(data) {
+        let stop = (guard.pos as usize).saturating_sub(512).min(data.len());
+        data = &data[..stop];
+        guard_error = Some(e);
+    }
     let mut ar = tar::Archive::new(Cursor::new(data));
     let entries = match ar.entries_with_seek() {
         Ok(e) => e,
@@ -123,6 +280,10 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
         match entry {
             Ok(e) => {
                 let te = entry_of(&e);
+                if let Some(err) = overlong(&te, limits) {
+                    idx.error = Some(err);
+                    break;
+                }
                 if te.data_offset.saturating_add(te.size) > data.len() as u64 && te.size > 0 {
                     idx.error = Some(format!(
                         "archive is truncated: entry {:?} claims {} bytes at offset {} but the archive has {} bytes",
@@ -150,6 +311,10 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
                 break;
             }
         }
+    }
+    if let Some(e) = guard_error {
+        idx.error = Some(e);
+        return idx;
     }
     if idx.error.is_none() {
         // tar stops quietly at EOF; a body or header cut short is damage.
@@ -195,7 +360,10 @@ pub fn walk_stream<R: Read>(
     limits: &Limits,
     mut visit: impl FnMut(TarEntry, &mut dyn Read),
 ) -> Option<String> {
-    let mut ar = tar::Archive::new(reader);
+    let mut ar = tar::Archive::new(Guarded {
+        inner: reader,
+        guard: ExtGuard::new(limits.max_header_bytes),
+    });
     let entries = match ar.entries() {
         Ok(e) => e,
         Err(e) => return Some(format!("not a readable tar archive: {e}")),
@@ -205,6 +373,9 @@ pub fn walk_stream<R: Read>(
         match entry {
             Ok(mut e) => {
                 let te = entry_of(&e);
+                if let Some(err) = overlong(&te, limits) {
+                    return Some(err);
+                }
                 visit(te, &mut e);
                 n += 1;
                 if n >= limits.max_entries {

@@ -5,7 +5,6 @@
 use super::{clip, human_bytes, RuleOptions};
 use crate::correlate::Analysis;
 use crate::model::Evidence;
-use crate::redact::redact;
 use crate::report::schema::{Finding, Severity};
 
 fn fix_for(category: &str) -> &'static str {
@@ -58,7 +57,7 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
         let created_by = |layer: usize| -> String {
             img.layers
                 .get(layer)
-                .map(|l| redact(&l.created_by).into_owned())
+                .map(|l| l.created_by.clone())
                 .unwrap_or_default()
         };
         if img.wasted_bytes > opts.wasted_bytes_threshold {

@@ -1,6 +1,8 @@
 //! `secrets-in-env`: secrets in a container's environment, labels, command
 //! or health check, and in an image's build history. The finding names the
-//! variables; the values are redacted like everything else in the report.
+//! variables; the evidence keeps the raw entry so the report-wide redaction
+//! gives each value its shared `[REDACTED:n]` token (and `--show-secrets`
+//! really shows it).
 
 use super::finding;
 use crate::correlate::ContainerRecord;
@@ -8,7 +10,8 @@ use crate::model::Evidence;
 use crate::redact::redact;
 use crate::report::schema::{Finding, Severity};
 
-/// The names (or a description) of secret-bearing entries among `items`.
+/// The names (or a description) of secret-bearing entries among `items`,
+/// with the raw entry (redacted later, with the rest of the report).
 pub fn secret_entries(items: &[String]) -> Vec<(String, String)> {
     items
         .iter()
@@ -16,7 +19,7 @@ pub fn secret_entries(items: &[String]) -> Vec<(String, String)> {
             let red = redact(e);
             if red != *e {
                 let name = e.split(['=', ' ']).next().unwrap_or("").to_string();
-                Some((name, red.into_owned()))
+                Some((name, e.clone()))
             } else {
                 None
             }
@@ -42,12 +45,12 @@ pub fn container(r: &ContainerRecord, out: &mut Vec<Finding>) {
     let cmd = cmd.join(" ");
     if redact(&cmd) != cmd {
         names.push("the command line".into());
-        ev.push(c.evidence(c.lines.cmd, redact(&cmd).into_owned()));
+        ev.push(c.evidence(c.lines.cmd, cmd));
     }
     let hc = c.healthcheck.join(" ");
     if redact(&hc) != hc {
         names.push("the health check".into());
-        ev.push(c.evidence(c.lines.healthcheck, redact(&hc).into_owned()));
+        ev.push(c.evidence(c.lines.healthcheck, hc));
     }
     if names.is_empty() {
         return;
@@ -95,7 +98,8 @@ pub fn image(img: &crate::ingest::image::Image, name: &str, out: &mut Vec<Findin
         ev.push(super::ev(&Evidence::new(
             img.source.clone(),
             None,
-            format!("history[{k}] ({layer}) created_by: {red}"),
+            // Raw here: the whole report is redacted once, with shared tokens.
+            format!("history[{k}] ({layer}) created_by: {}", h.created_by),
         )));
     }
     if steps > 0 {
