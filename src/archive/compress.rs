@@ -83,12 +83,25 @@ pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send +
     })
 }
 
+/// The decompressed-size cap for `compressed` input bytes: the smaller of
+/// `max_bytes` and `compressed * max_ratio`, but at least 64 MiB.
+pub fn cap_for(compressed: u64, max_bytes: u64, max_ratio: u64) -> u64 {
+    max_bytes.min(compressed.saturating_mul(max_ratio).max(64 << 20))
+}
+
+/// Decodes at most `n` bytes from the start of compressed `data` (to
+/// identify what it holds before choosing how to read the rest).
+pub fn head(data: &[u8], n: usize, cap: u64) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    decoder(data, cap)?.take(n as u64).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Inflates `data` completely into memory. The cap is the smaller of
 /// `max_bytes` and `data.len() * max_ratio` (but at least 64 MiB, so small
 /// highly compressible logs still open).
 pub fn inflate(data: &[u8], max_bytes: u64, max_ratio: u64) -> io::Result<Vec<u8>> {
-    let by_ratio = (data.len() as u64).saturating_mul(max_ratio).max(64 << 20);
-    let cap = max_bytes.min(by_ratio);
+    let cap = cap_for(data.len() as u64, max_bytes, max_ratio);
     let mut out = Vec::new();
     let mut r = decoder(data, cap)?;
     r.read_to_end(&mut out)?;

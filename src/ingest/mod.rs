@@ -17,12 +17,14 @@ pub mod kernel;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
+use crate::{Progress, ProgressEvent};
 
 /// One input as the report lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +70,36 @@ impl Ingested {
 /// what it holds. Runs on the current rayon pool; output order follows the
 /// sorted paths, whatever the thread count.
 pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
+    ingest_with_progress(paths, limits, None)
+}
+
+/// Sums progress from every worker and sends it to the hook in order.
+struct Tracker<'h> {
+    hook: &'h Progress,
+    total: u64,
+    done: Mutex<u64>,
+}
+
+impl Tracker<'_> {
+    fn advance(&self, path: &str, n: u64) {
+        // The hook runs under the lock, so events leave in order.
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = done.saturating_add(n).min(self.total);
+        self.hook.send(&ProgressEvent {
+            bytes_done: *done,
+            bytes_total: self.total,
+            path: path.to_string(),
+        });
+    }
+}
+
+/// [`ingest`], telling `progress` how many bytes of the input files have
+/// been read (per file, and per window inside large json-file logs).
+pub fn ingest_with_progress(
+    paths: &[PathBuf],
+    limits: &Limits,
+    progress: Option<&Progress>,
+) -> Ingested {
     let mut out = Ingested::default();
     let mut files = Vec::new();
     for p in paths {
@@ -75,7 +107,21 @@ pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
     }
     files.sort();
     files.dedup();
-    let parts: Vec<Ingested> = files.par_iter().map(|f| ingest_file(f, limits)).collect();
+    let tracker = progress.map(|hook| Tracker {
+        hook,
+        total: files
+            .iter()
+            .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
+            .sum(),
+        done: Mutex::new(0),
+    });
+    if let Some(t) = &tracker {
+        t.advance("", 0);
+    }
+    let parts: Vec<Ingested> = files
+        .par_iter()
+        .map(|f| ingest_file(f, limits, tracker.as_ref()))
+        .collect();
     for p in parts {
         out.absorb(p);
     }
@@ -130,8 +176,31 @@ fn collect_files(p: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>
     }
 }
 
-fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
+fn ingest_file(path: &Path, limits: &Limits, tracker: Option<&Tracker>) -> Ingested {
     let name = display(path);
+    let mut sent = 0u64;
+    let out = ingest_file_inner(path, &name, limits, &mut |n| {
+        sent += n;
+        if let Some(t) = tracker {
+            t.advance(&name, n);
+        }
+    });
+    if let Some(t) = tracker {
+        let len = fs::metadata(path).map_or(0, |m| m.len());
+        if len > sent {
+            t.advance(&name, len - sent);
+        }
+    }
+    out
+}
+
+fn ingest_file_inner(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Ingested {
+    let name = name.to_string();
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -154,19 +223,53 @@ fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
     // artifacts, not files another process is expected to truncate while we
     // read. A concurrent truncation would be a SIGBUS, which is documented.
     match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
-        Err(e) => {
-            let mut out = Ingested::default();
-            out.diagnostics
-                .push(Diagnostic::error(&name, format!("cannot map file: {e}")));
-            out.inputs.push(InputRecord {
-                path: name,
-                kind: ArtifactKind::Unknown,
-                bytes: len,
-            });
-            out
+        Ok(map) => {
+            let head = &map[..map.len().min(64 * 1024)];
+            if Compression::sniff(head) == Compression::None
+                && !tar_index::looks_like_tar(head)
+                && detect::is_json_log(head)
+            {
+                // A whole-file mapping would count every page read toward
+                // RSS: read large logs through windows unmapped as we go.
+                drop(map);
+                if let Ok(log) =
+                    json_log::parse_file(&name, &file, limits, json_log::CHUNK_BYTES, progress)
+                {
+                    return log_input(&name, len, log);
+                }
+                return match unsafe { memmap2::Mmap::map(&file) } {
+                    Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
+                    Err(e) => unmappable(&name, len, e),
+                };
+            }
+            ingest_bytes(&name, &map, 0, len, limits)
         }
+        Err(e) => unmappable(&name, len, e),
     }
+}
+
+fn unmappable(name: &str, len: u64, e: std::io::Error) -> Ingested {
+    let mut out = Ingested::default();
+    out.diagnostics
+        .push(Diagnostic::error(name, format!("cannot map file: {e}")));
+    out.inputs.push(InputRecord {
+        path: name.to_string(),
+        kind: ArtifactKind::Unknown,
+        bytes: len,
+    });
+    out
+}
+
+fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::JsonLog,
+        bytes,
+    });
+    out.diagnostics.extend(std::mem::take(&mut log.diagnostics));
+    out.items.push(Parsed::Log(log));
+    out
 }
 
 /// Identifies and parses one artifact's bytes. `depth` counts enclosing
@@ -197,6 +300,39 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
     }
     let comp = Compression::sniff(data);
     if comp != Compression::None {
+        let cap = compress::cap_for(
+            data.len() as u64,
+            limits.max_decompressed_bytes,
+            limits.max_ratio,
+        );
+        let head = if depth < limits.max_nesting {
+            compress::head(data, 64 * 1024, cap).ok()
+        } else {
+            None
+        };
+        if let Some(head) = head.filter(|h| {
+            Compression::sniff(h) == Compression::None
+                && !tar_index::looks_like_tar(h)
+                && detect::is_json_log(h)
+        }) {
+            drop(head);
+            // Stream the log through the capped decoder in chunks rather
+            // than inflating it whole.
+            let parsed = compress::decoder(data, cap).and_then(|mut r| {
+                json_log::parse_reader(path, &mut r, limits, json_log::CHUNK_BYTES, &mut |_| {})
+            });
+            return match parsed {
+                Ok(log) => log_input(path, bytes, log),
+                Err(e) => {
+                    out.inputs.push(record(ArtifactKind::Unknown));
+                    out.diagnostics.push(Diagnostic::error(
+                        path,
+                        format!("cannot decompress ({}): {e}", comp.as_str()),
+                    ));
+                    out
+                }
+            };
+        }
         return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
             Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
             Err(e) => {
