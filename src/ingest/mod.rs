@@ -16,6 +16,7 @@ pub mod json_log;
 pub mod kernel;
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -310,12 +311,10 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
         } else {
             None
         };
-        if let Some(head) = head.filter(|h| {
-            Compression::sniff(h) == Compression::None
-                && !tar_index::looks_like_tar(h)
-                && detect::is_json_log(h)
-        }) {
-            drop(head);
+        let plain = head
+            .as_deref()
+            .filter(|h| Compression::sniff(h) == Compression::None);
+        if plain.is_some_and(|h| !tar_index::looks_like_tar(h) && detect::is_json_log(h)) {
             // Stream the log through the capped decoder in chunks rather
             // than inflating it whole.
             let parsed = compress::decoder(data, cap).and_then(|mut r| {
@@ -332,6 +331,11 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
                     out
                 }
             };
+        }
+        if plain.is_some_and(tar_index::looks_like_tar) {
+            if let Some(out) = ingest_tar_stream(path, data, cap, depth + 1, bytes, limits) {
+                return out;
+            }
         }
         return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
             Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
@@ -387,7 +391,174 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
         return out;
     }
     out.inputs.push(record(ArtifactKind::Bundle));
-    if index.error.is_none() && !tar_index::has_end_marker(data, &index) {
+    let marker = index.error.is_some() || tar_index::has_end_marker(data, &index);
+    bundle_warnings(path, &index, marker, &mut out);
+    let members: Vec<&tar_index::TarEntry> = index
+        .entries
+        .iter()
+        .filter(|e| e.kind == tar_index::EntryKind::File)
+        .collect();
+    let parts: Vec<Ingested> = members
+        .par_iter()
+        .map(|e| {
+            let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+            if e.size > limits.max_member_bytes {
+                return oversized(member, e.size);
+            }
+            let body = tar_index::body(data, e);
+            ingest_bytes(&member, body, depth + 1, e.size, limits)
+        })
+        .collect();
+    for p in parts {
+        out.absorb(p);
+    }
+    out
+}
+
+fn oversized(member: String, size: u64) -> Ingested {
+    let mut o = Ingested::default();
+    o.inputs.push(InputRecord {
+        path: member.clone(),
+        kind: ArtifactKind::Unknown,
+        bytes: size,
+    });
+    o.diagnostics.push(Diagnostic::error(
+        member,
+        format!("member of {size} bytes exceeds --max-member-bytes; skipped"),
+    ));
+    o
+}
+
+/// Buffered members of a streamed bundle are ingested in parallel once this
+/// many bytes are waiting.
+const STREAM_BATCH_BYTES: usize = 64 << 20;
+
+/// A compressed bundle read as a stream, never inflated whole: one pass
+/// indexes it (to tell a bundle from an image archive or export, which need
+/// their bytes), a second walks the members. Json-file logs are parsed as
+/// they stream by; other members are read into memory (at most
+/// `--max-member-bytes` each: nested archives need their bytes) and
+/// ingested in parallel batches, in order. Returns `None` (the caller
+/// inflates in memory as before) for image archives, exports and damaged
+/// archives, whose diagnostics the in-memory path words exactly.
+fn ingest_tar_stream(
+    path: &str,
+    data: &[u8],
+    cap: u64,
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+) -> Option<Ingested> {
+    let (index, marker) = compress::decoder(data, cap)
+        .and_then(|r| tar_index::index_stream(r, limits))
+        .ok()?;
+    if index.error.is_some() || image::is_image_archive(&index) || fs_export::is_fs_export(&index) {
+        return None;
+    }
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::Bundle,
+        bytes,
+    });
+    bundle_warnings(path, &index, marker, &mut out);
+    drop(index);
+
+    let mut results: Vec<Ingested> = Vec::new();
+    let mut batch: Vec<(String, u64, Vec<u8>)> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let flush = |batch: &mut Vec<(String, u64, Vec<u8>)>, results: &mut Vec<Ingested>| {
+        let parts: Vec<Ingested> = batch
+            .par_iter()
+            .map(|(m, size, body)| ingest_bytes(m, body, depth + 1, *size, limits))
+            .collect();
+        batch.clear();
+        results.extend(parts);
+    };
+    let mut failed = false;
+    let reader = compress::decoder(data, cap).ok()?;
+    let err = tar_index::walk_stream(reader, limits, |e, body| {
+        if failed || e.kind != tar_index::EntryKind::File {
+            return;
+        }
+        let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+        if e.size > limits.max_member_bytes {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+            results.push(oversized(member, e.size));
+            return;
+        }
+        let mut head = vec![0u8; (e.size as usize).min(64 * 1024)];
+        let n = match read_full(body, &mut head) {
+            Ok(n) => n,
+            Err(_) => {
+                failed = true;
+                return;
+            }
+        };
+        head.truncate(n);
+        if depth < limits.max_nesting
+            && Compression::sniff(&head) == Compression::None
+            && !tar_index::looks_like_tar(&head)
+            && detect::is_json_log(&head)
+        {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+            let mut r = std::io::Cursor::new(head).chain(body);
+            match json_log::parse_reader(
+                &member,
+                &mut r,
+                limits,
+                json_log::CHUNK_BYTES,
+                &mut |_| {},
+            ) {
+                Ok(log) => results.push(log_input(&member, e.size, log)),
+                Err(_) => failed = true,
+            }
+            return;
+        }
+        let mut buf = head;
+        if body.read_to_end(&mut buf).is_err() {
+            failed = true;
+            return;
+        }
+        batch_bytes += buf.len();
+        batch.push((member, e.size, buf));
+        if batch_bytes >= STREAM_BATCH_BYTES || batch.len() >= 4096 {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+        }
+    });
+    if err.is_some() || failed {
+        return None;
+    }
+    flush(&mut batch, &mut results);
+    for p in results {
+        out.absorb(p);
+    }
+    Some(out)
+}
+
+fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while !buf.is_empty() {
+        match r.read(buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k;
+                buf = &mut buf[k..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Warnings about a bundle archive as a whole: a missing end marker (only
+/// checked when the walk found no damage) and names that would escape it.
+fn bundle_warnings(path: &str, index: &tar_index::TarIndex, marker: bool, out: &mut Ingested) {
+    if !marker {
         out.diagnostics.push(Diagnostic::warning(
             path,
             format!(
@@ -413,37 +584,4 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
             ),
         ));
     }
-    let members: Vec<&tar_index::TarEntry> = index
-        .entries
-        .iter()
-        .filter(|e| e.kind == tar_index::EntryKind::File)
-        .collect();
-    let parts: Vec<Ingested> = members
-        .par_iter()
-        .map(|e| {
-            let member = format!("{path}!/{}", tar_index::normalize(&e.path));
-            if e.size > limits.max_member_bytes {
-                let mut o = Ingested::default();
-                o.inputs.push(InputRecord {
-                    path: member.clone(),
-                    kind: ArtifactKind::Unknown,
-                    bytes: e.size,
-                });
-                o.diagnostics.push(Diagnostic::error(
-                    member,
-                    format!(
-                        "member of {} bytes exceeds --max-member-bytes; skipped",
-                        e.size
-                    ),
-                ));
-                return o;
-            }
-            let body = tar_index::body(data, e);
-            ingest_bytes(&member, body, depth + 1, e.size, limits)
-        })
-        .collect();
-    for p in parts {
-        out.absorb(p);
-    }
-    out
 }
