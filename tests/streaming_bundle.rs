@@ -159,3 +159,30 @@ fn compressed_image_archive_still_read_in_memory() {
     let dump = same_as_in_memory("pbloated_1.0.tar.gz", &data, &Limits::default());
     assert!(dump.contains("ImageArchive"));
 }
+
+/// Mapped image archives let the kernel drop each layer's pages once read
+/// (issue #5); what they ingest to must not change.
+#[test]
+fn mapped_archives_with_released_pages_equal_in_memory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(root.join("samples/images"))
+        .expect("samples/images")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tar"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 5);
+    let limits = Limits::default();
+    for p in paths {
+        let mapped = coroner::ingest::ingest(std::slice::from_ref(&p), &limits);
+        let data = std::fs::read(&p).expect("read");
+        let name = p.to_string_lossy();
+        let in_memory = ingest_bytes(&name, &data, 0, data.len() as u64, &limits);
+        assert_eq!(
+            format!("{mapped:?}"),
+            format!("{in_memory:?}"),
+            "{name}: mapped ingest differs"
+        );
+    }
+}

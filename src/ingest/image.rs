@@ -196,6 +196,8 @@ struct Archive<'a> {
     data: &'a [u8],
     by_name: HashMap<&'a str, &'a TarEntry>,
     limits: &'a Limits,
+    /// Told when a layer's bytes are no longer needed (see [`analyze_releasing`]).
+    release: &'a (dyn Fn(&[u8]) + Sync),
 }
 
 impl<'a> Archive<'a> {
@@ -759,6 +761,7 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
                 );
             };
             let scan = scan_layer(body, ar.limits);
+            (ar.release)(body);
             let d = scan.error.as_ref().map(|e| {
                 Diagnostic::error(
                     ar.member_path(&l.member),
@@ -861,6 +864,20 @@ pub fn analyze(
     index: &TarIndex,
     limits: &Limits,
 ) -> (Vec<Image>, Vec<Diagnostic>) {
+    analyze_releasing(source, data, index, limits, &|_| {})
+}
+
+/// [`analyze`], calling `release` with each layer's bytes once the layer
+/// is scanned, so a caller reading a mapped file can let those pages go
+/// (layers are read once; peak RSS then follows the layers in flight, not
+/// the archive).
+pub fn analyze_releasing(
+    source: &str,
+    data: &[u8],
+    index: &TarIndex,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> (Vec<Image>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut by_name = HashMap::new();
     for e in &index.entries {
@@ -871,6 +888,7 @@ pub fn analyze(
         data,
         by_name,
         limits,
+        release,
     };
     warn_unsafe(
         source,

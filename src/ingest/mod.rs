@@ -238,15 +238,42 @@ fn ingest_file_inner(
                 {
                     return log_input(&name, len, log);
                 }
+                // SAFETY: as above.
                 return match unsafe { memmap2::Mmap::map(&file) } {
-                    Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
+                    Ok(map) => ingest_mapped(&name, &map, len, limits),
                     Err(e) => unmappable(&name, len, e),
                 };
             }
-            ingest_bytes(&name, &map, 0, len, limits)
+            ingest_mapped(&name, &map, len, limits)
         }
         Err(e) => unmappable(&name, len, e),
     }
+}
+
+/// Ingests a mapped file, letting the kernel drop mapped pages once a layer
+/// or bundle member has been read: resident pages of a mapping count toward
+/// RSS, and each is needed once.
+fn ingest_mapped(name: &str, map: &memmap2::Mmap, len: u64, limits: &Limits) -> Ingested {
+    const PAGE: usize = 4096;
+    let base = map.as_ptr() as usize;
+    let release = |s: &[u8]| {
+        let start = s.as_ptr() as usize;
+        // Only slices of this mapping, never memory of a decompressed copy.
+        if s.is_empty() || start < base || start + s.len() > base + map.len() {
+            return;
+        }
+        let from = (start - base).div_ceil(PAGE) * PAGE;
+        let to = (start - base + s.len()) / PAGE * PAGE;
+        if to > from {
+            // SAFETY: the mapping is a read-only file mapping never written
+            // through: dropped pages are read again from the file on the next
+            // access, so every slice of it keeps its bytes.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+            };
+        }
+    };
+    ingest_bytes_releasing(name, map, 0, len, limits, &release)
 }
 
 fn unmappable(name: &str, len: u64, e: std::io::Error) -> Ingested {
@@ -276,6 +303,19 @@ fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
 /// Identifies and parses one artifact's bytes. `depth` counts enclosing
 /// archives and compression layers.
 pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+    ingest_bytes_releasing(path, data, depth, bytes, limits, &|_| {})
+}
+
+/// [`ingest_bytes`], calling `release` with image layers and bundle members
+/// once read (see `ingest_mapped`).
+fn ingest_bytes_releasing(
+    path: &str,
+    data: &[u8],
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Ingested {
     let mut out = Ingested::default();
     let record = |kind| InputRecord {
         path: path.to_string(),
@@ -350,7 +390,7 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
         };
     }
     if tar_index::looks_like_tar(data) {
-        return ingest_tar(path, data, depth, bytes, limits);
+        return ingest_tar(path, data, depth, bytes, limits, release);
     }
     let (kind, parsed, diags) = detect::identify(path, data, limits);
     out.inputs.push(record(kind));
@@ -359,7 +399,14 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
     out
 }
 
-fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+fn ingest_tar(
+    path: &str,
+    data: &[u8],
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Ingested {
     let mut out = Ingested::default();
     let record = |kind| InputRecord {
         path: path.to_string(),
@@ -378,7 +425,7 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
     }
     if image::is_image_archive(&index) {
         out.inputs.push(record(ArtifactKind::ImageArchive));
-        let (images, diags) = image::analyze(path, data, &index, limits);
+        let (images, diags) = image::analyze_releasing(path, data, &index, limits, release);
         out.diagnostics.extend(diags);
         out.items.push(Parsed::Images(images));
         return out;
@@ -406,7 +453,9 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
                 return oversized(member, e.size);
             }
             let body = tar_index::body(data, e);
-            ingest_bytes(&member, body, depth + 1, e.size, limits)
+            let part = ingest_bytes_releasing(&member, body, depth + 1, e.size, limits, release);
+            release(body);
+            part
         })
         .collect();
     for p in parts {
