@@ -83,6 +83,23 @@ pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send +
     })
 }
 
+/// A streaming decoder for `comp` over any reader, capped.
+pub fn decoder_from<'a, R: Read + Send + 'a>(
+    comp: Compression,
+    reader: R,
+    cap: u64,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(match comp {
+        Compression::None => Box::new(CappedReader::new(reader, cap)),
+        Compression::Gzip => Box::new(CappedReader::new(MultiGzDecoder::new(reader), cap)),
+        Compression::Zstd => {
+            let mut d = zstd::stream::read::Decoder::new(reader)?;
+            d.window_log_max(31)?;
+            Box::new(CappedReader::new(d, cap))
+        }
+    })
+}
+
 /// The decompressed-size cap for `compressed` input bytes: the smaller of
 /// `max_bytes` and `compressed * max_ratio`, but at least 64 MiB.
 pub fn cap_for(compressed: u64, max_bytes: u64, max_ratio: u64) -> u64 {
