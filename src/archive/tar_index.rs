@@ -111,6 +111,17 @@ fn entry_of<R: Read>(e: &tar::Entry<'_, R>) -> TarEntry {
 /// Indexes an uncompressed archive held in memory or mapped. Bodies are
 /// skipped by seeking, so the cost follows the entry count, not the bytes.
 pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
+    index_slice_releasing(data, limits, &|_| {})
+}
+
+/// [`index_slice`], handing every 8 MiB walked past to `release` (a mapped
+/// archive's pages then stop counting toward RSS once their headers are read).
+pub fn index_slice_releasing(
+    data: &[u8],
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> TarIndex {
+    let mut released = 0usize;
     let mut idx = TarIndex::default();
     let mut ar = tar::Archive::new(Cursor::new(data));
     let entries = match ar.entries_with_seek() {
@@ -133,6 +144,11 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
                         data.len()
                     ));
                     break;
+                }
+                let at = (te.data_offset as usize).min(data.len());
+                if at - released >= 8 << 20 {
+                    release(&data[released..at]);
+                    released = at;
                 }
                 idx.entries.push(te);
                 if idx.entries.len() as u64 >= limits.max_entries {

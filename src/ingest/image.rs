@@ -610,7 +610,7 @@ impl std::io::Read for Releasing<'_> {
 fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) -> LayerScan {
     let comp = Compression::sniff(body);
     if comp == Compression::None {
-        let idx = tar_index::index_slice(body, limits);
+        let idx = tar_index::index_slice_releasing(body, limits, release);
         return LayerScan {
             entries: idx.entries,
             compression: comp.as_str(),

@@ -413,7 +413,7 @@ fn ingest_tar(
         kind,
         bytes,
     };
-    let index = tar_index::index_slice(data, limits);
+    let index = tar_index::index_slice_releasing(data, limits, release);
     if let Some(err) = &index.error {
         out.diagnostics.push(Diagnostic::error(
             path,
