@@ -83,6 +83,39 @@ pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send +
     })
 }
 
+/// Reads a slice (e.g. of a file mapping), handing each consumed 8 MiB to
+/// `release` so the caller can let those pages go.
+pub struct Releasing<'a> {
+    data: &'a [u8],
+    pos: usize,
+    released: usize,
+    release: &'a (dyn Fn(&[u8]) + Sync),
+}
+
+impl<'a> Releasing<'a> {
+    pub fn new(data: &'a [u8], release: &'a (dyn Fn(&[u8]) + Sync)) -> Self {
+        Releasing {
+            data,
+            pos: 0,
+            released: 0,
+            release,
+        }
+    }
+}
+
+impl Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        if self.pos - self.released >= 8 << 20 {
+            (self.release)(&self.data[self.released..self.pos]);
+            self.released = self.pos;
+        }
+        Ok(n)
+    }
+}
+
 /// A streaming decoder for `comp` over any reader, capped.
 pub fn decoder_from<'a, R: Read + Send + 'a>(
     comp: Compression,

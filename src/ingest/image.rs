@@ -586,27 +586,6 @@ struct LayerScan {
     error: Option<String>,
 }
 
-/// Reads a compressed blob, handing each consumed 8 MiB to `release`.
-struct Releasing<'a> {
-    data: &'a [u8],
-    pos: usize,
-    released: usize,
-    release: &'a (dyn Fn(&[u8]) + Sync),
-}
-
-impl std::io::Read for Releasing<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        if self.pos - self.released >= 8 << 20 {
-            (self.release)(&self.data[self.released..self.pos]);
-            self.released = self.pos;
-        }
-        Ok(n)
-    }
-}
-
 fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) -> LayerScan {
     let comp = Compression::sniff(body);
     if comp == Compression::None {
@@ -618,12 +597,7 @@ fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) ->
         };
     }
     let mut entries = Vec::new();
-    let input = Releasing {
-        data: body,
-        pos: 0,
-        released: 0,
-        release,
-    };
+    let input = compress::Releasing::new(body, release);
     let error = match compress::decoder_from(comp, input, limits.max_decompressed_bytes) {
         Ok(r) => tar_index::walk_stream(r, limits, |e, _| entries.push(e)),
         Err(e) => Some(format!("cannot start {} decompression: {e}", comp.as_str())),

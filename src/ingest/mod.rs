@@ -357,7 +357,8 @@ fn ingest_bytes_releasing(
         if plain.is_some_and(|h| !tar_index::looks_like_tar(h) && detect::is_json_log(h)) {
             // Stream the log through the capped decoder in chunks rather
             // than inflating it whole.
-            let parsed = compress::decoder(data, cap).and_then(|mut r| {
+            let input = compress::Releasing::new(data, release);
+            let parsed = compress::decoder_from(comp, input, cap).and_then(|mut r| {
                 json_log::parse_reader(path, &mut r, limits, json_log::CHUNK_BYTES, &mut |_| {})
             });
             return match parsed {
@@ -373,7 +374,8 @@ fn ingest_bytes_releasing(
             };
         }
         if plain.is_some_and(tar_index::looks_like_tar) {
-            if let Some(out) = ingest_tar_stream(path, data, cap, depth + 1, bytes, limits) {
+            if let Some(out) = ingest_tar_stream(path, data, cap, depth + 1, bytes, limits, release)
+            {
                 return out;
             }
         }
@@ -497,10 +499,13 @@ fn ingest_tar_stream(
     depth: u32,
     bytes: u64,
     limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Option<Ingested> {
-    let (index, marker) = compress::decoder(data, cap)
-        .and_then(|r| tar_index::index_stream(r, limits))
-        .ok()?;
+    let comp = Compression::sniff(data);
+    let (index, marker) =
+        compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
+            .and_then(|r| tar_index::index_stream(r, limits))
+            .ok()?;
     if index.error.is_some() || image::is_image_archive(&index) || fs_export::is_fs_export(&index) {
         return None;
     }
@@ -525,7 +530,7 @@ fn ingest_tar_stream(
         results.extend(parts);
     };
     let mut failed = false;
-    let reader = compress::decoder(data, cap).ok()?;
+    let reader = compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
     let err = tar_index::walk_stream(reader, limits, |e, body| {
         if failed || e.kind != tar_index::EntryKind::File {
             return;
@@ -567,6 +572,9 @@ fn ingest_tar_stream(
             return;
         }
         let mut buf = head;
+        // The size is bounded by --max-member-bytes; reserving it exactly
+        // avoids doubling (untouched capacity of a lying header costs no RSS).
+        let _ = buf.try_reserve_exact((e.size as usize).saturating_sub(buf.len()));
         if body.read_to_end(&mut buf).is_err() {
             failed = true;
             return;
