@@ -4,13 +4,19 @@
 //! escapes, and one record in 2,000 starts a 40,000-char line that dockerd
 //! split into three 16 KiB partials (about 10% of the bytes).
 //!
+//! Also: the chunked log reader, kernel logs over `samples/kernel/*.txt`,
+//! inspect over `samples/bundle/host/docker-inspect-all.json`, the tar index
+//! and image analysis over `samples/images/pbloated_1.0.oci-gzip.tar`, and
+//! a whole `coroner::run` over `samples/bundle` (issue #5).
+//!
 //! `cargo bench --bench parsers`; set `CORONER_BENCH_DUMP=/path` to also
 //! write the buffer out (to compare with `wc -l` or `jq`).
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use coroner::ingest::json_log;
+use coroner::archive::tar_index;
+use coroner::ingest::{image, inspect, json_log, kernel};
 use coroner::model::Limits;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -136,5 +142,113 @@ fn bench_json_log(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_json_log);
+/// The same log through the chunked reader (8 MiB chunks, parallel
+/// speculative scans merged in order) that ingest uses for files.
+fn bench_json_log_chunked(c: &mut Criterion) {
+    let data = synthetic();
+    let limits = Limits::default();
+    let path = "bench/0000000000000000000000000000000000000000000000000000000000000000-json.log";
+    let mut group = c.benchmark_group("json_log");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("parse_reader_8MiB", |b| {
+        b.iter(|| {
+            json_log::parse_reader(
+                path,
+                &mut &data[..],
+                &limits,
+                json_log::CHUNK_BYTES,
+                &mut |_| {},
+            )
+        })
+    });
+    group.finish();
+}
+
+fn sample(rel: &str) -> Vec<u8> {
+    let p = format!("{}/samples/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn bench_kernel(c: &mut Criterion) {
+    let dir = format!("{}/samples/kernel", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .expect("samples/kernel")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p.to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    let total: usize = files.iter().map(|f| f.1.len()).sum();
+    let ctx = kernel::KernelContext {
+        year_hint: Some(2026),
+    };
+    let mut group = c.benchmark_group("kernel");
+    group.throughput(Throughput::Bytes(total as u64));
+    group.bench_function("parse_all_samples", |b| {
+        b.iter(|| {
+            for (p, t) in &files {
+                black_box(kernel::parse(p, t, &ctx));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn bench_inspect(c: &mut Criterion) {
+    let data = sample("bundle/host/docker-inspect-all.json");
+    let mut group = c.benchmark_group("inspect");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("parse_docker_inspect_all", |b| {
+        b.iter(|| {
+            let v: serde_json::Value = serde_json::from_slice(black_box(&data)).expect("json");
+            inspect::parse("docker-inspect-all.json", &data, &v)
+        })
+    });
+    group.finish();
+}
+
+fn bench_image(c: &mut Criterion) {
+    let data = sample("images/pbloated_1.0.oci-gzip.tar");
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("image");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.bench_function("tar_index_oci_gzip", |b| {
+        b.iter(|| tar_index::index_slice(black_box(&data), &limits))
+    });
+    group.bench_function("analyze_oci_gzip", |b| {
+        b.iter(|| {
+            let idx = tar_index::index_slice(&data, &limits);
+            image::analyze("pbloated_1.0.oci-gzip.tar", &data, &idx, &limits)
+        })
+    });
+    group.finish();
+}
+
+fn bench_run(c: &mut Criterion) {
+    let config = coroner::Config::new(vec![format!(
+        "{}/samples/bundle",
+        env!("CARGO_MANIFEST_DIR")
+    )
+    .into()]);
+    let mut group = c.benchmark_group("run");
+    group.sample_size(20);
+    group.bench_function("samples_bundle", |b| b.iter(|| coroner::run(&config)));
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_json_log,
+    bench_json_log_chunked,
+    bench_kernel,
+    bench_inspect,
+    bench_image,
+    bench_run
+);
 criterion_main!(benches);

@@ -22,7 +22,9 @@ pub mod report;
 pub mod rules;
 pub mod time;
 
+use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use model::Limits;
 pub use report::schema::{Report, Severity};
@@ -38,6 +40,42 @@ pub struct Config {
     pub rules: RuleOptions,
     /// Print secret values. Off by default; the CLI makes it loud.
     pub show_secrets: bool,
+    /// Told how many input bytes have been read; `None` for silence. The
+    /// report does not depend on it.
+    pub progress: Option<Progress>,
+}
+
+/// How far ingestion has got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressEvent {
+    /// Bytes of the input files read so far; never decreases.
+    pub bytes_done: u64,
+    /// Total size of the input files (compressed size for compressed files).
+    pub bytes_total: u64,
+    /// The input being read when the event was sent (empty for the first
+    /// event, sent before any input is read).
+    pub path: String,
+}
+
+/// A progress hook. Events arrive one at a time (never concurrently) and in
+/// order, from whichever worker thread made the progress.
+#[derive(Clone)]
+pub struct Progress(Arc<dyn Fn(&ProgressEvent) + Send + Sync>);
+
+impl Progress {
+    pub fn new(hook: impl Fn(&ProgressEvent) + Send + Sync + 'static) -> Progress {
+        Progress(Arc::new(hook))
+    }
+
+    pub(crate) fn send(&self, event: &ProgressEvent) {
+        (self.0)(event)
+    }
+}
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 impl Config {
@@ -48,6 +86,7 @@ impl Config {
             limits: Limits::default(),
             rules: RuleOptions::default(),
             show_secrets: false,
+            progress: None,
         }
     }
 }
@@ -57,7 +96,8 @@ impl Config {
 /// up in `Report::diagnostics`.
 pub fn run(config: &Config) -> Report {
     let work = || {
-        let ingested = ingest::ingest(&config.paths, &config.limits);
+        let ingested =
+            ingest::ingest_with_progress(&config.paths, &config.limits, config.progress.as_ref());
         let analysis = correlate::correlate(ingested);
         let findings = rules::evaluate(&analysis, &config.rules);
         report::build(&analysis, findings)

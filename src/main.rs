@@ -1,9 +1,10 @@
 //! The `coroner` command line: flags become a plain `coroner::Config`, the
 //! library does the work, and the exit code says what happened.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -266,6 +267,44 @@ fn redact_msg(msg: &str) -> String {
     }
 }
 
+/// Inputs above this size show a progress bar (on a terminal): reading them
+/// is expected to take more than about a second.
+const PROGRESS_MIN_BYTES: u64 = 200 << 20;
+
+/// Installs a progress hook that draws a bar on stderr once the first event
+/// says the inputs are large, and only when stderr is a terminal. Returns
+/// the bar (set once the first event arrives) so it can be cleared.
+fn progress_bar(config: &mut coroner::Config) -> Arc<OnceLock<Option<indicatif::ProgressBar>>> {
+    let cell: Arc<OnceLock<Option<indicatif::ProgressBar>>> = Arc::new(OnceLock::new());
+    if !io::stderr().is_terminal() {
+        return cell;
+    }
+    let hook_cell = Arc::clone(&cell);
+    config.progress = Some(coroner::Progress::new(move |ev| {
+        let bar = hook_cell.get_or_init(|| {
+            (ev.bytes_total >= PROGRESS_MIN_BYTES).then(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(ev.bytes_total),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_msg}",
+                ) {
+                    bar.set_style(style);
+                }
+                bar
+            })
+        });
+        if let Some(bar) = bar {
+            bar.set_position(ev.bytes_done);
+            if !ev.path.is_empty() {
+                bar.set_message(coroner::report::escape::visible(&ev.path).into_owned());
+            }
+        }
+    }));
+    cell
+}
+
 fn main() -> ExitCode {
     // A panic message may quote input (a log line, a path): redact it and
     // escape control characters like every other message.
@@ -354,7 +393,11 @@ fn main() -> ExitCode {
             if show_secrets {
                 eprintln!("coroner: WARNING: --show-secrets is set: this report contains passwords, tokens and keys in clear text. Do not attach it to a ticket.");
             }
+            let bar = progress_bar(&mut config);
             let report = coroner::run(&config);
+            if let Some(bar) = bar.get().and_then(|b| b.as_ref()) {
+                bar.finish_and_clear();
+            }
             let text = match format {
                 FormatArg::Text => coroner::report::render(&report, coroner::report::Format::Text),
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),

@@ -316,7 +316,10 @@ fn cli_error_paths_and_diagnostics_are_redacted() {
         let all = String::from_utf8_lossy(&all);
         assert!(!all.contains("Hunt3r2xyz"), "{fmt}: {all}");
         // Markdown escapes the underscore.
-        assert!(all.contains("DB_PASSWORD") || all.contains("DB\\_PASSWORD"), "{fmt}");
+        assert!(
+            all.contains("DB_PASSWORD") || all.contains("DB\\_PASSWORD"),
+            "{fmt}"
+        );
     }
     // The error for an unwritable -o path names the path, redacted.
     let out = assert_cmd::Command::cargo_bin("coroner")

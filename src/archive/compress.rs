@@ -83,12 +83,75 @@ pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send +
     })
 }
 
+/// Reads a slice (e.g. of a file mapping), handing each consumed 8 MiB to
+/// `release` so the caller can let those pages go.
+pub struct Releasing<'a> {
+    data: &'a [u8],
+    pos: usize,
+    released: usize,
+    release: &'a (dyn Fn(&[u8]) + Sync),
+}
+
+impl<'a> Releasing<'a> {
+    pub fn new(data: &'a [u8], release: &'a (dyn Fn(&[u8]) + Sync)) -> Self {
+        Releasing {
+            data,
+            pos: 0,
+            released: 0,
+            release,
+        }
+    }
+}
+
+impl Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        if self.pos - self.released >= 8 << 20 {
+            (self.release)(&self.data[self.released..self.pos]);
+            self.released = self.pos;
+        }
+        Ok(n)
+    }
+}
+
+/// A streaming decoder for `comp` over any reader, capped.
+pub fn decoder_from<'a, R: Read + Send + 'a>(
+    comp: Compression,
+    reader: R,
+    cap: u64,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(match comp {
+        Compression::None => Box::new(CappedReader::new(reader, cap)),
+        Compression::Gzip => Box::new(CappedReader::new(MultiGzDecoder::new(reader), cap)),
+        Compression::Zstd => {
+            let mut d = zstd::stream::read::Decoder::new(reader)?;
+            d.window_log_max(31)?;
+            Box::new(CappedReader::new(d, cap))
+        }
+    })
+}
+
+/// The decompressed-size cap for `compressed` input bytes: the smaller of
+/// `max_bytes` and `compressed * max_ratio`, but at least 64 MiB.
+pub fn cap_for(compressed: u64, max_bytes: u64, max_ratio: u64) -> u64 {
+    max_bytes.min(compressed.saturating_mul(max_ratio).max(64 << 20))
+}
+
+/// Decodes at most `n` bytes from the start of compressed `data` (to
+/// identify what it holds before choosing how to read the rest).
+pub fn head(data: &[u8], n: usize, cap: u64) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    decoder(data, cap)?.take(n as u64).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Inflates `data` completely into memory. The cap is the smaller of
 /// `max_bytes` and `data.len() * max_ratio` (but at least 64 MiB, so small
 /// highly compressible logs still open).
 pub fn inflate(data: &[u8], max_bytes: u64, max_ratio: u64) -> io::Result<Vec<u8>> {
-    let by_ratio = (data.len() as u64).saturating_mul(max_ratio).max(64 << 20);
-    let cap = max_bytes.min(by_ratio);
+    let cap = cap_for(data.len() as u64, max_bytes, max_ratio);
     let mut out = Vec::new();
     let mut r = decoder(data, cap)?;
     r.read_to_end(&mut out)?;

@@ -6,7 +6,8 @@
 //! resolved against the disk. A damaged archive yields every entry read
 //! before the damage plus the error that stopped the walk.
 
-use std::io::{Cursor, Read};
+use std::cell::Cell;
+use std::io::{self, Cursor, Read};
 
 use crate::model::Limits;
 
@@ -257,6 +258,17 @@ fn overlong(te: &TarEntry, limits: &Limits) -> Option<String> {
 /// Indexes an uncompressed archive held in memory or mapped. Bodies are
 /// skipped by seeking, so the cost follows the entry count, not the bytes.
 pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
+    index_slice_releasing(data, limits, &|_| {})
+}
+
+/// [`index_slice`], handing every 8 MiB walked past to `release` (a mapped
+/// archive's pages then stop counting toward RSS once their headers are read).
+pub fn index_slice_releasing(
+    data: &[u8],
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> TarIndex {
+    let mut released = 0usize;
     let mut idx = TarIndex::default();
     // Refuse an oversized extension header before the walk reads it; what
     // comes before it is still indexed (up to the damage).
@@ -293,6 +305,11 @@ pub fn index_slice(data: &[u8], limits: &Limits) -> TarIndex {
                         data.len()
                     ));
                     break;
+                }
+                let at = (te.data_offset as usize).min(data.len());
+                if at - released >= 8 << 20 {
+                    release(&data[released..at]);
+                    released = at;
                 }
                 idx.entries.push(te);
                 if idx.entries.len() as u64 >= limits.max_entries {
@@ -389,6 +406,81 @@ pub fn walk_stream<R: Read>(
         }
     }
     None
+}
+
+/// Counts the bytes of a stream and keeps the 1 KiB that starts at a
+/// position set while walking (where the end-of-archive marker should be).
+struct Tap<'c, R> {
+    inner: R,
+    pos: u64,
+    mark: &'c Cell<u64>,
+    kept_from: u64,
+    kept: Vec<u8>,
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mark = self.mark.get();
+        if mark != self.kept_from {
+            self.kept_from = mark;
+            self.kept.clear();
+        }
+        let (lo, hi) = (self.pos, self.pos + n as u64);
+        let (a, b) = (lo.max(mark), hi.min(mark.saturating_add(1024)));
+        if a < b {
+            self.kept
+                .extend_from_slice(&buf[(a - lo) as usize..(b - lo) as usize]);
+        }
+        self.pos = hi;
+        Ok(n)
+    }
+}
+
+/// Indexes a streamed (e.g. decompressing) archive, reading it to the end,
+/// with the same damage checks as [`index_slice`] (the messages may differ:
+/// callers that need the exact in-memory wording re-read damaged archives
+/// with `index_slice`). Returns the index and whether the archive ends with
+/// the end-of-archive marker; an error only when the stream itself fails.
+pub fn index_stream<R: Read>(reader: R, limits: &Limits) -> io::Result<(TarIndex, bool)> {
+    let mark = Cell::new(0u64);
+    let mut tap = Tap {
+        inner: reader,
+        pos: 0,
+        mark: &mark,
+        kept_from: 0,
+        kept: Vec::new(),
+    };
+    let mut idx = TarIndex::default();
+    idx.error = walk_stream(&mut tap, limits, |e, _| {
+        mark.set(e.data_offset + e.size.div_ceil(512) * 512);
+        idx.entries.push(e);
+    });
+    io::copy(&mut tap, &mut io::sink())?;
+    let len = tap.pos;
+    let end = idx
+        .entries
+        .last()
+        .map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
+    if idx.error.is_none() {
+        if let Some(i) = idx
+            .entries
+            .iter()
+            .position(|e| e.size > 0 && e.data_offset.saturating_add(e.size) > len)
+        {
+            idx.entries.truncate(i);
+            idx.error = Some(format!("archive is truncated at byte {len}"));
+        } else if end > len || idx.entries.is_empty() {
+            idx.error = Some(format!("archive is truncated at byte {len} or empty"));
+        } else if len > end && len - end < 1024 && tap.kept.iter().any(|&b| b != 0) {
+            idx.error = Some(format!(
+                "archive is truncated after {} entries: a header is cut short",
+                idx.entries.len()
+            ));
+        }
+    }
+    let marker = tap.kept_from == end && tap.kept.len() == 1024 && tap.kept.iter().all(|&b| b == 0);
+    Ok((idx, marker))
 }
 
 /// The body of an indexed entry inside the archive bytes.

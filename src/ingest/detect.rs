@@ -5,6 +5,19 @@ use serde_json::Value;
 use super::{events, host, inspect, json_log, kernel, Parsed};
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
+/// True when [`identify`] would read `head` (the first 64 KiB of an
+/// uncompressed, non-tar artifact) as a json-file log; lets the caller
+/// stream a large log in chunks instead of holding it whole.
+pub fn is_json_log(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(64 * 1024)];
+    let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
+    match first {
+        Some(b'[') => !kernel::looks_like_kernel_log(head) && json_log::looks_like_json_log(head),
+        Some(b'{') => json_log::looks_like_json_log(head),
+        _ => false,
+    }
+}
+
 /// Reads enough of `data` to say what it is, and parses it.
 pub fn identify(
     path: &str,

@@ -196,6 +196,8 @@ struct Archive<'a> {
     data: &'a [u8],
     by_name: HashMap<&'a str, &'a TarEntry>,
     limits: &'a Limits,
+    /// Told when a layer's bytes are no longer needed (see [`analyze_releasing`]).
+    release: &'a (dyn Fn(&[u8]) + Sync),
 }
 
 impl<'a> Archive<'a> {
@@ -584,10 +586,10 @@ struct LayerScan {
     error: Option<String>,
 }
 
-fn scan_layer(body: &[u8], limits: &Limits) -> LayerScan {
+fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) -> LayerScan {
     let comp = Compression::sniff(body);
     if comp == Compression::None {
-        let idx = tar_index::index_slice(body, limits);
+        let idx = tar_index::index_slice_releasing(body, limits, release);
         return LayerScan {
             entries: idx.entries,
             compression: comp.as_str(),
@@ -595,7 +597,8 @@ fn scan_layer(body: &[u8], limits: &Limits) -> LayerScan {
         };
     }
     let mut entries = Vec::new();
-    let error = match compress::decoder(body, limits.max_decompressed_bytes) {
+    let input = compress::Releasing::new(body, release);
+    let error = match compress::decoder_from(comp, input, limits.max_decompressed_bytes) {
         Ok(r) => tar_index::walk_stream(r, limits, |e, _| entries.push(e)),
         Err(e) => Some(format!("cannot start {} decompression: {e}", comp.as_str())),
     };
@@ -758,7 +761,8 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
                     Some(d),
                 );
             };
-            let scan = scan_layer(body, ar.limits);
+            let scan = scan_layer(body, ar.limits, ar.release);
+            (ar.release)(body);
             let d = scan.error.as_ref().map(|e| {
                 Diagnostic::error(
                     ar.member_path(&l.member),
@@ -861,6 +865,20 @@ pub fn analyze(
     index: &TarIndex,
     limits: &Limits,
 ) -> (Vec<Image>, Vec<Diagnostic>) {
+    analyze_releasing(source, data, index, limits, &|_| {})
+}
+
+/// [`analyze`], calling `release` with each layer's bytes once the layer
+/// is scanned, so a caller reading a mapped file can let those pages go
+/// (layers are read once; peak RSS then follows the layers in flight, not
+/// the archive).
+pub fn analyze_releasing(
+    source: &str,
+    data: &[u8],
+    index: &TarIndex,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> (Vec<Image>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut by_name = HashMap::new();
     for e in &index.entries {
@@ -871,6 +889,7 @@ pub fn analyze(
         data,
         by_name,
         limits,
+        release,
     };
     warn_unsafe(
         source,

@@ -16,9 +16,11 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read};
 use std::sync::OnceLock;
 
 use memchr::memchr_iter;
+use rayon::prelude::*;
 use regex::bytes::{Regex, RegexSet};
 
 use crate::model::{Diagnostic, Evidence, Limits};
@@ -270,11 +272,11 @@ struct TailEntry<'a> {
 
 /// A logical line being reassembled from partial records of one stream.
 #[derive(Default)]
-struct Pending<'a> {
+struct Pending {
     active: bool,
     text: Vec<u8>,
     capped: bool,
-    time: Cow<'a, [u8]>,
+    time: Vec<u8>,
     end_line: u64,
 }
 
@@ -315,17 +317,131 @@ fn parse_time(t: &[u8]) -> Option<Timestamp> {
     Timestamp::parse_rfc3339(std::str::from_utf8(t).ok()?)
 }
 
-struct State<'a, 'p> {
-    path: &'p str,
-    pats: &'static Patterns,
+/// A tail line once its chunk is gone: decoded, cut to what an excerpt needs.
+struct OwnedTail {
+    line: u64,
+    stream: Stream,
+    time: Vec<u8>,
+    text: Vec<u8>,
+}
+
+/// Everything a scan carries from one chunk of lines to the next, owned, so
+/// a file can be read in windows and each window dropped once scanned.
+/// Line numbers are relative to `physical` at the start of the accumulator:
+/// a speculative accumulator (see [`Chunked`]) starts at 0 and is shifted
+/// when merged.
+#[derive(Default)]
+struct Acc {
+    records: u64,
+    bad: u64,
+    first_bad: u64,
+    capped_lines: u64,
+    first_capped: u64,
+    min_raw: Option<Vec<u8>>,
+    max_raw: Option<Vec<u8>>,
+    min_ts: Option<Timestamp>,
+    max_ts: Option<Timestamp>,
     lines: u64,
     stderr_lines: u64,
-    tail: VecDeque<TailEntry<'a>>,
-    scratch: Vec<u8>,
-    tpl_buf: Vec<u8>,
+    tail: VecDeque<OwnedTail>,
     tpl_index: HashMap<Vec<u8>, usize>,
     tpls: Vec<(Vec<u8>, TplAcc)>,
+    /// A new template was not tracked because of `MAX_TEMPLATE_KEYS`.
+    tpl_refused: bool,
     sigs: Vec<SigAcc>,
+    pending: [Pending; 2],
+    /// Physical lines consumed so far.
+    physical: u64,
+    scratch: Vec<u8>,
+    tpl_buf: Vec<u8>,
+}
+
+fn shift_line(l: &mut LogLine, base: u64) {
+    if let Some(n) = l.evidence.line.as_mut() {
+        *n += base;
+    }
+}
+
+impl Acc {
+    fn pending_any(&self) -> bool {
+        self.pending.iter().any(|p| p.active)
+    }
+
+    /// Appends the result of scanning the next lines from a fresh start.
+    /// Exact only when `self` has no open partial chain and `c` never
+    /// refused a template: the caller checks both and rescans otherwise.
+    fn merge(&mut self, c: Acc) {
+        let base = self.physical;
+        self.records += c.records;
+        self.bad += c.bad;
+        if self.first_bad == 0 && c.first_bad != 0 {
+            self.first_bad = c.first_bad + base;
+        }
+        self.capped_lines += c.capped_lines;
+        if self.first_capped == 0 && c.first_capped != 0 {
+            self.first_capped = c.first_capped + base;
+        }
+        merge_raw(&mut self.min_raw, c.min_raw, Ordering::Less);
+        merge_raw(&mut self.max_raw, c.max_raw, Ordering::Greater);
+        self.min_ts = [self.min_ts, c.min_ts].into_iter().flatten().min();
+        self.max_ts = [self.max_ts, c.max_ts].into_iter().flatten().max();
+        self.lines += c.lines;
+        self.stderr_lines += c.stderr_lines;
+        for mut e in c.tail {
+            e.line += base;
+            if self.tail.len() == TAIL_LINES {
+                self.tail.pop_front();
+            }
+            self.tail.push_back(e);
+        }
+        for (k, mut a) in c.tpls {
+            if let Some(&i) = self.tpl_index.get(k.as_slice()) {
+                self.tpls[i].1.count += a.count;
+            } else if self.tpls.len() < MAX_TEMPLATE_KEYS {
+                shift_line(&mut a.example, base);
+                self.tpl_index.insert(k.clone(), self.tpls.len());
+                self.tpls.push((k, a));
+            } else {
+                self.tpl_refused = true;
+            }
+        }
+        for mut s in c.sigs {
+            shift_line(&mut s.first, base);
+            shift_line(&mut s.last, base);
+            match self.sigs.iter_mut().find(|a| a.kind == s.kind) {
+                Some(acc) => {
+                    acc.count += s.count;
+                    acc.last = s.last;
+                }
+                None => self.sigs.push(s),
+            }
+        }
+        for (mine, mut theirs) in self.pending.iter_mut().zip(c.pending) {
+            theirs.end_line += base;
+            *mine = theirs;
+        }
+        self.physical += c.physical;
+    }
+}
+
+fn merge_raw(mine: &mut Option<Vec<u8>>, theirs: Option<Vec<u8>>, keep: Ordering) {
+    if let Some(t) = theirs {
+        if mine
+            .as_deref()
+            .map_or(true, |m| cmp_docker_time(&t, m) == keep)
+        {
+            *mine = Some(t);
+        }
+    }
+}
+
+/// The view of one chunk's scan: borrowed tail entries point into the
+/// chunk and are made owned when the chunk ends.
+struct State<'a, 's, 'p> {
+    path: &'p str,
+    pats: &'static Patterns,
+    acc: &'s mut Acc,
+    tail: VecDeque<TailEntry<'a>>,
 }
 
 fn make_line(path: &str, line: u64, stream: Stream, time: &[u8], text: &str) -> LogLine {
@@ -336,7 +452,7 @@ fn make_line(path: &str, line: u64, stream: Stream, time: &[u8], text: &str) -> 
     }
 }
 
-impl<'a, 'p> State<'a, 'p> {
+impl<'a> State<'a, '_, '_> {
     /// One logical line is complete. `candidate` is the prefilter verdict
     /// for raw text (decoded text is checked here).
     fn finish(
@@ -347,9 +463,9 @@ impl<'a, 'p> State<'a, 'p> {
         line: u64,
         candidate: bool,
     ) {
-        self.lines += 1;
+        self.acc.lines += 1;
         if stream == Stream::Stderr {
-            self.stderr_lines += 1;
+            self.acc.stderr_lines += 1;
         }
         let candidate = stream == Stream::Stderr
             || match text {
@@ -357,7 +473,7 @@ impl<'a, 'p> State<'a, 'p> {
                 LineText::Decoded(d) => self.pats.prefilter.is_match(d),
             };
         if candidate {
-            let mut buf = std::mem::take(&mut self.scratch);
+            let mut buf = std::mem::take(&mut self.acc.scratch);
             buf.clear();
             let bytes: &[u8] = match text {
                 LineText::Raw(r) => {
@@ -369,7 +485,7 @@ impl<'a, 'p> State<'a, 'p> {
             let s = String::from_utf8_lossy(bytes);
             self.analyse(&s, stream, &time, line);
             drop(s);
-            self.scratch = buf;
+            self.acc.scratch = buf;
         }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
@@ -387,18 +503,19 @@ impl<'a, 'p> State<'a, 'p> {
     }
 
     fn analyse(&mut self, s: &str, stream: Stream, time: &[u8], line: u64) {
+        let acc = &mut *self.acc;
         let mut is_error = stream == Stream::Stderr || self.pats.error.is_match(s.as_bytes());
         let matched = self.pats.signature_set.matches(s.as_bytes());
         for i in matched.iter() {
             let kind = &self.pats.signatures[i].0;
             is_error = true;
             let ll = make_line(self.path, line, stream, time, s);
-            match self.sigs.iter_mut().find(|a| a.kind == *kind) {
-                Some(acc) => {
-                    acc.count += 1;
-                    acc.last = ll;
+            match acc.sigs.iter_mut().find(|a| a.kind == *kind) {
+                Some(a) => {
+                    a.count += 1;
+                    a.last = ll;
                 }
-                None => self.sigs.push(SigAcc {
+                None => acc.sigs.push(SigAcc {
                     kind: *kind,
                     count: 1,
                     first: ll.clone(),
@@ -409,55 +526,63 @@ impl<'a, 'p> State<'a, 'p> {
         if !is_error {
             return;
         }
-        mask_template(s, &mut self.tpl_buf);
-        if let Some(&i) = self.tpl_index.get(self.tpl_buf.as_slice()) {
-            self.tpls[i].1.count += 1;
-        } else if self.tpls.len() < MAX_TEMPLATE_KEYS {
-            self.tpl_index.insert(self.tpl_buf.clone(), self.tpls.len());
+        mask_template(s, &mut acc.tpl_buf);
+        if let Some(&i) = acc.tpl_index.get(acc.tpl_buf.as_slice()) {
+            acc.tpls[i].1.count += 1;
+        } else if acc.tpls.len() < MAX_TEMPLATE_KEYS {
+            acc.tpl_index.insert(acc.tpl_buf.clone(), acc.tpls.len());
             let example = make_line(self.path, line, stream, time, s);
-            self.tpls
-                .push((self.tpl_buf.clone(), TplAcc { count: 1, example }));
+            acc.tpls
+                .push((acc.tpl_buf.clone(), TplAcc { count: 1, example }));
+        } else {
+            acc.tpl_refused = true;
+        }
+    }
+
+    /// Moves the chunk's tail into the accumulator, decoded and owned.
+    fn close(self) {
+        let mut scratch = Vec::new();
+        for e in self.tail {
+            let text = match e.text {
+                TailText::Raw(r) => {
+                    scratch.clear();
+                    unescape_into(r, &mut scratch);
+                    scratch[..scratch.len().min(TAIL_KEEP_BYTES)].to_vec()
+                }
+                TailText::Owned(v) => v,
+            };
+            if self.acc.tail.len() == TAIL_LINES {
+                self.acc.tail.pop_front();
+            }
+            self.acc.tail.push_back(OwnedTail {
+                line: e.line,
+                stream: e.stream,
+                time: e.time.into_owned(),
+                text,
+            });
         }
     }
 }
 
-pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
-    let (container_id, rotation) = name_info(path);
-    let mut out = LogFile {
-        path: path.to_string(),
-        container_id,
-        rotation,
-        ..Default::default()
-    };
+/// Scans whole physical lines (`data` ends with a newline unless it is the
+/// end of the file), continuing the accumulator's partial chains and line
+/// numbers.
+fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
     let pats = patterns();
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut lineno = acc.physical;
     let mut st = State {
         path,
         pats,
-        lines: 0,
-        stderr_lines: 0,
+        acc,
         tail: VecDeque::with_capacity(TAIL_LINES),
-        scratch: Vec::new(),
-        tpl_buf: Vec::new(),
-        tpl_index: HashMap::new(),
-        tpls: Vec::new(),
-        sigs: Vec::new(),
     };
-    let mut pending: [Pending<'_>; 2] = Default::default();
-    let mut records = 0u64;
-    let mut bad = 0u64;
-    let mut first_bad = 0u64;
-    let mut capped_lines = 0u64;
-    let mut first_capped = 0u64;
     let mut min_raw: Option<Cow<'_, [u8]>> = None;
     let mut max_raw: Option<Cow<'_, [u8]>> = None;
-    let (mut min_ts, mut max_ts): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     // Position of the next prefilter match at or after the current line.
     let mut hit: Option<usize> = None;
     let mut searched_to = 0usize;
 
     let mut start = 0usize;
-    let mut lineno = 0u64;
     let mut ends = memchr_iter(b'\n', data);
     loop {
         let end = match ends.next() {
@@ -473,13 +598,13 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
             continue;
         }
         let Some(rec) = parse_record(line) else {
-            bad += 1;
-            if first_bad == 0 {
-                first_bad = lineno;
+            st.acc.bad += 1;
+            if st.acc.first_bad == 0 {
+                st.acc.first_bad = lineno;
             }
             continue;
         };
-        records += 1;
+        st.acc.records += 1;
         if !rec.time.is_empty() {
             if docker_shape(&rec.time) {
                 if min_raw
@@ -495,13 +620,12 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
                     max_raw = Some(rec.time.clone());
                 }
             } else if let Some(t) = parse_time(&rec.time) {
-                min_ts = Some(min_ts.map_or(t, |m| m.min(t)));
-                max_ts = Some(max_ts.map_or(t, |m| m.max(t)));
+                st.acc.min_ts = Some(st.acc.min_ts.map_or(t, |m| m.min(t)));
+                st.acc.max_ts = Some(st.acc.max_ts.map_or(t, |m| m.max(t)));
             }
         }
         let si = rec.stream as usize;
-        let p = &mut pending[si];
-        if !p.active && rec.ends_nl {
+        if !st.acc.pending[si].active && rec.ends_nl {
             match rec.log {
                 LogText::Raw(raw) => {
                     let candidate = if rec.stream == Stream::Stderr {
@@ -528,6 +652,7 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
             continue;
         }
         // Part of a chain of partial records.
+        let p = &mut st.acc.pending[si];
         if !p.active {
             p.active = true;
             p.capped = false;
@@ -548,28 +673,166 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
                 p.capped = true;
             }
         }
-        p.time = rec.time;
+        p.time.clear();
+        p.time.extend_from_slice(&rec.time);
         p.end_line = lineno;
         if rec.ends_nl {
             p.active = false;
             if p.capped {
-                capped_lines += 1;
-                if first_capped == 0 {
-                    first_capped = lineno;
+                st.acc.capped_lines += 1;
+                if st.acc.first_capped == 0 {
+                    st.acc.first_capped = lineno;
                 }
             }
+            let p = &mut st.acc.pending[si];
             let text = std::mem::take(&mut p.text);
             let time = std::mem::take(&mut p.time);
-            st.finish(LineText::Decoded(&text), rec.stream, time, lineno, false);
-            pending[si].text = text;
+            st.finish(
+                LineText::Decoded(&text),
+                rec.stream,
+                Cow::Owned(time),
+                lineno,
+                false,
+            );
+            st.acc.pending[si].text = text;
         }
     }
+    let acc = &mut *st.acc;
+    acc.physical = lineno;
+    merge_raw(
+        &mut acc.min_raw,
+        min_raw.map(Cow::into_owned),
+        Ordering::Less,
+    );
+    merge_raw(
+        &mut acc.max_raw,
+        max_raw.map(Cow::into_owned),
+        Ordering::Greater,
+    );
+    st.close();
+}
+
+/// Parses a whole json-file log held in memory (or mapped) in one pass.
+pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
+    let mut c = Chunked::new(path, limits);
+    c.push(data);
+    c.finish()
+}
+
+/// Chunk size for windowed and streamed logs: large enough that per-chunk
+/// costs vanish, small enough that a few in flight per thread stay far
+/// below the RSS budget.
+pub const CHUNK_BYTES: usize = 8 << 20;
+
+/// A json-file log fed in chunks of whole lines, in file order.
+///
+/// [`Chunked::push_batch`] scans the chunks of a batch in parallel, each
+/// from a fresh start (no open partial chain, line numbers from 0), then
+/// merges them in order: a chunk's speculative result is kept only when the
+/// chunks before it left no partial chain open (and it never hit the
+/// template-key cap); otherwise the chunk is scanned again, in order, from
+/// the true state. The result is therefore identical to one pass over the
+/// concatenated chunks, for any chunk size and thread count.
+pub struct Chunked<'p> {
+    path: &'p str,
+    limits: Limits,
+    acc: Acc,
+    started: bool,
+}
+
+impl<'p> Chunked<'p> {
+    pub fn new(path: &'p str, limits: &Limits) -> Chunked<'p> {
+        Chunked {
+            path,
+            limits: limits.clone(),
+            acc: Acc::default(),
+            started: false,
+        }
+    }
+
+    fn strip_bom<'d>(&mut self, data: &'d [u8]) -> &'d [u8] {
+        if self.started {
+            return data;
+        }
+        self.started = true;
+        data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data)
+    }
+
+    /// Scans the next chunk: whole lines, ending with a newline unless it is
+    /// the end of the file.
+    pub fn push(&mut self, data: &[u8]) {
+        let data = self.strip_bom(data);
+        scan(&mut self.acc, self.path, data, &self.limits);
+    }
+
+    /// Scans consecutive chunks, in parallel on the current rayon pool.
+    pub fn push_batch<C: AsRef<[u8]> + Sync>(&mut self, chunks: &[C]) {
+        let Some((first, rest)) = chunks.split_first() else {
+            return;
+        };
+        if rest.is_empty() || rayon::current_num_threads() < 2 {
+            for c in chunks {
+                self.push(c.as_ref());
+            }
+            return;
+        }
+        let first = self.strip_bom(first.as_ref());
+        let (path, limits) = (self.path, &self.limits);
+        let acc = &mut self.acc;
+        let (_, speculative) = rayon::join(
+            || scan(acc, path, first, limits),
+            || {
+                rest.par_iter()
+                    .map(|c| {
+                        let mut a = Acc::default();
+                        scan(&mut a, path, c.as_ref(), limits);
+                        a
+                    })
+                    .collect::<Vec<Acc>>()
+            },
+        );
+        for (c, spec) in rest.iter().zip(speculative) {
+            if self.acc.pending_any() || spec.tpl_refused {
+                scan(&mut self.acc, self.path, c.as_ref(), &self.limits);
+            } else {
+                self.acc.merge(spec);
+            }
+        }
+    }
+
+    /// Closes partial chains still open at the end and builds the summary.
+    pub fn finish(self) -> LogFile {
+        let Chunked {
+            path,
+            limits,
+            mut acc,
+            ..
+        } = self;
+        finish(path, &limits, &mut acc)
+    }
+}
+
+fn finish(path: &str, limits: &Limits, acc: &mut Acc) -> LogFile {
+    let (container_id, rotation) = name_info(path);
+    let mut out = LogFile {
+        path: path.to_string(),
+        container_id,
+        rotation,
+        ..Default::default()
+    };
     // Partial records at end of file still make one line each.
     let mut open: Vec<(u64, usize)> = (0..2)
-        .filter(|&i| pending[i].active)
-        .map(|i| (pending[i].end_line, i))
+        .filter(|&i| acc.pending[i].active)
+        .map(|i| (acc.pending[i].end_line, i))
         .collect();
     open.sort();
+    let mut pending = std::mem::take(&mut acc.pending);
+    let mut st = State {
+        path,
+        pats: patterns(),
+        acc,
+        tail: VecDeque::with_capacity(TAIL_LINES),
+    };
     for (line, i) in open {
         let stream = if i == Stream::Stdout as usize {
             Stream::Stdout
@@ -579,24 +842,33 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
         out.open_at_eof.push(stream);
         let p = &mut pending[i];
         if p.capped {
-            capped_lines += 1;
-            if first_capped == 0 {
-                first_capped = line;
+            st.acc.capped_lines += 1;
+            if st.acc.first_capped == 0 {
+                st.acc.first_capped = line;
             }
         }
         let text = std::mem::take(&mut p.text);
         let time = std::mem::take(&mut p.time);
-        st.finish(LineText::Decoded(&text), stream, time, line, false);
+        st.finish(
+            LineText::Decoded(&text),
+            stream,
+            Cow::Owned(time),
+            line,
+            false,
+        );
     }
+    st.close();
 
-    out.records = records;
-    out.lines = st.lines;
-    out.stderr_lines = st.stderr_lines;
-    out.bad_records = bad;
-    let first_raw = min_raw.as_deref().and_then(parse_time);
-    let last_raw = max_raw.as_deref().and_then(parse_time);
-    out.first = [first_raw, min_ts].into_iter().flatten().min();
-    out.last = [last_raw, max_ts].into_iter().flatten().max();
+    out.records = acc.records;
+    out.lines = acc.lines;
+    out.stderr_lines = acc.stderr_lines;
+    out.bad_records = acc.bad;
+    let (bad, first_bad) = (acc.bad, acc.first_bad);
+    let (capped_lines, first_capped) = (acc.capped_lines, acc.first_capped);
+    let first_raw = acc.min_raw.as_deref().and_then(parse_time);
+    let last_raw = acc.max_raw.as_deref().and_then(parse_time);
+    out.first = [first_raw, acc.min_ts].into_iter().flatten().min();
+    out.last = [last_raw, acc.max_ts].into_iter().flatten().max();
     if bad > 0 {
         out.diagnostics.push(Diagnostic::warning(
             path,
@@ -614,30 +886,20 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
             ),
         ));
     }
-    let mut buf = Vec::new();
-    out.tail = st
+    out.tail = acc
         .tail
         .iter()
         .map(|e| {
-            let bytes: &[u8] = match &e.text {
-                TailText::Raw(r) => {
-                    buf.clear();
-                    unescape_into(r, &mut buf);
-                    &buf
-                }
-                TailText::Owned(v) => v,
-            };
             make_line(
                 path,
                 e.line,
                 e.stream,
                 &e.time,
-                &String::from_utf8_lossy(bytes),
+                &String::from_utf8_lossy(&e.text),
             )
         })
         .collect();
-    let mut tpls: Vec<Template> = st
-        .tpls
+    let mut tpls: Vec<Template> = std::mem::take(&mut acc.tpls)
         .into_iter()
         .map(|(k, a)| Template {
             template: String::from_utf8_lossy(&k).into_owned(),
@@ -652,8 +914,7 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
     });
     tpls.truncate(MAX_TEMPLATES);
     out.templates = tpls;
-    let mut sigs: Vec<Signature> = st
-        .sigs
+    let mut sigs: Vec<Signature> = std::mem::take(&mut acc.sigs)
         .into_iter()
         .map(|a| Signature {
             kind: a.kind,
@@ -665,6 +926,135 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
     sigs.sort_by_key(|s| s.kind);
     out.signatures = sigs;
     out
+}
+
+/// Parses a log read from `reader` (e.g. a capped decompressor) in chunks
+/// of about `chunk` bytes split at newlines; memory stays a few chunks
+/// whatever the size of the log. `progress` is told the bytes consumed.
+pub fn parse_reader(
+    path: &str,
+    reader: &mut dyn Read,
+    limits: &Limits,
+    chunk: usize,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<LogFile> {
+    let chunk = chunk.max(1);
+    let batch = rayon::current_num_threads().clamp(1, 8) * 2;
+    let mut parser = Chunked::new(path, limits);
+    let mut carry: Vec<u8> = Vec::new();
+    let mut eof = false;
+    while !eof {
+        let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(batch);
+        while chunks.len() < batch && !eof {
+            let mut buf = std::mem::take(&mut carry);
+            let mut scanned = 0;
+            loop {
+                let want = (chunk.max(buf.len() + 1)).saturating_sub(buf.len());
+                let old = buf.len();
+                buf.resize(old + want, 0);
+                let n = read_full(reader, &mut buf[old..])?;
+                buf.truncate(old + n);
+                if n < want {
+                    eof = true;
+                    break;
+                }
+                if let Some(nl) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                    let cut = scanned + nl + 1;
+                    carry = buf[cut..].to_vec();
+                    buf.truncate(cut);
+                    break;
+                }
+                scanned = buf.len();
+            }
+            if !buf.is_empty() {
+                chunks.push(buf);
+            }
+        }
+        parser.push_batch(&chunks);
+        progress(chunks.iter().map(|c| c.len() as u64).sum());
+    }
+    Ok(parser.finish())
+}
+
+fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while !buf.is_empty() {
+        match r.read(buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k;
+                buf = &mut buf[k..];
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Parses a json-file log file through read-only mappings of about `chunk`
+/// bytes each, split at newlines and unmapped once scanned, so resident
+/// memory stays a few windows whatever the file size (a whole-file mapping
+/// would count every page read toward RSS). `progress` is told the bytes
+/// consumed.
+pub fn parse_file(
+    path: &str,
+    file: &std::fs::File,
+    limits: &Limits,
+    chunk: usize,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<LogFile> {
+    let len = file.metadata()?.len();
+    let chunk = chunk.max(1);
+    let batch = rayon::current_num_threads().clamp(1, 8) * 2;
+    let mut parser = Chunked::new(path, limits);
+    let mut off = 0u64;
+    while off < len {
+        let mut windows: Vec<Window> = Vec::with_capacity(batch);
+        while windows.len() < batch && off < len {
+            let mut want = chunk as u64;
+            loop {
+                let l = want.min(len - off);
+                // SAFETY: read-only mapping of a collected artifact, as in
+                // `ingest::ingest_file`; a concurrent truncation would be a
+                // SIGBUS, which is documented.
+                let map = unsafe {
+                    memmap2::MmapOptions::new()
+                        .offset(off)
+                        .len(l as usize)
+                        .map(file)?
+                };
+                if off + l == len {
+                    off = len;
+                    windows.push(Window {
+                        end: map.len(),
+                        map,
+                    });
+                    break;
+                }
+                if let Some(nl) = memchr::memrchr(b'\n', &map) {
+                    off += nl as u64 + 1;
+                    windows.push(Window { end: nl + 1, map });
+                    break;
+                }
+                want = want.saturating_mul(2);
+            }
+        }
+        parser.push_batch(&windows);
+        progress(windows.iter().map(|w| w.end as u64).sum());
+    }
+    Ok(parser.finish())
+}
+
+struct Window {
+    map: memmap2::Mmap,
+    end: usize,
+}
+
+impl AsRef<[u8]> for Window {
+    fn as_ref(&self) -> &[u8] {
+        &self.map[..self.end]
+    }
 }
 
 #[cfg(test)]

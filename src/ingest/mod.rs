@@ -16,13 +16,16 @@ pub mod json_log;
 pub mod kernel;
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
+use crate::{Progress, ProgressEvent};
 
 /// One input as the report lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +71,36 @@ impl Ingested {
 /// what it holds. Runs on the current rayon pool; output order follows the
 /// sorted paths, whatever the thread count.
 pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
+    ingest_with_progress(paths, limits, None)
+}
+
+/// Sums progress from every worker and sends it to the hook in order.
+struct Tracker<'h> {
+    hook: &'h Progress,
+    total: u64,
+    done: Mutex<u64>,
+}
+
+impl Tracker<'_> {
+    fn advance(&self, path: &str, n: u64) {
+        // The hook runs under the lock, so events leave in order.
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = done.saturating_add(n).min(self.total);
+        self.hook.send(&ProgressEvent {
+            bytes_done: *done,
+            bytes_total: self.total,
+            path: path.to_string(),
+        });
+    }
+}
+
+/// [`ingest`], telling `progress` how many bytes of the input files have
+/// been read (per file, and per window inside large json-file logs).
+pub fn ingest_with_progress(
+    paths: &[PathBuf],
+    limits: &Limits,
+    progress: Option<&Progress>,
+) -> Ingested {
     let mut out = Ingested::default();
     let mut files = Vec::new();
     for p in paths {
@@ -75,7 +108,21 @@ pub fn ingest(paths: &[PathBuf], limits: &Limits) -> Ingested {
     }
     files.sort();
     files.dedup();
-    let parts: Vec<Ingested> = files.par_iter().map(|f| ingest_file(f, limits)).collect();
+    let tracker = progress.map(|hook| Tracker {
+        hook,
+        total: files
+            .iter()
+            .map(|f| fs::metadata(f).map_or(0, |m| m.len()))
+            .sum(),
+        done: Mutex::new(0),
+    });
+    if let Some(t) = &tracker {
+        t.advance("", 0);
+    }
+    let parts: Vec<Ingested> = files
+        .par_iter()
+        .map(|f| ingest_file(f, limits, tracker.as_ref()))
+        .collect();
     for p in parts {
         out.absorb(p);
     }
@@ -130,8 +177,31 @@ fn collect_files(p: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>
     }
 }
 
-fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
+fn ingest_file(path: &Path, limits: &Limits, tracker: Option<&Tracker>) -> Ingested {
     let name = display(path);
+    let mut sent = 0u64;
+    let out = ingest_file_inner(path, &name, limits, &mut |n| {
+        sent += n;
+        if let Some(t) = tracker {
+            t.advance(&name, n);
+        }
+    });
+    if let Some(t) = tracker {
+        let len = fs::metadata(path).map_or(0, |m| m.len());
+        if len > sent {
+            t.advance(&name, len - sent);
+        }
+    }
+    out
+}
+
+fn ingest_file_inner(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Ingested {
+    let name = name.to_string();
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -154,24 +224,98 @@ fn ingest_file(path: &Path, limits: &Limits) -> Ingested {
     // artifacts, not files another process is expected to truncate while we
     // read. A concurrent truncation would be a SIGBUS, which is documented.
     match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(map) => ingest_bytes(&name, &map, 0, len, limits),
-        Err(e) => {
-            let mut out = Ingested::default();
-            out.diagnostics
-                .push(Diagnostic::error(&name, format!("cannot map file: {e}")));
-            out.inputs.push(InputRecord {
-                path: name,
-                kind: ArtifactKind::Unknown,
-                bytes: len,
-            });
-            out
+        Ok(map) => {
+            let head = &map[..map.len().min(64 * 1024)];
+            if Compression::sniff(head) == Compression::None
+                && !tar_index::looks_like_tar(head)
+                && detect::is_json_log(head)
+            {
+                // A whole-file mapping would count every page read toward
+                // RSS: read large logs through windows unmapped as we go.
+                drop(map);
+                if let Ok(log) =
+                    json_log::parse_file(&name, &file, limits, json_log::CHUNK_BYTES, progress)
+                {
+                    return log_input(&name, len, log);
+                }
+                // SAFETY: as above.
+                return match unsafe { memmap2::Mmap::map(&file) } {
+                    Ok(map) => ingest_mapped(&name, &map, len, limits),
+                    Err(e) => unmappable(&name, len, e),
+                };
+            }
+            ingest_mapped(&name, &map, len, limits)
         }
+        Err(e) => unmappable(&name, len, e),
     }
+}
+
+/// Ingests a mapped file, letting the kernel drop mapped pages once a layer
+/// or bundle member has been read: resident pages of a mapping count toward
+/// RSS, and each is needed once.
+fn ingest_mapped(name: &str, map: &memmap2::Mmap, len: u64, limits: &Limits) -> Ingested {
+    const PAGE: usize = 4096;
+    let base = map.as_ptr() as usize;
+    let release = |s: &[u8]| {
+        let start = s.as_ptr() as usize;
+        // Only slices of this mapping, never memory of a decompressed copy.
+        if s.is_empty() || start < base || start + s.len() > base + map.len() {
+            return;
+        }
+        let from = (start - base).div_ceil(PAGE) * PAGE;
+        let to = (start - base + s.len()) / PAGE * PAGE;
+        if to > from {
+            // SAFETY: the mapping is a read-only file mapping never written
+            // through: dropped pages are read again from the file on the next
+            // access, so every slice of it keeps its bytes.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+            };
+        }
+    };
+    ingest_bytes_releasing(name, map, 0, len, limits, &release)
+}
+
+fn unmappable(name: &str, len: u64, e: std::io::Error) -> Ingested {
+    let mut out = Ingested::default();
+    out.diagnostics
+        .push(Diagnostic::error(name, format!("cannot map file: {e}")));
+    out.inputs.push(InputRecord {
+        path: name.to_string(),
+        kind: ArtifactKind::Unknown,
+        bytes: len,
+    });
+    out
+}
+
+fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::JsonLog,
+        bytes,
+    });
+    out.diagnostics.extend(std::mem::take(&mut log.diagnostics));
+    out.items.push(Parsed::Log(log));
+    out
 }
 
 /// Identifies and parses one artifact's bytes. `depth` counts enclosing
 /// archives and compression layers.
 pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+    ingest_bytes_releasing(path, data, depth, bytes, limits, &|_| {})
+}
+
+/// [`ingest_bytes`], calling `release` with image layers and bundle members
+/// once read (see `ingest_mapped`).
+fn ingest_bytes_releasing(
+    path: &str,
+    data: &[u8],
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Ingested {
     let mut out = Ingested::default();
     let record = |kind| InputRecord {
         path: path.to_string(),
@@ -205,6 +349,44 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
     }
     let comp = Compression::sniff(data);
     if comp != Compression::None {
+        let cap = compress::cap_for(
+            data.len() as u64,
+            limits.max_decompressed_bytes,
+            limits.max_ratio,
+        );
+        let head = if depth < limits.max_nesting {
+            compress::head(data, 64 * 1024, cap).ok()
+        } else {
+            None
+        };
+        let plain = head
+            .as_deref()
+            .filter(|h| Compression::sniff(h) == Compression::None);
+        if plain.is_some_and(|h| !tar_index::looks_like_tar(h) && detect::is_json_log(h)) {
+            // Stream the log through the capped decoder in chunks rather
+            // than inflating it whole.
+            let input = compress::Releasing::new(data, release);
+            let parsed = compress::decoder_from(comp, input, cap).and_then(|mut r| {
+                json_log::parse_reader(path, &mut r, limits, json_log::CHUNK_BYTES, &mut |_| {})
+            });
+            return match parsed {
+                Ok(log) => log_input(path, bytes, log),
+                Err(e) => {
+                    out.inputs.push(record(ArtifactKind::Unknown));
+                    out.diagnostics.push(Diagnostic::error(
+                        path,
+                        format!("cannot decompress ({}): {e}", comp.as_str()),
+                    ));
+                    out
+                }
+            };
+        }
+        if plain.is_some_and(tar_index::looks_like_tar) {
+            if let Some(out) = ingest_tar_stream(path, data, cap, depth + 1, bytes, limits, release)
+            {
+                return out;
+            }
+        }
         return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
             Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
             Err(e) => {
@@ -218,7 +400,7 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
         };
     }
     if tar_index::looks_like_tar(data) {
-        return ingest_tar(path, data, depth, bytes, limits);
+        return ingest_tar(path, data, depth, bytes, limits, release);
     }
     let (kind, parsed, diags) = detect::identify(path, data, limits);
     out.inputs.push(record(kind));
@@ -227,14 +409,21 @@ pub fn ingest_bytes(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Li
     out
 }
 
-fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) -> Ingested {
+fn ingest_tar(
+    path: &str,
+    data: &[u8],
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Ingested {
     let mut out = Ingested::default();
     let record = |kind| InputRecord {
         path: path.to_string(),
         kind,
         bytes,
     };
-    let index = tar_index::index_slice(data, limits);
+    let index = tar_index::index_slice_releasing(data, limits, release);
     if let Some(err) = &index.error {
         out.diagnostics.push(Diagnostic::error(
             path,
@@ -246,7 +435,7 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
     }
     if image::is_image_archive(&index) {
         out.inputs.push(record(ArtifactKind::ImageArchive));
-        let (images, diags) = image::analyze(path, data, &index, limits);
+        let (images, diags) = image::analyze_releasing(path, data, &index, limits, release);
         out.diagnostics.extend(diags);
         out.items.push(Parsed::Images(images));
         return out;
@@ -260,7 +449,182 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
         return out;
     }
     out.inputs.push(record(ArtifactKind::Bundle));
-    if index.error.is_none() && !tar_index::has_end_marker(data, &index) {
+    let marker = index.error.is_some() || tar_index::has_end_marker(data, &index);
+    bundle_warnings(path, &index, marker, &mut out);
+    let members: Vec<&tar_index::TarEntry> = index
+        .entries
+        .iter()
+        .filter(|e| e.kind == tar_index::EntryKind::File)
+        .collect();
+    let parts: Vec<Ingested> = members
+        .par_iter()
+        .map(|e| {
+            let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+            if e.size > limits.max_member_bytes {
+                return oversized(member, e.size);
+            }
+            let body = tar_index::body(data, e);
+            let part = ingest_bytes_releasing(&member, body, depth + 1, e.size, limits, release);
+            release(body);
+            part
+        })
+        .collect();
+    for p in parts {
+        out.absorb(p);
+    }
+    out
+}
+
+fn oversized(member: String, size: u64) -> Ingested {
+    let mut o = Ingested::default();
+    o.inputs.push(InputRecord {
+        path: member.clone(),
+        kind: ArtifactKind::Unknown,
+        bytes: size,
+    });
+    o.diagnostics.push(Diagnostic::error(
+        member,
+        format!("member of {size} bytes exceeds --max-member-bytes; skipped"),
+    ));
+    o
+}
+
+/// Buffered members of a streamed bundle are ingested in parallel once this
+/// many bytes are waiting.
+const STREAM_BATCH_BYTES: usize = 64 << 20;
+
+/// A compressed bundle read as a stream, never inflated whole: one pass
+/// indexes it (to tell a bundle from an image archive or export, which need
+/// their bytes), a second walks the members. Json-file logs are parsed as
+/// they stream by; other members are read into memory (at most
+/// `--max-member-bytes` each: nested archives need their bytes) and
+/// ingested in parallel batches, in order. Returns `None` (the caller
+/// inflates in memory as before) for image archives, exports and damaged
+/// archives, whose diagnostics the in-memory path words exactly.
+fn ingest_tar_stream(
+    path: &str,
+    data: &[u8],
+    cap: u64,
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Option<Ingested> {
+    let comp = Compression::sniff(data);
+    let (index, marker) =
+        compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
+            .and_then(|r| tar_index::index_stream(r, limits))
+            .ok()?;
+    if index.error.is_some() || image::is_image_archive(&index) || fs_export::is_fs_export(&index) {
+        return None;
+    }
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::Bundle,
+        bytes,
+    });
+    bundle_warnings(path, &index, marker, &mut out);
+    drop(index);
+
+    let mut results: Vec<Ingested> = Vec::new();
+    let mut batch: Vec<(String, u64, Vec<u8>)> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let flush = |batch: &mut Vec<(String, u64, Vec<u8>)>, results: &mut Vec<Ingested>| {
+        let parts: Vec<Ingested> = batch
+            .par_iter()
+            .map(|(m, size, body)| ingest_bytes(m, body, depth + 1, *size, limits))
+            .collect();
+        batch.clear();
+        results.extend(parts);
+    };
+    let mut failed = false;
+    let reader = compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
+    let err = tar_index::walk_stream(reader, limits, |e, body| {
+        if failed || e.kind != tar_index::EntryKind::File {
+            return;
+        }
+        let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+        if e.size > limits.max_member_bytes {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+            results.push(oversized(member, e.size));
+            return;
+        }
+        let mut head = vec![0u8; (e.size as usize).min(64 * 1024)];
+        let n = match read_full(body, &mut head) {
+            Ok(n) => n,
+            Err(_) => {
+                failed = true;
+                return;
+            }
+        };
+        head.truncate(n);
+        if depth < limits.max_nesting
+            && Compression::sniff(&head) == Compression::None
+            && !tar_index::looks_like_tar(&head)
+            && detect::is_json_log(&head)
+        {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+            let mut r = std::io::Cursor::new(head).chain(body);
+            match json_log::parse_reader(
+                &member,
+                &mut r,
+                limits,
+                json_log::CHUNK_BYTES,
+                &mut |_| {},
+            ) {
+                Ok(log) => results.push(log_input(&member, e.size, log)),
+                Err(_) => failed = true,
+            }
+            return;
+        }
+        let mut buf = head;
+        // The size is bounded by --max-member-bytes; reserving it exactly
+        // avoids doubling (untouched capacity of a lying header costs no RSS).
+        let _ = buf.try_reserve_exact((e.size as usize).saturating_sub(buf.len()));
+        if body.read_to_end(&mut buf).is_err() {
+            failed = true;
+            return;
+        }
+        batch_bytes += buf.len();
+        batch.push((member, e.size, buf));
+        if batch_bytes >= STREAM_BATCH_BYTES || batch.len() >= 4096 {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+        }
+    });
+    if err.is_some() || failed {
+        return None;
+    }
+    flush(&mut batch, &mut results);
+    for p in results {
+        out.absorb(p);
+    }
+    Some(out)
+}
+
+fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while !buf.is_empty() {
+        match r.read(buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k;
+                buf = &mut buf[k..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Warnings about a bundle archive as a whole: a missing end marker (only
+/// checked when the walk found no damage) and names that would escape it.
+fn bundle_warnings(path: &str, index: &tar_index::TarIndex, marker: bool, out: &mut Ingested) {
+    if !marker {
         out.diagnostics.push(Diagnostic::warning(
             path,
             format!(
@@ -286,37 +650,4 @@ fn ingest_tar(path: &str, data: &[u8], depth: u32, bytes: u64, limits: &Limits) 
             ),
         ));
     }
-    let members: Vec<&tar_index::TarEntry> = index
-        .entries
-        .iter()
-        .filter(|e| e.kind == tar_index::EntryKind::File)
-        .collect();
-    let parts: Vec<Ingested> = members
-        .par_iter()
-        .map(|e| {
-            let member = format!("{path}!/{}", tar_index::normalize(&e.path));
-            if e.size > limits.max_member_bytes {
-                let mut o = Ingested::default();
-                o.inputs.push(InputRecord {
-                    path: member.clone(),
-                    kind: ArtifactKind::Unknown,
-                    bytes: e.size,
-                });
-                o.diagnostics.push(Diagnostic::error(
-                    member,
-                    format!(
-                        "member of {} bytes exceeds --max-member-bytes; skipped",
-                        e.size
-                    ),
-                ));
-                return o;
-            }
-            let body = tar_index::body(data, e);
-            ingest_bytes(&member, body, depth + 1, e.size, limits)
-        })
-        .collect();
-    for p in parts {
-        out.absorb(p);
-    }
-    out
 }

@@ -1,0 +1,188 @@
+//! Issue #5: a compressed bundle is read as a stream (header pass, then a
+//! member pass; json-file logs parsed as they stream by) and must ingest
+//! exactly like the same archive inflated in memory. Archives are built in
+//! the test, never written to disk.
+
+use std::io::Write;
+use std::path::Path;
+
+use coroner::archive::compress::inflate;
+use coroner::ingest::ingest_bytes;
+use coroner::model::Limits;
+
+fn add_dir(b: &mut tar::Builder<Vec<u8>>, root: &Path, dir: &Path, prefix: &str) {
+    let mut children: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    children.sort();
+    for c in children {
+        let rel = c
+            .strip_prefix(root)
+            .expect("prefix")
+            .to_string_lossy()
+            .into_owned();
+        let name = format!("{prefix}{rel}");
+        if c.is_dir() {
+            add_dir(b, root, &c, prefix);
+        } else {
+            let body = std::fs::read(&c).expect("read");
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, &body[..]).expect("append");
+        }
+    }
+}
+
+fn bundle_tar() -> Vec<u8> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut b = tar::Builder::new(Vec::new());
+    add_dir(
+        &mut b,
+        &root.join("samples/bundle"),
+        &root.join("samples/bundle"),
+        "bundle/",
+    );
+    // Rotated and compressed logs, and an image archive nested in the bundle.
+    add_dir(
+        &mut b,
+        &root.join("samples/logs"),
+        &root.join("samples/logs"),
+        "bundle/logs/",
+    );
+    let img = std::fs::read(root.join("samples/images/pkg_v1_mutate_testdata_whiteout_image.tar"))
+        .expect("image");
+    let mut h = tar::Header::new_gnu();
+    h.set_size(img.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "bundle/images/whiteout.tar", &img[..])
+        .expect("append");
+    b.into_inner().expect("tar")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// The streamed ingest of `compressed` against the pre-#5 path: inflate,
+/// then ingest the tar one compression layer deeper.
+fn same_as_in_memory(name: &str, compressed: &[u8], limits: &Limits) -> String {
+    let streamed = ingest_bytes(name, compressed, 0, compressed.len() as u64, limits);
+    let inner =
+        inflate(compressed, limits.max_decompressed_bytes, limits.max_ratio).expect("inflate");
+    let in_memory = ingest_bytes(name, &inner, 1, compressed.len() as u64, limits);
+    let (a, b) = (format!("{streamed:#?}"), format!("{in_memory:#?}"));
+    if a != b {
+        let first = a
+            .lines()
+            .zip(b.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let around = |s: &str| {
+            s.lines()
+                .skip(first.saturating_sub(3))
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "{name}: streamed ingest differs from in-memory ingest at line {first}:\n{}\n--- in memory:\n{}",
+            around(&a),
+            around(&b)
+        );
+    }
+    a
+}
+
+#[test]
+fn streamed_tar_gz_and_tar_zst_bundles_equal_in_memory() {
+    let tar = bundle_tar();
+    let limits = Limits::default();
+    for (name, packed) in [
+        ("b.tar.gz", gzip(&tar)),
+        ("b.tar.zst", zstd::encode_all(&tar[..], 3).expect("zstd")),
+    ] {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let dump = pool.install(|| same_as_in_memory(name, &packed, &limits));
+            assert!(
+                dump.contains("JsonLog")
+                    && dump.contains("ImageArchive")
+                    && dump.contains("Inspect")
+            );
+        }
+    }
+}
+
+#[test]
+fn streamed_bundle_limits_and_damage_match_in_memory() {
+    let tar = bundle_tar();
+    let gz = gzip(&tar);
+    // Members over the member cap, nesting at the limit.
+    for limits in [
+        Limits {
+            max_member_bytes: 4096,
+            ..Limits::default()
+        },
+        Limits {
+            max_nesting: 1,
+            ..Limits::default()
+        },
+    ] {
+        same_as_in_memory("b.tar.gz", &gz, &limits);
+    }
+    // No end-of-archive marker: cut the tar after its last member.
+    let cut = gzip(&tar[..tar.len() - 1024]);
+    let dump = same_as_in_memory("cut.tar.gz", &cut, &Limits::default());
+    assert!(dump.contains("no end-of-archive marker"));
+    // Damaged: the tar cut inside a member falls back to the in-memory path.
+    same_as_in_memory(
+        "mid.tar.gz",
+        &gzip(&tar[..tar.len() / 2 + 100]),
+        &Limits::default(),
+    );
+}
+
+#[test]
+fn compressed_image_archive_still_read_in_memory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = std::fs::read(root.join("samples/images/pbloated_1.0.tar.gz")).expect("sample");
+    let dump = same_as_in_memory("pbloated_1.0.tar.gz", &data, &Limits::default());
+    assert!(dump.contains("ImageArchive"));
+}
+
+/// Mapped image archives let the kernel drop each layer's pages once read
+/// (issue #5); what they ingest to must not change.
+#[test]
+fn mapped_archives_with_released_pages_equal_in_memory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(root.join("samples/images"))
+        .expect("samples/images")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tar"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 5);
+    let limits = Limits::default();
+    for p in paths {
+        let mapped = coroner::ingest::ingest(std::slice::from_ref(&p), &limits);
+        let data = std::fs::read(&p).expect("read");
+        let name = p.to_string_lossy();
+        let in_memory = ingest_bytes(&name, &data, 0, data.len() as u64, &limits);
+        assert_eq!(
+            format!("{mapped:?}"),
+            format!("{in_memory:?}"),
+            "{name}: mapped ingest differs"
+        );
+    }
+}
