@@ -18,24 +18,16 @@ pub fn is_json_log(head: &[u8]) -> bool {
     }
 }
 
+/// What an artifact is, what it parsed into, and what went wrong.
+pub type Identified = (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>);
+
 /// Reads enough of `data` to say what it is, and parses it.
-pub fn identify(
-    path: &str,
-    data: &[u8],
-    limits: &Limits,
-) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
     let head = &data[..data.len().min(64 * 1024)];
     let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
     // `[ 1870.636507] …` and `[Sun Nov 29 …]` start with a bracket too.
     if first == Some(b'[') && kernel::looks_like_kernel_log(head) {
-        return (
-            ArtifactKind::Dmesg,
-            vec![Parsed::KernelText {
-                path: path.to_string(),
-                text: data.to_vec(),
-            }],
-            Vec::new(),
-        );
+        return kernel_text(path, data);
     }
     if matches!(first, Some(b'{') | Some(b'[')) {
         if json_log::looks_like_json_log(head) {
@@ -58,14 +50,7 @@ pub fn identify(
         }
     }
     if kernel::looks_like_kernel_log(head) {
-        return (
-            ArtifactKind::Dmesg,
-            vec![Parsed::KernelText {
-                path: path.to_string(),
-                text: data.to_vec(),
-            }],
-            Vec::new(),
-        );
+        return kernel_text(path, data);
     }
     if host::detect_ps(&String::from_utf8_lossy(head)) {
         return (
@@ -84,6 +69,19 @@ pub fn identify(
     )
 }
 
+/// Kernel logs are parsed after the walk (syslog stamps need a year), so
+/// their text is kept.
+fn kernel_text(path: &str, data: &[u8]) -> Identified {
+    (
+        ArtifactKind::Dmesg,
+        vec![Parsed::KernelText {
+            path: path.to_string(),
+            text: data.to_vec(),
+        }],
+        Vec::new(),
+    )
+}
+
 fn first_line_is_event(data: &[u8]) -> bool {
     let line = data
         .split(|&c| c == b'\n')
@@ -94,11 +92,7 @@ fn first_line_is_event(data: &[u8]) -> bool {
     }
 }
 
-fn identify_json(
-    path: &str,
-    data: &[u8],
-    limits: &Limits,
-) -> (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>) {
+fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
     if data.len() as u64 > limits.max_json_bytes {
         return (
             ArtifactKind::Unknown,
