@@ -275,10 +275,21 @@ pub fn index_slice_releasing(
     let mut guard = ExtGuard::new(limits.max_header_bytes);
     let mut data = data;
     let mut guard_error = None;
-    if let Err(e) = guard.feed(data) {
-        let stop = (guard.pos as usize).saturating_sub(512).min(data.len());
-        data = &data[..stop];
-        guard_error = Some(e);
+    // The guard touches every header; fed in windows released behind it,
+    // so its pass does not leave the whole mapping resident.
+    const WINDOW: usize = 8 << 20;
+    let mut fed = 0usize;
+    while fed < data.len() && !guard.done {
+        let end = (fed + WINDOW).min(data.len());
+        let r = guard.feed(&data[fed..end]);
+        release(&data[fed..end]);
+        fed = end;
+        if let Err(e) = r {
+            let stop = (guard.pos as usize).saturating_sub(512).min(data.len());
+            data = &data[..stop];
+            guard_error = Some(e);
+            break;
+        }
     }
     let mut ar = tar::Archive::new(Cursor::new(data));
     let entries = match ar.entries_with_seek() {
