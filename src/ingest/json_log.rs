@@ -19,6 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use memchr::memchr_iter;
 use rayon::prelude::*;
 use regex::bytes::{Regex, RegexSet};
@@ -203,7 +204,10 @@ const PREFILTER_STEMS: [&str; 32] = [
 struct Patterns {
     /// Union of error words and signature triggers: a line it does not
     /// match is neither an error line nor a signature.
-    prefilter: Regex,
+    /// Searched with `aho-corasick` directly: the packed (Teddy) searcher
+    /// reports where a literal starts, where `regex` confirmed each hit with
+    /// a forward and a reverse DFA search.
+    prefilter: AhoCorasick,
     error: Regex,
     signatures: Vec<(SignatureKind, Regex)>,
     /// The signature patterns as one set, for a single pass per line.
@@ -240,7 +244,10 @@ fn patterns() -> &'static Patterns {
                 ),
             ];
         Patterns {
-            prefilter: re(&PREFILTER_STEMS.map(regex::escape).join("|")),
+            prefilter: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(PREFILTER_STEMS)
+                .expect("static literals"),
             error: re(
                 "(?i)error|fatal|panic|exception|traceback|failed|failure|denied|refused|timeout|timed out|cannot|unable|no such",
             ),
@@ -680,7 +687,10 @@ fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
                         true
                     } else {
                         if hit.map_or(true, |h| h < ls) && searched_to <= ls {
-                            hit = pats.prefilter.find_at(data, ls).map(|m| m.start());
+                            hit = pats
+                                .prefilter
+                                .find(Input::new(data).span(ls..data.len()))
+                                .map(|m| m.start());
                             searched_to = hit.map_or(data.len() + 1, |h| h + 1);
                         }
                         hit.is_some_and(|h| h >= ls && h < end)
