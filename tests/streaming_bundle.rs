@@ -186,3 +186,64 @@ fn mapped_archives_with_released_pages_equal_in_memory() {
         );
     }
 }
+
+/// The member pass runs while the archive is indexed; entries that look like
+/// an image archive or an export stop it, and a bundle that only looked like
+/// one early on is walked again. Either way the result is the in-memory one.
+#[test]
+fn early_image_or_export_look_then_bundle_equal_in_memory() {
+    let append = |b: &mut tar::Builder<Vec<u8>>, name: &str, body: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, body).expect("append");
+    };
+    let rest = bundle_tar();
+    let members = |first: &[(&str, &[u8])]| {
+        let mut b = tar::Builder::new(Vec::new());
+        for (n, body) in first {
+            append(&mut b, n, body);
+        }
+        let mut ar = tar::Archive::new(&rest[..]);
+        for e in ar.entries().expect("entries") {
+            let mut e = e.expect("entry");
+            let name = e.path().expect("path").to_string_lossy().into_owned();
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut body).expect("body");
+            append(&mut b, &name, &body);
+        }
+        b.into_inner().expect("tar")
+    };
+    let limits = Limits::default();
+    for (name, first) in [
+        ("manifest-first.tar.gz", vec![("manifest.json", &b"[]"[..])]),
+        (
+            "hostname-first.tar.gz",
+            vec![("etc/hostname", &b"web-1\n"[..])],
+        ),
+        (
+            "layer-first.tar.gz",
+            vec![(
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/json",
+                &b"{}"[..],
+            )],
+        ),
+    ] {
+        let dump = same_as_in_memory(name, &gzip(&members(&first)), &limits);
+        assert!(dump.contains("JsonLog"), "{name}");
+    }
+    // A real export, compressed: read in memory as before.
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, ".dockerenv", b"");
+    append(&mut b, "etc/hostname", b"");
+    append(&mut b, "etc/hosts", b"");
+    append(&mut b, "etc/resolv.conf", b"");
+    append(&mut b, "bin/app", &[7u8; 5000]);
+    let dump = same_as_in_memory(
+        "export.tar.gz",
+        &gzip(&b.into_inner().expect("tar")),
+        &limits,
+    );
+    assert!(dump.contains("FsExport"));
+}

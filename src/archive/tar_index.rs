@@ -454,6 +454,17 @@ impl<R: Read> Read for Tap<'_, R> {
 /// with `index_slice`). Returns the index and whether the archive ends with
 /// the end-of-archive marker; an error only when the stream itself fails.
 pub fn index_stream<R: Read>(reader: R, limits: &Limits) -> io::Result<(TarIndex, bool)> {
+    index_stream_visit(reader, limits, |_, _| {})
+}
+
+/// [`index_stream`], also handing each entry and its body (readable once,
+/// unread bytes are skipped) to `visit` as the walk reaches it, so a caller
+/// can index and process a stream in one pass.
+pub fn index_stream_visit<R: Read>(
+    reader: R,
+    limits: &Limits,
+    mut visit: impl FnMut(&TarEntry, &mut dyn Read),
+) -> io::Result<(TarIndex, bool)> {
     let mark = Cell::new(0u64);
     let mut tap = Tap {
         inner: reader,
@@ -463,8 +474,9 @@ pub fn index_stream<R: Read>(reader: R, limits: &Limits) -> io::Result<(TarIndex
         kept: Vec::new(),
     };
     let mut idx = TarIndex::default();
-    idx.error = walk_stream(&mut tap, limits, |e, _| {
+    idx.error = walk_stream(&mut tap, limits, |e, body| {
         mark.set(e.data_offset + e.size.div_ceil(512) * 512);
+        visit(&e, body);
         idx.entries.push(e);
     });
     io::copy(&mut tap, &mut io::sink())?;

@@ -125,7 +125,7 @@ pub struct FileEntry {
 
 /// Members that belong in an image archive; anything else means the archive
 /// is something else that happens to hold a `manifest.json`.
-fn image_shaped(name: &str) -> bool {
+pub(crate) fn image_shaped(name: &str) -> bool {
     let n = normalize(name);
     if n.is_empty() {
         return true;

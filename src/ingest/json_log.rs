@@ -19,6 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use memchr::memchr_iter;
 use rayon::prelude::*;
 use regex::bytes::{Regex, RegexSet};
@@ -203,7 +204,10 @@ const PREFILTER_STEMS: [&str; 32] = [
 struct Patterns {
     /// Union of error words and signature triggers: a line it does not
     /// match is neither an error line nor a signature.
-    prefilter: Regex,
+    /// Searched with `aho-corasick` directly: the packed (Teddy) searcher
+    /// reports where a literal starts, where `regex` confirmed each hit with
+    /// a forward and a reverse DFA search.
+    prefilter: AhoCorasick,
     error: Regex,
     signatures: Vec<(SignatureKind, Regex)>,
     /// The signature patterns as one set, for a single pass per line.
@@ -240,7 +244,10 @@ fn patterns() -> &'static Patterns {
                 ),
             ];
         Patterns {
-            prefilter: re(&PREFILTER_STEMS.map(regex::escape).join("|")),
+            prefilter: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(PREFILTER_STEMS)
+                .expect("static literals"),
             error: re(
                 "(?i)error|fatal|panic|exception|traceback|failed|failure|denied|refused|timeout|timed out|cannot|unable|no such",
             ),
@@ -284,7 +291,52 @@ struct SigAcc {
     kind: SignatureKind,
     count: u64,
     first: LogLine,
-    last: LogLine,
+    last: LastHit,
+}
+
+/// The latest hit of a signature, kept as raw bytes in reused buffers and
+/// made a [`LogLine`] only at the end: nearly every hit is overwritten by
+/// the next one, so building each as a `LogLine` (path, excerpt, parsed
+/// time) was wasted work.
+struct LastHit {
+    line: u64,
+    stream: Stream,
+    time: Vec<u8>,
+    /// The text cut as an owned tail line is (enough for its excerpt).
+    text: Vec<u8>,
+}
+
+impl LastHit {
+    fn new(line: u64, stream: Stream, time: &[u8], text: &str) -> LastHit {
+        let mut h = LastHit {
+            line,
+            stream,
+            time: Vec::new(),
+            text: Vec::new(),
+        };
+        h.set(line, stream, time, text);
+        h
+    }
+
+    fn set(&mut self, line: u64, stream: Stream, time: &[u8], text: &str) {
+        self.line = line;
+        self.stream = stream;
+        self.time.clear();
+        self.time.extend_from_slice(time);
+        self.text.clear();
+        self.text
+            .extend_from_slice(&text.as_bytes()[..text.len().min(TAIL_KEEP_BYTES)]);
+    }
+
+    fn to_line(&self, path: &str) -> LogLine {
+        make_line(
+            path,
+            self.line,
+            self.stream,
+            &self.time,
+            &String::from_utf8_lossy(&self.text),
+        )
+    }
 }
 
 struct TplAcc {
@@ -407,7 +459,7 @@ impl Acc {
         }
         for mut s in c.sigs {
             shift_line(&mut s.first, base);
-            shift_line(&mut s.last, base);
+            s.last.line += base;
             match self.sigs.iter_mut().find(|a| a.kind == s.kind) {
                 Some(acc) => {
                     acc.count += s.count;
@@ -509,17 +561,16 @@ impl<'a> State<'a, '_, '_> {
         for i in matched.iter() {
             let kind = &self.pats.signatures[i].0;
             is_error = true;
-            let ll = make_line(self.path, line, stream, time, s);
             match acc.sigs.iter_mut().find(|a| a.kind == *kind) {
                 Some(a) => {
                     a.count += 1;
-                    a.last = ll;
+                    a.last.set(line, stream, time, s);
                 }
                 None => acc.sigs.push(SigAcc {
                     kind: *kind,
                     count: 1,
-                    first: ll.clone(),
-                    last: ll,
+                    first: make_line(self.path, line, stream, time, s),
+                    last: LastHit::new(line, stream, time, s),
                 }),
             }
         }
@@ -607,17 +658,21 @@ fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
         st.acc.records += 1;
         if !rec.time.is_empty() {
             if docker_shape(&rec.time) {
-                if min_raw
-                    .as_deref()
-                    .map_or(true, |m| cmp_docker_time(&rec.time, m) == Ordering::Less)
-                {
-                    min_raw = Some(rec.time.clone());
-                }
+                // Times mostly grow: a new maximum (above a minimum that is
+                // never above the maximum) cannot be a new minimum.
                 if max_raw
                     .as_deref()
                     .map_or(true, |m| cmp_docker_time(&rec.time, m) == Ordering::Greater)
                 {
+                    if min_raw.is_none() {
+                        min_raw = Some(rec.time.clone());
+                    }
                     max_raw = Some(rec.time.clone());
+                } else if min_raw
+                    .as_deref()
+                    .map_or(true, |m| cmp_docker_time(&rec.time, m) == Ordering::Less)
+                {
+                    min_raw = Some(rec.time.clone());
                 }
             } else if let Some(t) = parse_time(&rec.time) {
                 st.acc.min_ts = Some(st.acc.min_ts.map_or(t, |m| m.min(t)));
@@ -632,7 +687,10 @@ fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
                         true
                     } else {
                         if hit.map_or(true, |h| h < ls) && searched_to <= ls {
-                            hit = pats.prefilter.find_at(data, ls).map(|m| m.start());
+                            hit = pats
+                                .prefilter
+                                .find(Input::new(data).span(ls..data.len()))
+                                .map(|m| m.start());
                             searched_to = hit.map_or(data.len() + 1, |h| h + 1);
                         }
                         hit.is_some_and(|h| h >= ls && h < end)
@@ -920,7 +978,7 @@ fn finish(path: &str, limits: &Limits, acc: &mut Acc) -> LogFile {
             kind: a.kind,
             count: a.count,
             first: a.first,
-            last: a.last,
+            last: a.last.to_line(path),
         })
         .collect();
     sigs.sort_by_key(|s| s.kind);

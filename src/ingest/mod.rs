@@ -489,18 +489,18 @@ fn oversized(member: String, size: u64) -> Ingested {
     o
 }
 
-/// Buffered members of a streamed bundle are ingested in parallel once this
-/// many bytes are waiting.
-const STREAM_BATCH_BYTES: usize = 64 << 20;
-
-/// A compressed bundle read as a stream, never inflated whole: one pass
-/// indexes it (to tell a bundle from an image archive or export, which need
-/// their bytes), a second walks the members. Json-file logs are parsed as
-/// they stream by; other members are read into memory (at most
-/// `--max-member-bytes` each: nested archives need their bytes) and
-/// ingested in parallel batches, in order. Returns `None` (the caller
-/// inflates in memory as before) for image archives, exports and damaged
-/// archives, whose diagnostics the in-memory path words exactly.
+/// A compressed bundle read as a stream, never inflated whole, in one pass:
+/// the members are ingested as they stream by while the walk indexes the
+/// archive (json-file logs parsed as they come; other members read into
+/// memory, at most `--max-member-bytes` each: nested archives need their
+/// bytes, and ingested in parallel batches, in order). The full index then
+/// tells a bundle from an image archive or export, as before. Returns `None`
+/// (the caller inflates in memory as before, discarding the speculative
+/// results) for image archives, exports and damaged archives, whose
+/// diagnostics the in-memory path words exactly. Once the entries look like
+/// an image archive or an export ([`Suspect`]), member work stops; if the
+/// archive turns out to be a bundle after all, a second pass walks its
+/// members (the only case decompressed twice on the streaming path).
 fn ingest_tar_stream(
     path: &str,
     data: &[u8],
@@ -511,9 +511,24 @@ fn ingest_tar_stream(
     release: &(dyn Fn(&[u8]) + Sync),
 ) -> Option<Ingested> {
     let comp = Compression::sniff(data);
+    let mut pass = MemberPass::new(path, depth, limits);
+    let mut suspect = Suspect::default();
+    let mut speculating = true;
     let (index, marker) =
         compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
-            .and_then(|r| tar_index::index_stream(r, limits))
+            .and_then(|r| {
+                tar_index::index_stream_visit(r, limits, |e, body| {
+                    if !speculating {
+                        return;
+                    }
+                    if suspect.note(e) {
+                        speculating = false;
+                        pass = MemberPass::new(path, depth, limits);
+                        return;
+                    }
+                    pass.visit(e, body);
+                })
+            })
             .ok()?;
     if index.error.is_some() || image::is_image_archive(&index) || fs_export::is_fs_export(&index) {
         return None;
@@ -526,36 +541,105 @@ fn ingest_tar_stream(
     });
     bundle_warnings(path, &index, marker, &mut out);
     drop(index);
+    if !speculating {
+        pass = MemberPass::new(path, depth, limits);
+        let reader =
+            compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
+        if tar_index::walk_stream(reader, limits, |e, body| pass.visit(&e, body)).is_some() {
+            return None;
+        }
+    }
+    for p in pass.finish()? {
+        out.absorb(p);
+    }
+    Some(out)
+}
 
-    let mut results: Vec<Ingested> = Vec::new();
-    let mut batch: Vec<(String, u64, Vec<u8>)> = Vec::new();
-    let mut batch_bytes = 0usize;
-    let flush = |batch: &mut Vec<(String, u64, Vec<u8>)>, results: &mut Vec<Ingested>| {
-        let parts: Vec<Ingested> = batch
+/// Tells, from the entries seen so far, that a streamed archive is probably
+/// an image archive or a filesystem export rather than a bundle, so members
+/// need not be ingested speculatively. Only a hint: the full index decides.
+#[derive(Default)]
+struct Suspect {
+    /// Some entry would not belong in an image archive.
+    not_image: bool,
+}
+
+impl Suspect {
+    fn note(&mut self, e: &tar_index::TarEntry) -> bool {
+        let n = tar_index::normalize(&e.path);
+        let n = n.strip_suffix('/').unwrap_or(n);
+        if n == ".dockerenv" || n == "dev" || n == "etc/hostname" {
+            return true;
+        }
+        self.not_image |= !image::image_shaped(&e.path);
+        if self.not_image {
+            return false;
+        }
+        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let (dir, base) = n.rsplit_once('/').unwrap_or(("", n));
+        matches!(
+            n,
+            "oci-layout" | "index.json" | "manifest.json" | "repositories"
+        ) || (hex(dir) && (base == "layer.tar" || base == "json"))
+    }
+}
+
+/// Buffered members of a streamed bundle are ingested in parallel once this
+/// many bytes are waiting.
+const STREAM_BATCH_BYTES: usize = 64 << 20;
+
+/// The members of a streamed bundle, ingested as the walk reaches them.
+struct MemberPass<'a> {
+    path: &'a str,
+    depth: u32,
+    limits: &'a Limits,
+    results: Vec<Ingested>,
+    batch: Vec<(String, u64, Vec<u8>)>,
+    batch_bytes: usize,
+    failed: bool,
+}
+
+impl<'a> MemberPass<'a> {
+    fn new(path: &'a str, depth: u32, limits: &'a Limits) -> MemberPass<'a> {
+        MemberPass {
+            path,
+            depth,
+            limits,
+            results: Vec::new(),
+            batch: Vec::new(),
+            batch_bytes: 0,
+            failed: false,
+        }
+    }
+
+    fn flush(&mut self) {
+        let (depth, limits) = (self.depth, self.limits);
+        let parts: Vec<Ingested> = self
+            .batch
             .par_iter()
             .map(|(m, size, body)| ingest_bytes(m, body, depth + 1, *size, limits))
             .collect();
-        batch.clear();
-        results.extend(parts);
-    };
-    let mut failed = false;
-    let reader = compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
-    let err = tar_index::walk_stream(reader, limits, |e, body| {
-        if failed || e.kind != tar_index::EntryKind::File {
+        self.batch.clear();
+        self.batch_bytes = 0;
+        self.results.extend(parts);
+    }
+
+    fn visit(&mut self, e: &tar_index::TarEntry, body: &mut dyn Read) {
+        let (depth, limits) = (self.depth, self.limits);
+        if self.failed || e.kind != tar_index::EntryKind::File {
             return;
         }
-        let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+        let member = format!("{}!/{}", self.path, tar_index::normalize(&e.path));
         if e.size > limits.max_member_bytes {
-            flush(&mut batch, &mut results);
-            batch_bytes = 0;
-            results.push(oversized(member, e.size));
+            self.flush();
+            self.results.push(oversized(member, e.size));
             return;
         }
         let mut head = vec![0u8; (e.size as usize).min(64 * 1024)];
         let n = match read_full(body, &mut head) {
             Ok(n) => n,
             Err(_) => {
-                failed = true;
+                self.failed = true;
                 return;
             }
         };
@@ -565,8 +649,7 @@ fn ingest_tar_stream(
             && !tar_index::looks_like_tar(&head)
             && detect::is_json_log(&head)
         {
-            flush(&mut batch, &mut results);
-            batch_bytes = 0;
+            self.flush();
             let mut r = std::io::Cursor::new(head).chain(body);
             match json_log::parse_reader(
                 &member,
@@ -575,8 +658,8 @@ fn ingest_tar_stream(
                 json_log::CHUNK_BYTES,
                 &mut |_| {},
             ) {
-                Ok(log) => results.push(log_input(&member, e.size, log)),
-                Err(_) => failed = true,
+                Ok(log) => self.results.push(log_input(&member, e.size, log)),
+                Err(_) => self.failed = true,
             }
             return;
         }
@@ -585,24 +668,24 @@ fn ingest_tar_stream(
         // avoids doubling (untouched capacity of a lying header costs no RSS).
         let _ = buf.try_reserve_exact((e.size as usize).saturating_sub(buf.len()));
         if body.read_to_end(&mut buf).is_err() {
-            failed = true;
+            self.failed = true;
             return;
         }
-        batch_bytes += buf.len();
-        batch.push((member, e.size, buf));
-        if batch_bytes >= STREAM_BATCH_BYTES || batch.len() >= 4096 {
-            flush(&mut batch, &mut results);
-            batch_bytes = 0;
+        self.batch_bytes += buf.len();
+        self.batch.push((member, e.size, buf));
+        if self.batch_bytes >= STREAM_BATCH_BYTES || self.batch.len() >= 4096 {
+            self.flush();
         }
-    });
-    if err.is_some() || failed {
-        return None;
     }
-    flush(&mut batch, &mut results);
-    for p in results {
-        out.absorb(p);
+
+    /// The members' results in archive order; `None` when a read failed.
+    fn finish(mut self) -> Option<Vec<Ingested>> {
+        if self.failed {
+            return None;
+        }
+        self.flush();
+        Some(self.results)
     }
-    Some(out)
 }
 
 fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> std::io::Result<usize> {

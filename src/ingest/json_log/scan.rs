@@ -48,9 +48,15 @@ fn parse_tail_first(line: &[u8]) -> Option<Record<'_>> {
         return None;
     }
     let (raw_end, tail) = before.split_at(before.len() - SUFFIX);
-    let stream = match tail {
-        br#"","stream":"stdout""# => Stream::Stdout,
-        br#"","stream":"stderr""# => Stream::Stderr,
+    // Fixed-size comparisons compile to a few word compares, not calls.
+    let tail: &[u8; SUFFIX] = tail.try_into().ok()?;
+    let (head, std) = tail.split_at(15);
+    if head != br#"","stream":"std"# {
+        return None;
+    }
+    let stream = match std {
+        br#"out""# => Stream::Stdout,
+        br#"err""# => Stream::Stderr,
         _ => return None,
     };
     let raw = &raw_end[8..];
