@@ -227,7 +227,7 @@ fn patterns() -> &'static Patterns {
                 (
                     SignatureKind::Dns,
                     "(?i:no such host|Name or service not known|Temporary failure in name resolution|could not resolve|\
-                        getaddrinfo ENOTFOUND|server misbehaving)|EAI_AGAIN",
+                        getaddrinfo ENOTFOUND|server misbehaving|bad address ')|EAI_AGAIN",
                 ),
                 (
                     SignatureKind::PermissionDenied,

@@ -204,6 +204,7 @@ fn looked_up_name(line: &str) -> Option<String> {
         (!name.is_empty()).then_some(name)
     };
     after("lookup ")
+        .or_else(|| after("bad address '"))
         .or_else(|| after("ENOTFOUND"))
         .or_else(|| after("resolve host:"))
         .or_else(|| after("resolve host"))
@@ -221,6 +222,14 @@ mod tests {
             vec!["3000"]
         );
         assert_eq!(ports_in_text("app --port=8080"), vec!["8080"]);
+    }
+
+    #[test]
+    fn names_the_host_busybox_could_not_resolve() {
+        assert_eq!(
+            looked_up_name("wget: bad address 'qmissing'").as_deref(),
+            Some("qmissing")
+        );
     }
 
     #[test]
