@@ -174,6 +174,7 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
         ..Default::default()
     };
     let text = String::from_utf8_lossy(text);
+    let mut src = Source::new(&text);
     let objs: Vec<&Value> = match value {
         Value::Array(a) => a.iter().collect(),
         v => vec![v],
@@ -181,7 +182,7 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
     for (i, o) in objs.into_iter().enumerate() {
         match object_kind(o) {
             Some("container") => {
-                let mut c = container(path, &text, o);
+                let mut c = container(path, &mut src, o);
                 if c.name.is_empty() {
                     // Cut before "Name", or a `{"State": …}` fragment.
                     c.name = if c.id.len() >= 12 {
@@ -200,7 +201,7 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
                 } else {
                     serde_json::json!({"Status": "unknown", "Health": o})
                 };
-                let mut c = container(path, &text, &serde_json::json!({ "State": state }));
+                let mut c = container(path, &mut src, &serde_json::json!({ "State": state }));
                 c.name = fragment_name(path);
                 out.diagnostics.push(Diagnostic::warning(
                     path,
@@ -276,7 +277,7 @@ fn keys(v: &Value, ptr: &str) -> Vec<String> {
     }
 }
 
-fn container(path: &str, text: &str, o: &Value) -> Container {
+fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
     let id = s(o, "/Id");
     let mut port_bindings = Vec::new();
     if let Some(Value::Object(m)) = o.pointer("/HostConfig/PortBindings") {
@@ -362,22 +363,32 @@ fn container(path: &str, text: &str, o: &Value) -> Container {
         }
         .to_string();
     }
+    let text = src.text;
+    // Objects come in file order: look for this id after the previous one.
     let anchor = if id.is_empty() {
         0
     } else {
-        text.find(&id).unwrap_or(0)
+        text.get(src.cursor..)
+            .and_then(|r| r.find(&id))
+            .map_or_else(|| text.find(&id).unwrap_or(0), |p| src.cursor + p)
     };
+    src.cursor = anchor;
     // This object ends where the next top-level object's "Id" begins.
     let end = text
         .get(anchor + id.len()..)
         .and_then(|r| r.find("\"Id\""))
         .map_or(text.len(), |p| anchor + id.len() + p);
-    let line_of = |key: &str| locate(&text[..end], anchor, key);
+    let src = &*src;
+    let line_of = |key: &str| {
+        text.get(anchor..end)
+            .and_then(|r| r.find(key))
+            .map(|p| src.line_at(anchor + p))
+    };
     let lines = InspectLines {
         id: if id.is_empty() {
             None
         } else {
-            Some(line_at(text, anchor))
+            Some(src.line_at(anchor))
         },
         status: line_of("\"Status\""),
         exit_code: line_of("\"ExitCode\""),
@@ -537,16 +548,27 @@ pub fn repair_truncated(data: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// 1-based line number of byte offset `at`.
-pub fn line_at(text: &str, at: usize) -> u64 {
-    let at = at.min(text.len());
-    memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() as u64 + 1
+/// An inspect file's text with its line starts indexed once, so citing a
+/// field costs a binary search, not a scan from the top of a file that may
+/// hold thousands of containers.
+struct Source<'a> {
+    text: &'a str,
+    newlines: Vec<usize>,
+    /// Where the previous container's id was found.
+    cursor: usize,
 }
 
-/// Line of the first `needle` at or after `from`.
-fn locate(text: &str, from: usize, needle: &str) -> Option<u64> {
-    let from = from.min(text.len());
-    text.get(from..)?
-        .find(needle)
-        .map(|p| line_at(text, from + p))
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Source<'a> {
+        Source {
+            text,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+            cursor: 0,
+        }
+    }
+
+    /// 1-based line number of byte offset `at`.
+    fn line_at(&self, at: usize) -> u64 {
+        self.newlines.partition_point(|&n| n < at) as u64 + 1
+    }
 }
