@@ -129,7 +129,7 @@ fn container_by_log_line(recs: &[ContainerRecord], t: Timestamp) -> Option<usize
 
 fn wall(stamp: &KernelStamp, boot: Option<Timestamp>) -> Option<Timestamp> {
     match (stamp.uptime_s, boot) {
-        (Some(u), Some(b)) => Some(Timestamp(b.0 + (u * 1e9).round() as i64)),
+        (Some(u), Some(b)) => Some(Timestamp(b.0 + Timestamp::from_secs_f64(u).0)),
         _ => stamp.wall,
     }
 }
@@ -143,7 +143,7 @@ pub fn attribute(
 ) {
     let mut methods: Vec<String> = Vec::new();
     let mut boot = match (uptime, collected_at) {
-        (Some(u), Some(c)) => Some(Timestamp(c.0 - (u * 1e9).round() as i64)),
+        (Some(u), Some(c)) => Some(Timestamp(c.0 - Timestamp::from_secs_f64(u).0)),
         _ => None,
     };
     if boot.is_some() {
@@ -190,7 +190,7 @@ pub fn attribute(
             };
             (r.c.oom_killed && o.event.stamp.wall.is_none()).then(|| {
                 (
-                    Timestamp(fin.0 - (u * 1e9).round() as i64),
+                    Timestamp(fin.0 - Timestamp::from_secs_f64(u).0),
                     r.c.name.clone(),
                 )
             })

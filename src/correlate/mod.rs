@@ -160,12 +160,15 @@ pub fn correlate(ing: Ingested) -> Analysis {
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    let by_id: BTreeMap<String, usize> = recs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.c.id.is_empty())
+        .map(|(i, r)| (r.c.id.clone(), i))
+        .collect();
     for e in &a.events {
-        if let Some(r) = recs
-            .iter_mut()
-            .find(|r| !e.container_id.is_empty() && r.c.id == e.container_id)
-        {
-            r.events.push(e.clone());
+        if let Some(&i) = by_id.get(&e.container_id) {
+            recs[i].events.push(e.clone());
         }
     }
 
