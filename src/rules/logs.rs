@@ -1,7 +1,7 @@
 //! Log rules: crash signatures, grouped error lines, permission errors on
 //! volumes, and logs that a logging driver never kept.
 
-use super::finding;
+use super::{clip, finding};
 use crate::correlate::ContainerRecord;
 use crate::ingest::json_log::SignatureKind;
 use crate::model::Evidence;
@@ -121,15 +121,5 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             "Start with the most frequent pattern and the one closest to the exit.".into(),
             ev,
         ));
-    }
-}
-
-pub(crate) fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
     }
 }

@@ -129,10 +129,16 @@ pub fn human_bytes(n: u64) -> String {
 
 /// A log line shortened for a one-line summary.
 pub fn clip_line(s: &str) -> String {
-    logs::clip(s, 120)
+    clip(s, 120)
 }
 
 /// Shortens `s` to `n` characters, marking the cut with `…`.
 pub fn clip(s: &str, n: usize) -> String {
-    logs::clip(s, n)
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
 }
