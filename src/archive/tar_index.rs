@@ -7,7 +7,7 @@
 //! before the damage plus the error that stopped the walk.
 
 use std::cell::Cell;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use crate::model::Limits;
 
@@ -165,8 +165,23 @@ impl ExtGuard {
         Ok(())
     }
 
+    /// The reader moved to `pos` without reading (a seek over a body). A
+    /// move that lands past the next header, or back, ends guarding: the
+    /// guard cannot follow the chain any more.
+    fn skip_to(&mut self, pos: u64) {
+        if pos == self.pos {
+            return;
+        }
+        if pos < self.pos || pos > self.next_hdr || self.collect > 0 || !self.hdr.is_empty() {
+            self.done = true;
+        }
+        self.pos = pos;
+    }
+
     fn header(&mut self) -> Result<(), String> {
-        if self.hdr.iter().all(|&b| b == 0) || !looks_like_tar(&self.hdr) {
+        // The walk checks each header's checksum and stops at a bad one
+        // before reading past it, so the guard need not sum it again.
+        if self.hdr.iter().all(|&b| b == 0) {
             self.done = true;
             return Ok(());
         }
@@ -230,13 +245,46 @@ struct Guarded<R> {
     guard: ExtGuard,
 }
 
+/// The guard's refusal, carried through the `tar` crate as an I/O error.
+#[derive(Debug)]
+struct GuardError(String);
+
+impl std::fmt::Display for GuardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuardError {}
+
+/// The guard's message, if the guard is what stopped a walk.
+fn guard_refusal(e: &io::Error) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
+    while let Some(err) = cur {
+        if let Some(g) = err.downcast_ref::<GuardError>() {
+            return Some(g.0.clone());
+        }
+        cur = err.source();
+    }
+    None
+}
+
 impl<R: Read> Read for Guarded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.guard
             .feed(&buf[..n])
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, GuardError(e)))?;
         Ok(n)
+    }
+}
+
+/// The walk seeks over bodies; the guard only needs to know where it is.
+impl<R: Read + Seek> Seek for Guarded<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = self.inner.seek(to)?;
+        self.guard.skip_to(pos);
+        Ok(pos)
     }
 }
 
@@ -266,28 +314,13 @@ pub fn index_slice_releasing(
 ) -> TarIndex {
     let mut released = 0usize;
     let mut idx = TarIndex::default();
-    // Refuse an oversized extension header before the walk reads it; what
-    // comes before it is still indexed (up to the damage).
-    let mut guard = ExtGuard::new(limits.max_header_bytes);
-    let mut data = data;
-    let mut guard_error = None;
-    // The guard touches every header; fed in windows released behind it,
-    // so its pass does not leave the whole mapping resident.
-    const WINDOW: usize = 8 << 20;
-    let mut fed = 0usize;
-    while fed < data.len() && !guard.done {
-        let end = (fed + WINDOW).min(data.len());
-        let r = guard.feed(&data[fed..end]);
-        release(&data[fed..end]);
-        fed = end;
-        if let Err(e) = r {
-            let stop = (guard.pos as usize).saturating_sub(512).min(data.len());
-            data = &data[..stop];
-            guard_error = Some(e);
-            break;
-        }
-    }
-    let mut ar = tar::Archive::new(Cursor::new(data));
+    // The guard sees every header as the walk reads it (bodies are seeked
+    // over), so it refuses an oversized extension header before the walk
+    // reads its body, without a pass of its own over the mapping.
+    let mut ar = tar::Archive::new(Guarded {
+        inner: Cursor::new(data),
+        guard: ExtGuard::new(limits.max_header_bytes),
+    });
     let entries = match ar.entries_with_seek() {
         Ok(e) => e,
         Err(e) => {
@@ -295,6 +328,7 @@ pub fn index_slice_releasing(
             return idx;
         }
     };
+    let mut guard_error = None;
     for entry in entries {
         match entry {
             Ok(e) => {
@@ -328,10 +362,15 @@ pub fn index_slice_releasing(
                 }
             }
             Err(e) => {
-                idx.error = Some(format!(
-                    "damaged tar archive after {} entries: {e}",
-                    idx.entries.len()
-                ));
+                match guard_refusal(&e) {
+                    Some(g) => guard_error = Some(g),
+                    None => {
+                        idx.error = Some(format!(
+                            "damaged tar archive after {} entries: {e}",
+                            idx.entries.len()
+                        ))
+                    }
+                }
                 break;
             }
         }

@@ -192,18 +192,13 @@ fn key(f: &FileEntry) -> (&str, u8, u64) {
 /// The image whose final view is most like the export (Jaccard over
 /// identical entries); ties go to the first image in input order.
 fn closest_image(x: &FsExport, images: &[Image]) -> Option<usize> {
-    let exported: HashSet<(&str, u8, u64)> = x.entries.iter().map(key).collect();
     let mut best: Option<(usize, f64)> = None;
     for (k, img) in images.iter().enumerate() {
         if img.files.is_empty() {
             continue;
         }
-        let same = img
-            .files
-            .iter()
-            .filter(|f| exported.contains(&key(f)))
-            .count();
-        let union = exported.len() + img.files.len() - same;
+        let same = identical_entries(&x.entries, &img.files);
+        let union = x.entries.len() + img.files.len() - same;
         let score = same as f64 / union.max(1) as f64;
         if score >= MIN_SIMILARITY && best.map_or(true, |(_, s)| score > s) {
             best = Some((k, score));
@@ -212,9 +207,67 @@ fn closest_image(x: &FsExport, images: &[Image]) -> Option<usize> {
     best.map(|(k, _)| k)
 }
 
+/// How many entries of `a` have an identical entry (path, kind, size) in
+/// `b`. Both lists come sorted by path with one entry per path (an export's
+/// entries, an image's final view), so a merge walk counts them; anything
+/// else is counted through a set.
+fn identical_entries(a: &[FileEntry], b: &[FileEntry]) -> usize {
+    let strictly_sorted = |v: &[FileEntry]| v.windows(2).all(|w| w[0].path < w[1].path);
+    if !(strictly_sorted(a) && strictly_sorted(b)) {
+        let set: HashSet<(&str, u8, u64)> = a.iter().map(key).collect();
+        return b.iter().filter(|f| set.contains(&key(f))).count();
+    }
+    let (mut i, mut j, mut same) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].path.cmp(&b[j].path) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                same += usize::from(key(&a[i]) == key(&b[j]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    same
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identical_entries_merge_walk_agrees_with_a_set() {
+        let f = |path: &str, kind: EntryKind, size: u64| FileEntry {
+            path: path.to_string(),
+            size,
+            mode: 0o644,
+            kind,
+            layer: 0,
+        };
+        let a = vec![
+            f("/a", EntryKind::Dir, 0),
+            f("/a/x", EntryKind::File, 3),
+            f("/a/y", EntryKind::File, 4),
+            f("/b", EntryKind::Symlink, 0),
+            f("/c", EntryKind::File, 9),
+        ];
+        let b = vec![
+            f("/a", EntryKind::Dir, 0),
+            f("/a/x", EntryKind::File, 3),
+            f("/a/y", EntryKind::File, 5),
+            f("/b", EntryKind::File, 0),
+            f("/d", EntryKind::File, 9),
+        ];
+        assert_eq!(identical_entries(&a, &b), 2);
+        let mut shuffled = b.clone();
+        shuffled.reverse();
+        assert_eq!(
+            identical_entries(&a, &shuffled),
+            2,
+            "unsorted input goes through the set"
+        );
+    }
 
     #[test]
     fn words_of_export_paths() {

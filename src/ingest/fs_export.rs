@@ -48,32 +48,36 @@ pub fn is_fs_export(index: &TarIndex) -> bool {
     if image::is_image_archive(index) {
         return false;
     }
-    let mut by: HashMap<&str, (EntryKind, u64)> = HashMap::new();
+    // The last entry of each name wins, as extraction would; only five
+    // names matter, so no map of the whole archive.
+    const NAMES: [&str; 5] = [
+        ".dockerenv",
+        "etc/hostname",
+        "etc/hosts",
+        "etc/resolv.conf",
+        "dev",
+    ];
+    let mut by: [Option<(EntryKind, u64)>; 5] = [None; 5];
     for e in &index.entries {
-        by.insert(normalize(&e.path), (e.kind, e.size));
+        let n = normalize(&e.path);
+        if let Some(i) = NAMES.iter().position(|&k| k == n) {
+            by[i] = Some((e.kind, e.size));
+        }
     }
-    if by
-        .get(".dockerenv")
-        .is_some_and(|(k, _)| *k == EntryKind::File)
-    {
+    if by[0].is_some_and(|(k, _)| k == EntryKind::File) {
         return true;
     }
-    let empty_file = |p: &str| {
-        by.get(p)
-            .is_some_and(|(k, s)| *k == EntryKind::File && *s == 0)
-    };
-    empty_file("etc/hostname")
-        && empty_file("etc/hosts")
-        && empty_file("etc/resolv.conf")
-        && by.contains_key("dev")
+    let empty_file = |i: usize| by[i].is_some_and(|(k, s)| k == EntryKind::File && s == 0);
+    empty_file(1) && empty_file(2) && empty_file(3) && by[4].is_some()
 }
 
 pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut unsafe_names = 0usize;
-    // Later duplicates win, as extraction would.
-    let mut map: HashMap<&str, FileEntry> = HashMap::new();
-    for e in &index.entries {
+    // Later duplicates win, as extraction would: sort by name then by
+    // position, keep the last of each name.
+    let mut named: Vec<(&str, usize)> = Vec::with_capacity(index.entries.len());
+    for (i, e) in index.entries.iter().enumerate() {
         if tar_index::is_unsafe_name(&e.path) && !normalize(&e.path).is_empty() {
             unsafe_names += 1;
             if unsafe_names <= 20 {
@@ -87,19 +91,24 @@ pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
             }
         }
         let p = normalize(&e.path);
-        if p.is_empty() || p == "." {
+        if !(p.is_empty() || p == ".") {
+            named.push((p, i));
+        }
+    }
+    named.sort_unstable();
+    let mut entries: Vec<FileEntry> = Vec::with_capacity(named.len());
+    for (j, &(p, i)) in named.iter().enumerate() {
+        if named.get(j + 1).is_some_and(|next| next.0 == p) {
             continue;
         }
-        map.insert(
-            p,
-            FileEntry {
-                path: format!("/{p}"),
-                size: if e.kind == EntryKind::File { e.size } else { 0 },
-                mode: e.mode,
-                kind: e.kind,
-                layer: 0,
-            },
-        );
+        let e = &index.entries[i];
+        entries.push(FileEntry {
+            path: format!("/{p}"),
+            size: if e.kind == EntryKind::File { e.size } else { 0 },
+            mode: e.mode,
+            kind: e.kind,
+            layer: 0,
+        });
     }
     if unsafe_names > 20 {
         diags.push(Diagnostic::warning(
@@ -107,8 +116,6 @@ pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
             format!("{} more entries with unsafe names", unsafe_names - 20),
         ));
     }
-    let mut entries: Vec<FileEntry> = map.into_values().collect();
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
     let regular = || entries.iter().filter(|f| f.kind == EntryKind::File);
     let out = FsExport {
         source: source.to_string(),

@@ -152,21 +152,31 @@ pub(crate) fn image_shaped(name: &str) -> bool {
 
 /// True when the archive's entries make up a `docker save` or OCI image layout.
 pub fn is_image_archive(index: &TarIndex) -> bool {
-    let names: HashSet<&str> = index.entries.iter().map(|e| normalize(&e.path)).collect();
-    if names.contains("oci-layout") && names.contains("index.json") {
-        return true;
-    }
-    // Any one docker-save member is enough when every member is
-    // image-shaped: a save cut short may have lost manifest.json.
+    // One pass, no set of names: this runs on every archive, and a
+    // container export has tens of thousands of entries.
     let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let legacy = names.contains("manifest.json")
-        || names.contains("repositories")
-        || names.iter().any(|n| {
-            let (dir, base) = n.rsplit_once('/').unwrap_or(("", n));
-            (hex(dir) && (base == "layer.tar" || base == "json"))
-                || (dir.is_empty() && base.strip_suffix(".json").is_some_and(hex))
-        });
-    legacy && index.entries.iter().all(|e| image_shaped(&e.path))
+    let (mut oci_layout, mut index_json, mut legacy, mut shaped) = (false, false, false, true);
+    for e in &index.entries {
+        let n = normalize(&e.path);
+        match n {
+            "oci-layout" => oci_layout = true,
+            "index.json" => index_json = true,
+            // Any one docker-save member is enough when every member is
+            // image-shaped: a save cut short may have lost manifest.json.
+            "manifest.json" | "repositories" => legacy = true,
+            _ if !legacy && shaped => {
+                let (dir, base) = n.rsplit_once('/').unwrap_or(("", n));
+                legacy = (hex(dir) && (base == "layer.tar" || base == "json"))
+                    || (dir.is_empty() && base.strip_suffix(".json").is_some_and(hex));
+            }
+            _ => {}
+        }
+        shaped = shaped && image_shaped(&e.path);
+        if !shaped && oci_layout && index_json {
+            break;
+        }
+    }
+    (oci_layout && index_json) || (legacy && shaped)
 }
 
 /// One layer as an image's manifest lists it.

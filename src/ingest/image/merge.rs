@@ -3,7 +3,7 @@
 //! hidden lower-layer byte to the layer that hid it. Also the final-view
 //! statistics (largest files and directories) and the bloat table.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::archive::tar_index::{normalize, EntryKind, TarEntry};
 
@@ -186,42 +186,74 @@ pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
 
 /// Top `n` regular files, largest first, ties by path.
 pub fn largest_files(files: &[FileEntry], n: usize) -> Vec<PathSize> {
-    let mut v: Vec<PathSize> = files
+    let v: Vec<(u64, &str)> = files
         .iter()
         .filter(|f| f.kind == EntryKind::File)
-        .map(|f| PathSize {
-            path: f.path.clone(),
-            size: f.size,
-        })
+        .map(|f| (f.size, f.path.as_str()))
         .collect();
-    v.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    top_by_size(v, n)
+}
+
+/// The `n` largest (size, path) pairs, largest first, ties by path; only
+/// those `n` paths are copied.
+fn top_by_size(mut v: Vec<(u64, &str)>, n: usize) -> Vec<PathSize> {
+    let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+    if v.len() > n && n > 0 {
+        v.select_nth_unstable_by(n - 1, order);
+    }
     v.truncate(n);
-    v
+    v.sort_unstable_by(order);
+    v.into_iter()
+        .map(|(size, path)| PathSize {
+            path: path.to_string(),
+            size,
+        })
+        .collect()
 }
 
 /// Top `n` directories by the recursive size of the regular files under them.
 pub fn largest_dirs(files: &[FileEntry], n: usize) -> Vec<PathSize> {
-    let mut sizes: HashMap<&str, u64> = HashMap::new();
-    for f in files.iter().filter(|f| f.kind == EntryKind::File) {
-        let mut p = f.path.as_str();
-        while let Some(i) = p.rfind('/') {
-            p = &p[..i];
-            if p.is_empty() {
-                break;
+    let mut regular: Vec<&FileEntry> = files.iter().filter(|f| f.kind == EntryKind::File).collect();
+    if !regular.windows(2).all(|w| w[0].path <= w[1].path) {
+        regular.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    }
+    // In path order the files under a directory are contiguous, so one
+    // stack of the current path's directories replaces a map of every
+    // directory: a size is added to the innermost directory and passed to
+    // the parent when the walk leaves it.
+    let mut done: Vec<(u64, &str)> = Vec::new();
+    let mut stack: Vec<(&str, u64)> = Vec::new();
+    fn leave<'a>(stack: &mut Vec<(&'a str, u64)>, done: &mut Vec<(u64, &'a str)>) {
+        if let Some((d, s)) = stack.pop() {
+            if let Some(parent) = stack.last_mut() {
+                parent.1 += s;
             }
-            *sizes.entry(p).or_insert(0) += f.size;
+            done.push((s, d));
         }
     }
-    let mut v: Vec<PathSize> = sizes
-        .into_iter()
-        .map(|(p, s)| PathSize {
-            path: p.to_string(),
-            size: s,
-        })
-        .collect();
-    v.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
-    v.truncate(n);
-    v
+    for f in regular {
+        let dir = f.path.rfind('/').map_or("", |i| &f.path[..i]);
+        while let Some(&(d, _)) = stack.last() {
+            if dir.starts_with(d) && (dir.len() == d.len() || dir.as_bytes()[d.len()] == b'/') {
+                break;
+            }
+            leave(&mut stack, &mut done);
+        }
+        let from = stack.last().map_or(0, |(d, _)| d.len());
+        for (i, _) in dir.match_indices('/').filter(|&(i, _)| i > from) {
+            stack.push((&dir[..i], 0));
+        }
+        if dir.len() > from {
+            stack.push((dir, 0));
+        }
+        if let Some(top) = stack.last_mut() {
+            top.1 += f.size;
+        }
+    }
+    while !stack.is_empty() {
+        leave(&mut stack, &mut done);
+    }
+    top_by_size(done, n)
 }
 
 /// Well-known packages that belong in devDependencies.
@@ -437,6 +469,67 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The map-of-every-directory definition `largest_dirs` must agree with.
+    fn dirs_by_map(files: &[FileEntry]) -> Vec<PathSize> {
+        let mut sizes: std::collections::HashMap<&str, u64> = Default::default();
+        for f in files.iter().filter(|f| f.kind == EntryKind::File) {
+            let mut p = f.path.as_str();
+            while let Some(i) = p.rfind('/') {
+                p = &p[..i];
+                if p.is_empty() {
+                    break;
+                }
+                *sizes.entry(p).or_insert(0) += f.size;
+            }
+        }
+        let mut v: Vec<PathSize> = sizes
+            .into_iter()
+            .map(|(p, s)| PathSize {
+                path: p.to_string(),
+                size: s,
+            })
+            .collect();
+        v.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+        v
+    }
+
+    #[test]
+    fn largest_dirs_matches_a_map_of_every_directory() {
+        let f = |path: &str, size: u64| FileEntry {
+            path: path.to_string(),
+            size,
+            mode: 0o644,
+            kind: EntryKind::File,
+            layer: 0,
+        };
+        // Siblings that sort between a directory's files (`b-x`, `b.y`
+        // before `b/`), a doubled slash, a file at the root, a directory
+        // entry, and input out of order.
+        let mut files = vec![
+            f("/a/b/c", 5),
+            f("/a/b-x", 7),
+            f("/a/b.y/z", 11),
+            f("/a/b/d/e", 13),
+            f("/a//q", 17),
+            f("/top", 19),
+            f("/a/b/d/f", 23),
+            f("rel/x", 29),
+            FileEntry {
+                kind: EntryKind::Dir,
+                ..f("/a/b/d", 0)
+            },
+        ];
+        for round in 0..2 {
+            assert_eq!(
+                largest_dirs(&files, 100),
+                dirs_by_map(&files),
+                "round {round}"
+            );
+            assert_eq!(largest_dirs(&files, 2), dirs_by_map(&files)[..2].to_vec());
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+    }
 
     fn e(path: &str, kind: EntryKind, size: u64) -> TarEntry {
         TarEntry {
