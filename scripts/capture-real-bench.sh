@@ -16,8 +16,10 @@
 #                /usr/share + /usr/include + a 150 MB blob, then a layer that
 #                removes /usr/share/doc and /usr/share/icons with rm -rf,
 #                rewrites the blob and adds ~17k Python files)
+#   oci-gzip.tar the same image converted by skopeo to an OCI archive with
+#                gzip layers
 #   export.tar   docker export of a container holding /usr/share without
-#                locale + /usr/include (~640 MB, ~57k entries)
+#                locale + /usr/include (~570 MB, ~57k entries)
 #   bundle/      the json-file log of a chatty container (~1.3 GB, written by
 #                dockerd), its inspect, save.tar and export.tar side by side
 set -euo pipefail
@@ -45,7 +47,12 @@ fi
 echo "== docker save distro:2"
 docker save distro:2 -o "$OUT/save.tar"
 
-echo "== docker export (~640 MB)"
+echo "== the same image as an OCI archive with gzip layers (skopeo)"
+command -v skopeo >/dev/null || apt-get install -y skopeo >/dev/null
+rm -f "$OUT/oci-gzip.tar"
+skopeo copy -q --dest-compress docker-archive:"$OUT/save.tar" oci-archive:"$OUT/oci-gzip.tar":distro:2
+
+echo "== docker export (~570 MB)"
 docker run --name rb-exp -v /usr/share:/src/share:ro -v /usr/include:/src/include:ro bb:latest \
     sh -c 'mkdir -p /usr && cp -a /src/share /usr/share && rm -rf /usr/share/locale && cp -a /src/include /usr/include' >/dev/null
 docker export rb-exp -o "$OUT/export.tar"
