@@ -122,15 +122,46 @@ pub fn decoder_from<'a, R: Read + Send + 'a>(
     reader: R,
     cap: u64,
 ) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(Box::new(decode(comp, reader, cap)?))
+}
+
+/// [`decoder_from`] without boxing, for readers that are not `Send` (an
+/// archive member's body while its archive is being walked).
+pub fn decode<'a, R: Read + 'a>(
+    comp: Compression,
+    reader: R,
+    cap: u64,
+) -> io::Result<Decoded<'a, R>> {
     Ok(match comp {
-        Compression::None => Box::new(CappedReader::new(reader, cap)),
-        Compression::Gzip => Box::new(CappedReader::new(MultiGzDecoder::new(reader), cap)),
+        Compression::None => Decoded::Plain(CappedReader::new(reader, cap)),
+        Compression::Gzip => Decoded::Gzip(Box::new(CappedReader::new(
+            MultiGzDecoder::new(reader),
+            cap,
+        ))),
         Compression::Zstd => {
             let mut d = zstd::stream::read::Decoder::new(reader)?;
             d.window_log_max(31)?;
-            Box::new(CappedReader::new(d, cap))
+            Decoded::Zstd(CappedReader::new(d, cap))
         }
     })
+}
+
+/// A capped reader of plain, gzip or zstd bytes.
+pub enum Decoded<'a, R: Read> {
+    Plain(CappedReader<R>),
+    /// Boxed: the inflater's state is large.
+    Gzip(Box<CappedReader<MultiGzDecoder<R>>>),
+    Zstd(CappedReader<zstd::stream::read::Decoder<'a, io::BufReader<R>>>),
+}
+
+impl<R: Read> Read for Decoded<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoded::Plain(r) => r.read(buf),
+            Decoded::Gzip(r) => r.read(buf),
+            Decoded::Zstd(r) => r.read(buf),
+        }
+    }
 }
 
 /// The decompressed-size cap for `compressed` input bytes: the smaller of

@@ -489,7 +489,16 @@ impl<R: Read> Read for Tap<'_, R> {
 /// with `index_slice`). Returns the index and whether the archive ends with
 /// the end-of-archive marker; an error only when the stream itself fails.
 pub fn index_stream<R: Read>(reader: R, limits: &Limits) -> io::Result<(TarIndex, bool)> {
-    index_stream_visit(reader, limits, |_, _| {})
+    index_stream_visit(reader, limits, |_, _| {}).map(|(idx, end)| (idx, end.marker))
+}
+
+/// How a streamed archive ended.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StreamEnd {
+    /// The end-of-archive marker follows the last entry.
+    pub marker: bool,
+    /// Bytes the stream held.
+    pub len: u64,
 }
 
 /// [`index_stream`], also handing each entry and its body (readable once,
@@ -499,7 +508,7 @@ pub fn index_stream_visit<R: Read>(
     reader: R,
     limits: &Limits,
     mut visit: impl FnMut(&TarEntry, &mut dyn Read),
-) -> io::Result<(TarIndex, bool)> {
+) -> io::Result<(TarIndex, StreamEnd)> {
     let mark = Cell::new(0u64);
     let mut tap = Tap {
         inner: reader,
@@ -538,7 +547,7 @@ pub fn index_stream_visit<R: Read>(
         }
     }
     let marker = tap.kept_from == end && tap.kept.len() == 1024 && tap.kept.iter().all(|&b| b == 0);
-    Ok((idx, marker))
+    Ok((idx, StreamEnd { marker, len }))
 }
 
 /// The body of an indexed entry inside the archive bytes.

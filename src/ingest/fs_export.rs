@@ -145,12 +145,20 @@ pub fn hostname(data: &[u8], index: &TarIndex) -> Option<String> {
         .iter()
         .rev()
         .find(|e| normalize(&e.path) == "etc/hostname")?;
-    if e.kind != EntryKind::File || e.size == 0 || e.size > 255 {
+    if !hostname_sized(e) {
         return None;
     }
-    let h = String::from_utf8_lossy(tar_index::body(data, e))
-        .trim()
-        .to_string();
+    hostname_of(tar_index::body(data, e))
+}
+
+/// An `etc/hostname` entry small enough to be read as a hostname.
+pub fn hostname_sized(e: &tar_index::TarEntry) -> bool {
+    e.kind == EntryKind::File && e.size > 0 && e.size <= 255
+}
+
+/// The trimmed content of `etc/hostname`, if not empty.
+pub fn hostname_of(body: &[u8]) -> Option<String> {
+    let h = String::from_utf8_lossy(body).trim().to_string();
     (!h.is_empty()).then_some(h)
 }
 

@@ -4,6 +4,7 @@
 //! files and bloat.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Read};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -150,6 +151,29 @@ pub(crate) fn image_shaped(name: &str) -> bool {
     !dir.contains('/') && matches!(base, "layer.tar" | "json" | "VERSION")
 }
 
+/// Member names only image layouts use (a stricter test than
+/// [`image_shaped`], which also admits any top-level `.json` or `.tar`): a
+/// 64-hex layer directory, `blobs/`, the layouts' index files, and
+/// digest-named top-level configs and layers.
+pub(crate) fn image_member_name(name: &str) -> bool {
+    let n = normalize(name);
+    let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match n.split_once('/') {
+        Some((first, _)) => hex(first) || first == "blobs",
+        None => {
+            let stem = [".json", ".tar.gz", ".tar"]
+                .iter()
+                .find_map(|x| n.strip_suffix(x))
+                .unwrap_or(n);
+            matches!(
+                n,
+                "manifest.json" | "repositories" | "index.json" | "oci-layout"
+            ) || hex(stem)
+                || stem.starts_with("sha256:")
+        }
+    }
+}
+
 /// True when the archive's entries make up a `docker save` or OCI image layout.
 pub fn is_image_archive(index: &TarIndex) -> bool {
     // One pass, no set of names: this runs on every archive, and a
@@ -203,7 +227,10 @@ struct ImageSpec {
 
 struct Archive<'a> {
     source: &'a str,
+    /// The archive's bytes; empty when it was streamed (`streamed` then
+    /// holds what was read on the way).
     data: &'a [u8],
+    streamed: Option<&'a StreamedMembers>,
     by_name: HashMap<&'a str, &'a TarEntry>,
     limits: &'a Limits,
     /// Told when a layer's bytes are no longer needed (see [`analyze_releasing`]).
@@ -220,7 +247,10 @@ impl<'a> Archive<'a> {
         if e.kind != EntryKind::File {
             return None;
         }
-        Some(tar_index::body(self.data, e))
+        match self.streamed {
+            Some(s) => s.bodies.get(normalize(member)).map(Vec::as_slice),
+            None => Some(tar_index::body(self.data, e)),
+        }
     }
 
     fn json(&self, member: &str, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
@@ -241,7 +271,7 @@ impl<'a> Archive<'a> {
             ));
             return None;
         }
-        let body = tar_index::body(self.data, e);
+        let body = self.body(member).unwrap_or_default();
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => Some(v),
             Err(err) => {
@@ -590,6 +620,7 @@ fn from_v1(ar: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
 }
 
 /// A layer's entries, read from its (possibly compressed) blob.
+#[derive(Clone)]
 struct LayerScan {
     entries: Vec<TarEntry>,
     compression: &'static str,
@@ -616,6 +647,68 @@ fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) ->
         entries,
         compression: comp.as_str(),
         error,
+    }
+}
+
+/// What a streamed image archive leaves for analysis: each tar member's
+/// entries (a layer, plain, gzip or zstd), indexed as the stream went by,
+/// and the bodies of the other members up to `--max-json-bytes` (manifests,
+/// configs, indexes). Memory follows the entry count and those small
+/// documents, not the archive.
+#[derive(Default)]
+pub struct StreamedMembers {
+    bodies: HashMap<String, Vec<u8>>,
+    layers: HashMap<String, LayerScan>,
+}
+
+impl StreamedMembers {
+    /// Reads one member of a streamed archive. An error means the member's
+    /// body could not be read (the archive stream failed).
+    pub fn visit(&mut self, e: &TarEntry, body: &mut dyn Read, limits: &Limits) -> io::Result<()> {
+        if e.kind != EntryKind::File {
+            return Ok(());
+        }
+        let name = normalize(&e.path).to_string();
+        let mut head = Vec::with_capacity(512);
+        body.take(512).read_to_end(&mut head)?;
+        let comp = Compression::sniff(&head);
+        if comp == Compression::None && !tar_index::looks_like_tar(&head) {
+            if e.size <= limits.max_json_bytes {
+                // A document is kept whole; anything else (a foreign blob)
+                // only by its first bytes, which say why it does not parse.
+                let first = head.iter().find(|b| !b.is_ascii_whitespace());
+                if matches!(first, Some(b'{' | b'[')) {
+                    body.read_to_end(&mut head)?;
+                }
+                self.bodies.insert(name, head);
+            }
+            return Ok(());
+        }
+        let reader = io::Cursor::new(head).chain(body);
+        // As `scan_layer` reads a layer held in memory: plain layers with
+        // the damage checks of an index, compressed ones walked.
+        let (entries, error) = if comp == Compression::None {
+            match tar_index::index_stream(reader, limits) {
+                Ok((idx, _)) => (idx.entries, idx.error),
+                Err(err) => (Vec::new(), Some(err.to_string())),
+            }
+        } else {
+            let mut entries = Vec::new();
+            let error = match compress::decode(comp, reader, limits.max_decompressed_bytes) {
+                Ok(r) => tar_index::walk_stream(r, limits, |e, _| entries.push(e)),
+                Err(e) => Some(format!("cannot start {} decompression: {e}", comp.as_str())),
+            };
+            (entries, error)
+        };
+        self.layers.insert(
+            name,
+            LayerScan {
+                entries,
+                compression: comp.as_str(),
+                error,
+            },
+        );
+        Ok(())
     }
 }
 
@@ -698,6 +791,24 @@ fn warn_unsafe<'e>(path: &str, names: impl Iterator<Item = &'e str>, diags: &mut
     }
 }
 
+fn layer_damage(
+    ar: &Archive,
+    i: usize,
+    image: &str,
+    member: &str,
+    scan: &LayerScan,
+) -> Option<Diagnostic> {
+    scan.error.as_ref().map(|e| {
+        Diagnostic::error(
+            ar.member_path(member),
+            format!(
+                "layer {i} of image {image} is damaged: {e}; the {} entries before the damage were used",
+                scan.entries.len()
+            ),
+        )
+    })
+}
+
 fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Image {
     let mut img = Image {
         source: ar.source.to_string(),
@@ -754,6 +865,11 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
+            let streamed = ar.streamed.and_then(|s| s.layers.get(normalize(&l.member)));
+            if let Some(scan) = streamed.filter(|_| !l.member.is_empty()) {
+                let d = layer_damage(ar, i, &name, &l.member, scan);
+                return (scan.clone(), d);
+            }
             let Some(body) = (!l.member.is_empty()).then(|| ar.body(&l.member)).flatten() else {
                 let d = Diagnostic::error(
                     ar.member_path(&l.member),
@@ -773,15 +889,7 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
             };
             let scan = scan_layer(body, ar.limits, ar.release);
             (ar.release)(body);
-            let d = scan.error.as_ref().map(|e| {
-                Diagnostic::error(
-                    ar.member_path(&l.member),
-                    format!(
-                        "layer {i} of image {name} is damaged: {e}; the {} entries before the damage were used",
-                        scan.entries.len()
-                    ),
-                )
-            });
+            let d = layer_damage(ar, i, &name, &l.member, &scan);
             (scan, d)
         })
         .collect();
@@ -889,6 +997,40 @@ pub fn analyze_releasing(
     limits: &Limits,
     release: &(dyn Fn(&[u8]) + Sync),
 ) -> (Vec<Image>, Vec<Diagnostic>) {
+    analyze_inner(
+        source,
+        data,
+        data.len() as u64,
+        None,
+        index,
+        limits,
+        release,
+    )
+}
+
+/// [`analyze`] for an archive read as a stream (a compressed `docker save`):
+/// `index` and `end` from the walk, `members` filled by
+/// [`StreamedMembers::visit`] on the way. Same report as reading the
+/// inflated archive whole.
+pub fn analyze_streamed(
+    source: &str,
+    index: &TarIndex,
+    end: tar_index::StreamEnd,
+    members: &StreamedMembers,
+    limits: &Limits,
+) -> (Vec<Image>, Vec<Diagnostic>) {
+    analyze_inner(source, &[], end.len, Some(members), index, limits, &|_| {})
+}
+
+fn analyze_inner(
+    source: &str,
+    data: &[u8],
+    len: u64,
+    streamed: Option<&StreamedMembers>,
+    index: &TarIndex,
+    limits: &Limits,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> (Vec<Image>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut by_name = HashMap::new();
     for e in &index.entries {
@@ -897,6 +1039,7 @@ pub fn analyze_releasing(
     let ar = Archive {
         source,
         data,
+        streamed,
         by_name,
         limits,
         release,
@@ -915,12 +1058,12 @@ pub fn analyze_releasing(
         let end = index.entries.last().map_or(0, |e| {
             e.data_offset.saturating_add(e.size.div_ceil(512) * 512)
         });
-        if (data.len() as u64).saturating_sub(end) < 512 {
+        if len.saturating_sub(end) < 512 {
             diags.push(Diagnostic::error(
                 source,
                 format!(
                     "archive ends at byte {} without the end-of-archive marker: it is probably truncated after {} entries",
-                    data.len(),
+                    len,
                     index.entries.len()
                 ),
             ));

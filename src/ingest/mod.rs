@@ -514,34 +514,86 @@ fn ingest_tar_stream(
     let mut pass = MemberPass::new(path, depth, limits);
     let mut suspect = Suspect::default();
     let mut speculating = true;
-    let (index, marker) =
-        compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
-            .and_then(|r| {
-                tar_index::index_stream_visit(r, limits, |e, body| {
-                    if !speculating {
-                        return;
+    // While every entry so far belongs in an image archive, its members
+    // are read for image analysis (layers indexed, small documents kept)
+    // instead of being ingested as bundle members; `withheld` says the
+    // bundle pass missed some, `diverted` that image analysis did.
+    let mut members = Some(image::StreamedMembers::default());
+    let (mut withheld, mut diverted) = (false, false);
+    // The last `etc/hostname` of an export, when small enough to read.
+    let mut hostname: Option<Vec<u8>> = None;
+    let (index, end) = compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
+        .and_then(|r| {
+            tar_index::index_stream_visit(r, limits, |e, body| {
+                if members.is_some() && !image::image_shaped(&e.path) {
+                    members = None;
+                }
+                if let Some(m) = members
+                    .as_mut()
+                    .filter(|_| image::image_member_name(&e.path))
+                {
+                    withheld = true;
+                    if m.visit(e, body, limits).is_err() {
+                        members = None;
+                        diverted = true;
                     }
-                    if suspect.note(e) {
+                    if speculating && suspect.note(e) {
                         speculating = false;
                         pass = MemberPass::new(path, depth, limits);
-                        return;
                     }
-                    pass.visit(e, body);
-                })
+                    return;
+                }
+                diverted |= members.is_some() && e.kind == tar_index::EntryKind::File;
+                if tar_index::normalize(&e.path) == "etc/hostname" {
+                    hostname = None;
+                    let mut b = Vec::new();
+                    if fs_export::hostname_sized(e) && body.read_to_end(&mut b).is_ok() {
+                        hostname = Some(b);
+                    }
+                }
+                if !speculating {
+                    return;
+                }
+                if suspect.note(e) {
+                    speculating = false;
+                    pass = MemberPass::new(path, depth, limits);
+                    return;
+                }
+                pass.visit(e, body);
             })
-            .ok()?;
-    if index.error.is_some() || image::is_image_archive(&index) || fs_export::is_fs_export(&index) {
+        })
+        .ok()?;
+    if index.error.is_some() {
+        // Damage is worded by the in-memory path.
         return None;
     }
     let mut out = Ingested::default();
-    out.inputs.push(InputRecord {
+    let record = |kind| InputRecord {
         path: path.to_string(),
-        kind: ArtifactKind::Bundle,
+        kind,
         bytes,
-    });
-    bundle_warnings(path, &index, marker, &mut out);
+    };
+    if image::is_image_archive(&index) {
+        let members = members.filter(|_| !diverted)?;
+        out.inputs.push(record(ArtifactKind::ImageArchive));
+        let (images, diags) = image::analyze_streamed(path, &index, end, &members, limits);
+        out.diagnostics.extend(diags);
+        out.items.push(Parsed::Images(images));
+        return Some(out);
+    }
+    if fs_export::is_fs_export(&index) {
+        out.inputs.push(record(ArtifactKind::FsExport));
+        let (mut export, diags) = fs_export::analyze(path, &index);
+        export.hostname = hostname.as_deref().and_then(fs_export::hostname_of);
+        out.diagnostics.extend(diags);
+        out.items.push(Parsed::Export(export));
+        return Some(out);
+    }
+    drop(members);
+    out.inputs.push(record(ArtifactKind::Bundle));
+    bundle_warnings(path, &index, end.marker, &mut out);
     drop(index);
-    if !speculating {
+    if !speculating || withheld {
         pass = MemberPass::new(path, depth, limits);
         let reader =
             compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
@@ -732,5 +784,58 @@ fn bundle_warnings(path: &str, index: &tar_index::TarIndex, marker: bool, out: &
                 unsafe_names.iter().take(5).map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
             ),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compressed image archives and exports are analysed as they stream
+    /// (layers indexed on the way, nothing inflated whole) with the same
+    /// result as inflating them: every compressed archive in samples/images.
+    #[test]
+    fn compressed_images_and_exports_stream_to_the_same_result() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/images");
+        let limits = Limits::default();
+        let mut seen = 0;
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        for p in names {
+            let data = std::fs::read(&p).unwrap();
+            let comp = Compression::sniff(&data);
+            if comp == Compression::None {
+                continue;
+            }
+            let name = p.display().to_string();
+            let cap = compress::cap_for(
+                data.len() as u64,
+                limits.max_decompressed_bytes,
+                limits.max_ratio,
+            );
+            let streamed =
+                ingest_tar_stream(&name, &data, cap, 1, data.len() as u64, &limits, &|_| {})
+                    .unwrap_or_else(|| panic!("{name}: fell back to inflating in memory"));
+            let inflated =
+                compress::inflate(&data, limits.max_decompressed_bytes, limits.max_ratio).unwrap();
+            let whole = ingest_bytes(&name, &inflated, 1, data.len() as u64, &limits);
+            assert_eq!(format!("{streamed:?}"), format!("{whole:?}"), "{name}");
+            assert!(
+                matches!(
+                    streamed.inputs[0].kind,
+                    ArtifactKind::ImageArchive | ArtifactKind::FsExport
+                ),
+                "{name}: {:?}",
+                streamed.inputs[0].kind
+            );
+            seen += 1;
+        }
+        assert!(
+            seen >= 5,
+            "only {seen} compressed archives in samples/images"
+        );
     }
 }
