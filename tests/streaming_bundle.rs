@@ -153,7 +153,7 @@ fn streamed_bundle_limits_and_damage_match_in_memory() {
 }
 
 #[test]
-fn compressed_image_archive_still_read_in_memory() {
+fn compressed_image_archive_streams_as_in_memory() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read(root.join("samples/images/pbloated_1.0.tar.gz")).expect("sample");
     let dump = same_as_in_memory("pbloated_1.0.tar.gz", &data, &Limits::default());
@@ -246,4 +246,59 @@ fn early_image_or_export_look_then_bundle_equal_in_memory() {
         &limits,
     );
     assert!(dump.contains("FsExport"));
+}
+
+/// An uncompressed archive over 64 MiB inside a compressed bundle is walked
+/// as it streams instead of being read into memory whole; the report is the
+/// in-memory one. The real pbatch export with a 65 MiB file added.
+#[test]
+fn large_archive_nested_in_a_compressed_bundle_equals_in_memory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let zst = std::fs::read(root.join("samples/images/pbatch.tar.zst")).expect("sample");
+    let export = zstd::decode_all(&zst[..]).expect("zstd");
+    let mut b = tar::Builder::new(Vec::new());
+    let mut ar = tar::Archive::new(&export[..]);
+    for e in ar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let mut h = e.header().clone();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut body).expect("body");
+        let name = e.path().expect("path").into_owned();
+        b.append_data(&mut h, name, &body[..]).expect("append");
+    }
+    let big = vec![0u8; 65 << 20];
+    let mut h = tar::Header::new_gnu();
+    h.set_size(big.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "var/big.bin", &big[..])
+        .expect("append");
+    let export = b.into_inner().expect("tar");
+    assert!(export.len() > 64 << 20);
+
+    let mut outer = tar::Builder::new(Vec::new());
+    let rest = bundle_tar();
+    let mut ar = tar::Archive::new(&rest[..]);
+    for e in ar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let mut h = e.header().clone();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut body).expect("body");
+        let name = e.path().expect("path").into_owned();
+        outer.append_data(&mut h, name, &body[..]).expect("append");
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_size(export.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    outer
+        .append_data(&mut h, "bundle/exports/pbatch-big.tar", &export[..])
+        .expect("append");
+    let outer = outer.into_inner().expect("tar");
+    let dump = same_as_in_memory("nested.tar.gz", &gzip(&outer), &Limits::default());
+    assert!(
+        dump.contains("FsExport") && dump.contains("/var/big.bin"),
+        "export not analysed"
+    );
+    assert!(dump.contains("JsonLog") && dump.contains("ImageArchive"));
 }

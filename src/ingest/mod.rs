@@ -489,18 +489,18 @@ fn oversized(member: String, size: u64) -> Ingested {
     o
 }
 
-/// A compressed bundle read as a stream, never inflated whole, in one pass:
-/// the members are ingested as they stream by while the walk indexes the
-/// archive (json-file logs parsed as they come; other members read into
-/// memory, at most `--max-member-bytes` each: nested archives need their
-/// bytes, and ingested in parallel batches, in order). The full index then
-/// tells a bundle from an image archive or export, as before. Returns `None`
-/// (the caller inflates in memory as before, discarding the speculative
-/// results) for image archives, exports and damaged archives, whose
-/// diagnostics the in-memory path words exactly. Once the entries look like
-/// an image archive or an export ([`Suspect`]), member work stops; if the
-/// archive turns out to be a bundle after all, a second pass walks its
-/// members (the only case decompressed twice on the streaming path).
+/// A compressed tar input read as a stream, never inflated whole, in one
+/// pass ([`StreamWalk`]): a bundle's members are ingested as they stream by
+/// (json-file logs parsed as they come; other members read into memory, at
+/// most `--max-member-bytes` each, and ingested in parallel batches, in
+/// order), an image archive's layers are indexed on the way, and the full
+/// index then tells which it was. Returns `None` (the caller inflates in
+/// memory) for damaged archives, whose diagnostics the in-memory path words
+/// exactly, and for the rare image archive whose members did not all reach
+/// image analysis. Once the entries look like an image archive or an export
+/// ([`Suspect`]), bundle member work stops; if the archive turns out to be
+/// a bundle after all, a second pass walks its members (the only case
+/// decompressed twice).
 fn ingest_tar_stream(
     path: &str,
     data: &[u8],
@@ -511,100 +511,217 @@ fn ingest_tar_stream(
     release: &(dyn Fn(&[u8]) + Sync),
 ) -> Option<Ingested> {
     let comp = Compression::sniff(data);
-    let mut pass = MemberPass::new(path, depth, limits);
-    let mut suspect = Suspect::default();
-    let mut speculating = true;
-    // While every entry so far belongs in an image archive, its members
-    // are read for image analysis (layers indexed, small documents kept)
-    // instead of being ingested as bundle members; `withheld` says the
-    // bundle pass missed some, `diverted` that image analysis did.
-    let mut members = Some(image::StreamedMembers::default());
-    let (mut withheld, mut diverted) = (false, false);
-    // The last `etc/hostname` of an export, when small enough to read.
-    let mut hostname: Option<Vec<u8>> = None;
+    let mut walk = StreamWalk::new(path, depth, limits, true);
     let (index, end) = compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
-        .and_then(|r| {
-            tar_index::index_stream_visit(r, limits, |e, body| {
-                if members.is_some() && !image::image_shaped(&e.path) {
-                    members = None;
-                }
-                if let Some(m) = members
-                    .as_mut()
-                    .filter(|_| image::image_member_name(&e.path))
-                {
-                    withheld = true;
-                    if m.visit(e, body, limits).is_err() {
-                        members = None;
-                        diverted = true;
-                    }
-                    if speculating && suspect.note(e) {
-                        speculating = false;
-                        pass = MemberPass::new(path, depth, limits);
-                    }
-                    return;
-                }
-                diverted |= members.is_some() && e.kind == tar_index::EntryKind::File;
-                if tar_index::normalize(&e.path) == "etc/hostname" {
-                    hostname = None;
-                    let mut b = Vec::new();
-                    if fs_export::hostname_sized(e) && body.read_to_end(&mut b).is_ok() {
-                        hostname = Some(b);
-                    }
-                }
-                if !speculating {
-                    return;
-                }
-                if suspect.note(e) {
-                    speculating = false;
-                    pass = MemberPass::new(path, depth, limits);
-                    return;
-                }
-                pass.visit(e, body);
-            })
-        })
+        .and_then(|r| tar_index::index_stream_visit(r, limits, |e, body| walk.visit(e, body)))
         .ok()?;
     if index.error.is_some() {
-        // Damage is worded by the in-memory path.
         return None;
     }
-    let mut out = Ingested::default();
-    let record = |kind| InputRecord {
-        path: path.to_string(),
-        kind,
-        bytes,
-    };
-    if image::is_image_archive(&index) {
-        let members = members.filter(|_| !diverted)?;
-        out.inputs.push(record(ArtifactKind::ImageArchive));
-        let (images, diags) = image::analyze_streamed(path, &index, end, &members, limits);
-        out.diagnostics.extend(diags);
-        out.items.push(Parsed::Images(images));
-        return Some(out);
-    }
-    if fs_export::is_fs_export(&index) {
-        out.inputs.push(record(ArtifactKind::FsExport));
-        let (mut export, diags) = fs_export::analyze(path, &index);
-        export.hostname = hostname.as_deref().and_then(fs_export::hostname_of);
-        out.diagnostics.extend(diags);
-        out.items.push(Parsed::Export(export));
-        return Some(out);
-    }
-    drop(members);
-    out.inputs.push(record(ArtifactKind::Bundle));
-    bundle_warnings(path, &index, end.marker, &mut out);
-    drop(index);
-    if !speculating || withheld {
-        pass = MemberPass::new(path, depth, limits);
-        let reader =
-            compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
-        if tar_index::walk_stream(reader, limits, |e, body| pass.visit(&e, body)).is_some() {
-            return None;
+    let second_pass = !walk.speculating || walk.withheld;
+    let mut out = match walk.classify(&index, end, bytes) {
+        Classified::Done(out) => return Some(out),
+        Classified::ImageNotRead | Classified::Bundle(_, None) => return None,
+        Classified::Bundle(mut out, Some(results)) if !second_pass => {
+            results.into_iter().for_each(|p| out.absorb(p));
+            return Some(out);
         }
+        Classified::Bundle(out, _) => out,
+    };
+    drop(index);
+    let mut pass = MemberPass::new(path, depth, limits);
+    let reader = compress::decoder_from(comp, compress::Releasing::new(data, release), cap).ok()?;
+    if tar_index::walk_stream(reader, limits, |e, body| pass.visit(&e, body)).is_some() {
+        return None;
     }
     for p in pass.finish()? {
         out.absorb(p);
     }
     Some(out)
+}
+
+/// An uncompressed archive that is itself a member of a streamed archive
+/// (a `docker save` inside a `.tar.gz` bundle), read from the member's body
+/// in one pass: no second pass and no in-memory fallback exist here, so
+/// bundle members are always ingested, damage is reported as the stream
+/// shows it, and members an early image-like guess kept from the bundle
+/// pass are named in a warning. `Err` when the outer stream failed.
+fn ingest_tar_reader(
+    path: &str,
+    body: &mut dyn Read,
+    depth: u32,
+    bytes: u64,
+    limits: &Limits,
+) -> std::io::Result<Ingested> {
+    let mut walk = StreamWalk::new(path, depth, limits, false);
+    let (index, end) = tar_index::index_stream_visit(body, limits, |e, b| walk.visit(e, b))?;
+    let damage = index.error.as_ref().map(|err| {
+        Diagnostic::error(
+            path,
+            format!(
+                "{err}; the {} entries before the damage were used",
+                index.entries.len()
+            ),
+        )
+    });
+    let withheld = walk.withheld;
+    let mut out = match walk.classify(&index, end, bytes) {
+        Classified::Done(out) => out,
+        Classified::ImageNotRead => {
+            let mut out = Ingested::default();
+            out.inputs.push(InputRecord {
+                path: path.to_string(),
+                kind: ArtifactKind::ImageArchive,
+                bytes,
+            });
+            out.diagnostics.push(Diagnostic::error(
+                path,
+                "image archive inside a streamed archive, with members outside the image layouts; not analysed (unpack the outer archive and run coroner on the image archive)",
+            ));
+            out
+        }
+        Classified::Bundle(mut out, results) => {
+            if withheld {
+                out.diagnostics.push(Diagnostic::warning(
+                    path,
+                    "the first members of this archive were read as an image layout before it proved to be a bundle; they are not in the report (unpack the outer archive to include them)",
+                ));
+            }
+            match results {
+                Some(results) => results.into_iter().for_each(|p| out.absorb(p)),
+                None => return Err(std::io::Error::other("a member could not be read")),
+            }
+            out
+        }
+    };
+    if let Some(d) = damage {
+        out.diagnostics.insert(0, d);
+    }
+    Ok(out)
+}
+
+/// What a [`StreamWalk`] found.
+enum Classified {
+    /// An image archive or export, analysed.
+    Done(Ingested),
+    /// An image archive some of whose members went elsewhere.
+    ImageNotRead,
+    /// A bundle: its record and warnings, and the members ingested on the
+    /// way (`None` when a member could not be read).
+    Bundle(Ingested, Option<Vec<Ingested>>),
+}
+
+/// One pass over a streamed tar: members with image-layout names are read
+/// for image analysis while every entry so far is image-shaped (layers
+/// indexed, small documents kept), the others ingested as bundle members,
+/// and an export's `etc/hostname` is kept.
+struct StreamWalk<'a> {
+    path: &'a str,
+    limits: &'a Limits,
+    pass: MemberPass<'a>,
+    suspect: Suspect,
+    /// Bundle member work goes on (it stops once the entries look like an
+    /// image archive or export, when the caller can walk again).
+    speculating: bool,
+    may_stop: bool,
+    members: Option<image::StreamedMembers>,
+    /// Some members went to image analysis, not to the bundle pass.
+    withheld: bool,
+    /// Some image-shaped member went to the bundle pass, not to image
+    /// analysis.
+    diverted: bool,
+    hostname: Option<Vec<u8>>,
+}
+
+impl<'a> StreamWalk<'a> {
+    fn new(path: &'a str, depth: u32, limits: &'a Limits, may_stop: bool) -> StreamWalk<'a> {
+        StreamWalk {
+            path,
+            limits,
+            pass: MemberPass::new(path, depth, limits),
+            suspect: Suspect::default(),
+            speculating: true,
+            may_stop,
+            members: Some(image::StreamedMembers::default()),
+            withheld: false,
+            diverted: false,
+            hostname: None,
+        }
+    }
+
+    fn visit(&mut self, e: &tar_index::TarEntry, body: &mut dyn Read) {
+        if self.members.is_some() && !image::image_shaped(&e.path) {
+            self.members = None;
+        }
+        let stop = self.may_stop && self.speculating && self.suspect.note(e);
+        if stop {
+            self.speculating = false;
+            self.pass.reset();
+        }
+        if let Some(m) = self
+            .members
+            .as_mut()
+            .filter(|_| image::image_member_name(&e.path))
+        {
+            self.withheld = true;
+            if m.visit(e, body, self.limits).is_err() {
+                self.members = None;
+                self.diverted = true;
+            }
+            return;
+        }
+        self.diverted |= self.members.is_some() && e.kind == tar_index::EntryKind::File;
+        if tar_index::normalize(&e.path) == "etc/hostname" {
+            self.hostname = None;
+            let mut b = Vec::new();
+            if fs_export::hostname_sized(e) && body.read_to_end(&mut b).is_ok() {
+                if self.speculating {
+                    self.pass.visit(e, &mut b.as_slice());
+                }
+                self.hostname = Some(b);
+                return;
+            }
+        }
+        if self.speculating {
+            self.pass.visit(e, body);
+        }
+    }
+
+    fn classify(
+        self,
+        index: &tar_index::TarIndex,
+        end: tar_index::StreamEnd,
+        bytes: u64,
+    ) -> Classified {
+        let mut out = Ingested::default();
+        let record = |kind| InputRecord {
+            path: self.path.to_string(),
+            kind,
+            bytes,
+        };
+        if image::is_image_archive(index) {
+            let Some(members) = self.members.filter(|_| !self.diverted) else {
+                return Classified::ImageNotRead;
+            };
+            out.inputs.push(record(ArtifactKind::ImageArchive));
+            let (images, diags) =
+                image::analyze_streamed(self.path, index, end, &members, self.limits);
+            out.diagnostics.extend(diags);
+            out.items.push(Parsed::Images(images));
+            return Classified::Done(out);
+        }
+        if fs_export::is_fs_export(index) {
+            out.inputs.push(record(ArtifactKind::FsExport));
+            let (mut export, diags) = fs_export::analyze(self.path, index);
+            export.hostname = self.hostname.as_deref().and_then(fs_export::hostname_of);
+            out.diagnostics.extend(diags);
+            out.items.push(Parsed::Export(export));
+            return Classified::Done(out);
+        }
+        out.inputs.push(record(ArtifactKind::Bundle));
+        bundle_warnings(self.path, index, end.marker, &mut out);
+        Classified::Bundle(out, self.pass.finish())
+    }
 }
 
 /// Tells, from the entries seen so far, that a streamed archive is probably
@@ -664,6 +781,14 @@ impl<'a> MemberPass<'a> {
         }
     }
 
+    /// Drops what was ingested so far (speculative work no longer needed).
+    fn reset(&mut self) {
+        self.failed = false;
+        self.results.clear();
+        self.batch.clear();
+        self.batch_bytes = 0;
+    }
+
     fn flush(&mut self) {
         let (depth, limits) = (self.depth, self.limits);
         let parts: Vec<Ingested> = self
@@ -711,6 +836,20 @@ impl<'a> MemberPass<'a> {
                 &mut |_| {},
             ) {
                 Ok(log) => self.results.push(log_input(&member, e.size, log)),
+                Err(_) => self.failed = true,
+            }
+            return;
+        }
+        if depth < limits.max_nesting
+            && e.size > STREAM_BATCH_BYTES as u64
+            && tar_index::looks_like_tar(&head)
+        {
+            // A large uncompressed archive (a docker save or export in a
+            // compressed bundle) is walked as it streams, not held whole.
+            self.flush();
+            let mut r = std::io::Cursor::new(head).chain(body);
+            match ingest_tar_reader(&member, &mut r, depth + 1, e.size, limits) {
+                Ok(part) => self.results.push(part),
                 Err(_) => self.failed = true,
             }
             return;
@@ -837,5 +976,36 @@ mod tests {
             seen >= 5,
             "only {seen} compressed archives in samples/images"
         );
+    }
+
+    /// An uncompressed archive inside a streamed one is walked from the
+    /// member's body in one pass, with the result of reading it whole: the
+    /// real image archives and export in samples/images and the real
+    /// sosreport bundle in samples/sos, inflated.
+    #[test]
+    fn archives_nested_in_a_stream_read_in_one_pass_as_in_memory() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let limits = Limits::default();
+        let mut kinds = Vec::new();
+        for name in [
+            "images/pbloated_1.0.tar.gz",
+            "images/pweb-and-api.tar.gz",
+            "images/test-docker-image.tar.zst",
+            "images/pbatch.tar.zst",
+            "sos/sosreport-qhost-2026.tar.zst",
+        ] {
+            let data = std::fs::read(root.join(name)).unwrap();
+            let tar =
+                compress::inflate(&data, limits.max_decompressed_bytes, limits.max_ratio).unwrap();
+            let member = format!("outer.tar.gz!/{name}");
+            let streamed =
+                ingest_tar_reader(&member, &mut &tar[..], 2, tar.len() as u64, &limits).unwrap();
+            let whole = ingest_bytes(&member, &tar, 2, tar.len() as u64, &limits);
+            assert_eq!(format!("{streamed:?}"), format!("{whole:?}"), "{name}");
+            kinds.push(streamed.inputs[0].kind);
+        }
+        assert!(kinds.contains(&ArtifactKind::ImageArchive));
+        assert!(kinds.contains(&ArtifactKind::FsExport));
+        assert!(kinds.contains(&ArtifactKind::Bundle));
     }
 }
