@@ -511,7 +511,7 @@ fn ingest_tar_stream(
     release: &(dyn Fn(&[u8]) + Sync),
 ) -> Option<Ingested> {
     let comp = Compression::sniff(data);
-    let mut walk = StreamWalk::new(path, depth, limits, true);
+    let mut walk = StreamWalk::new(path, depth, limits);
     let (index, end) = compress::decoder_from(comp, compress::Releasing::new(data, release), cap)
         .and_then(|r| tar_index::index_stream_visit(r, limits, |e, body| walk.visit(e, body)))
         .ok()?;
@@ -543,9 +543,10 @@ fn ingest_tar_stream(
 /// An uncompressed archive that is itself a member of a streamed archive
 /// (a `docker save` inside a `.tar.gz` bundle), read from the member's body
 /// in one pass: no second pass and no in-memory fallback exist here, so
-/// bundle members are always ingested, damage is reported as the stream
-/// shows it, and members an early image-like guess kept from the bundle
-/// pass are named in a warning. `Err` when the outer stream failed.
+/// damage is reported as the stream shows it, and a bundle whose first
+/// entries looked like an image archive or export (so member work stopped)
+/// gets a warning that members were passed over. `Err` when the outer
+/// stream failed.
 fn ingest_tar_reader(
     path: &str,
     body: &mut dyn Read,
@@ -553,7 +554,7 @@ fn ingest_tar_reader(
     bytes: u64,
     limits: &Limits,
 ) -> std::io::Result<Ingested> {
-    let mut walk = StreamWalk::new(path, depth, limits, false);
+    let mut walk = StreamWalk::new(path, depth, limits);
     let (index, end) = tar_index::index_stream_visit(body, limits, |e, b| walk.visit(e, b))?;
     let damage = index.error.as_ref().map(|err| {
         Diagnostic::error(
@@ -564,7 +565,7 @@ fn ingest_tar_reader(
             ),
         )
     });
-    let withheld = walk.withheld;
+    let lost = walk.withheld || !walk.speculating;
     let mut out = match walk.classify(&index, end, bytes) {
         Classified::Done(out) => out,
         Classified::ImageNotRead => {
@@ -581,10 +582,10 @@ fn ingest_tar_reader(
             out
         }
         Classified::Bundle(mut out, results) => {
-            if withheld {
+            if lost {
                 out.diagnostics.push(Diagnostic::warning(
                     path,
-                    "the first members of this archive were read as an image layout before it proved to be a bundle; they are not in the report (unpack the outer archive to include them)",
+                    "members of this archive were passed over while it looked like an image archive or container export, and it proved to be a bundle; they are not in the report (unpack the outer archive to include them)",
                 ));
             }
             match results {
@@ -621,9 +622,8 @@ struct StreamWalk<'a> {
     pass: MemberPass<'a>,
     suspect: Suspect,
     /// Bundle member work goes on (it stops once the entries look like an
-    /// image archive or export, when the caller can walk again).
+    /// image archive or export).
     speculating: bool,
-    may_stop: bool,
     members: Option<image::StreamedMembers>,
     /// Some members went to image analysis, not to the bundle pass.
     withheld: bool,
@@ -634,14 +634,13 @@ struct StreamWalk<'a> {
 }
 
 impl<'a> StreamWalk<'a> {
-    fn new(path: &'a str, depth: u32, limits: &'a Limits, may_stop: bool) -> StreamWalk<'a> {
+    fn new(path: &'a str, depth: u32, limits: &'a Limits) -> StreamWalk<'a> {
         StreamWalk {
             path,
             limits,
             pass: MemberPass::new(path, depth, limits),
             suspect: Suspect::default(),
             speculating: true,
-            may_stop,
             members: Some(image::StreamedMembers::default()),
             withheld: false,
             diverted: false,
@@ -653,7 +652,7 @@ impl<'a> StreamWalk<'a> {
         if self.members.is_some() && !image::image_shaped(&e.path) {
             self.members = None;
         }
-        let stop = self.may_stop && self.speculating && self.suspect.note(e);
+        let stop = self.speculating && self.suspect.note(e);
         if stop {
             self.speculating = false;
             self.pass.reset();
@@ -1007,5 +1006,41 @@ mod tests {
         assert!(kinds.contains(&ArtifactKind::ImageArchive));
         assert!(kinds.contains(&ArtifactKind::FsExport));
         assert!(kinds.contains(&ArtifactKind::Bundle));
+    }
+
+    /// A nested bundle that starts like an export has no second pass: what
+    /// was passed over is said, not silently lost.
+    #[test]
+    fn nested_bundle_that_looked_like_an_export_says_what_it_passed_over() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let inspect = std::fs::read(root.join("bundle/containers/pworker/inspect.json")).unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, body) in [
+            ("etc/hostname", &b"web-1\n"[..]),
+            ("inspect.json", &inspect[..]),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, body).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let out = ingest_tar_reader(
+            "o.tar.gz!/b.tar",
+            &mut &tar[..],
+            2,
+            tar.len() as u64,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(out.inputs[0].kind, ArtifactKind::Bundle);
+        assert!(
+            out.diagnostics
+                .iter()
+                .any(|d| d.message.contains("passed over")),
+            "{:?}",
+            out.diagnostics
+        );
     }
 }
