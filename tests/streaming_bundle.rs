@@ -1,7 +1,8 @@
-//! Issue #5: a compressed bundle is read as a stream (header pass, then a
-//! member pass; json-file logs parsed as they stream by) and must ingest
-//! exactly like the same archive inflated in memory. Archives are built in
-//! the test, never written to disk.
+//! Issue #5: a compressed bundle, image archive or export is read as a
+//! stream (one pass; json-file logs parsed and image layers indexed as they
+//! stream by, large nested archives walked from the member's body) and must
+//! ingest exactly like the same archive inflated in memory. Archives are
+//! built in the test, never written to disk.
 
 use std::io::Write;
 use std::path::Path;
@@ -68,6 +69,27 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).expect("gzip");
     e.finish().expect("gzip")
+}
+
+fn append_file(b: &mut tar::Builder<Vec<u8>>, name: &str, body: &[u8]) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, name, body).expect("append");
+}
+
+/// Appends every entry of the archive `tar` to `b`.
+fn copy_entries(b: &mut tar::Builder<Vec<u8>>, tar: &[u8]) {
+    let mut ar = tar::Archive::new(tar);
+    for e in ar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let mut h = e.header().clone();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut body).expect("body");
+        let name = e.path().expect("path").into_owned();
+        b.append_data(&mut h, name, &body[..]).expect("append");
+    }
 }
 
 /// The streamed ingest of `compressed` against the pre-#5 path: inflate,
@@ -192,27 +214,13 @@ fn mapped_archives_with_released_pages_equal_in_memory() {
 /// one early on is walked again. Either way the result is the in-memory one.
 #[test]
 fn early_image_or_export_look_then_bundle_equal_in_memory() {
-    let append = |b: &mut tar::Builder<Vec<u8>>, name: &str, body: &[u8]| {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(body.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, body).expect("append");
-    };
     let rest = bundle_tar();
     let members = |first: &[(&str, &[u8])]| {
         let mut b = tar::Builder::new(Vec::new());
         for (n, body) in first {
-            append(&mut b, n, body);
+            append_file(&mut b, n, body);
         }
-        let mut ar = tar::Archive::new(&rest[..]);
-        for e in ar.entries().expect("entries") {
-            let mut e = e.expect("entry");
-            let name = e.path().expect("path").to_string_lossy().into_owned();
-            let mut body = Vec::new();
-            std::io::Read::read_to_end(&mut e, &mut body).expect("body");
-            append(&mut b, &name, &body);
-        }
+        copy_entries(&mut b, &rest);
         b.into_inner().expect("tar")
     };
     let limits = Limits::default();
@@ -233,13 +241,13 @@ fn early_image_or_export_look_then_bundle_equal_in_memory() {
         let dump = same_as_in_memory(name, &gzip(&members(&first)), &limits);
         assert!(dump.contains("JsonLog"), "{name}");
     }
-    // A real export, compressed: read in memory as before.
+    // An export, compressed: streamed, the same as in memory.
     let mut b = tar::Builder::new(Vec::new());
-    append(&mut b, ".dockerenv", b"");
-    append(&mut b, "etc/hostname", b"");
-    append(&mut b, "etc/hosts", b"");
-    append(&mut b, "etc/resolv.conf", b"");
-    append(&mut b, "bin/app", &[7u8; 5000]);
+    append_file(&mut b, ".dockerenv", b"");
+    append_file(&mut b, "etc/hostname", b"");
+    append_file(&mut b, "etc/hosts", b"");
+    append_file(&mut b, "etc/resolv.conf", b"");
+    append_file(&mut b, "bin/app", &[7u8; 5000]);
     let dump = same_as_in_memory(
         "export.tar.gz",
         &gzip(&b.into_inner().expect("tar")),
@@ -255,45 +263,14 @@ fn early_image_or_export_look_then_bundle_equal_in_memory() {
 fn large_archive_nested_in_a_compressed_bundle_equals_in_memory() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let zst = std::fs::read(root.join("samples/images/pbatch.tar.zst")).expect("sample");
-    let export = zstd::decode_all(&zst[..]).expect("zstd");
     let mut b = tar::Builder::new(Vec::new());
-    let mut ar = tar::Archive::new(&export[..]);
-    for e in ar.entries().expect("entries") {
-        let mut e = e.expect("entry");
-        let mut h = e.header().clone();
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut body).expect("body");
-        let name = e.path().expect("path").into_owned();
-        b.append_data(&mut h, name, &body[..]).expect("append");
-    }
-    let big = vec![0u8; 65 << 20];
-    let mut h = tar::Header::new_gnu();
-    h.set_size(big.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    b.append_data(&mut h, "var/big.bin", &big[..])
-        .expect("append");
+    copy_entries(&mut b, &zstd::decode_all(&zst[..]).expect("zstd"));
+    append_file(&mut b, "var/big.bin", &vec![0u8; 65 << 20]);
     let export = b.into_inner().expect("tar");
     assert!(export.len() > 64 << 20);
-
     let mut outer = tar::Builder::new(Vec::new());
-    let rest = bundle_tar();
-    let mut ar = tar::Archive::new(&rest[..]);
-    for e in ar.entries().expect("entries") {
-        let mut e = e.expect("entry");
-        let mut h = e.header().clone();
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut body).expect("body");
-        let name = e.path().expect("path").into_owned();
-        outer.append_data(&mut h, name, &body[..]).expect("append");
-    }
-    let mut h = tar::Header::new_gnu();
-    h.set_size(export.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    outer
-        .append_data(&mut h, "bundle/exports/pbatch-big.tar", &export[..])
-        .expect("append");
+    copy_entries(&mut outer, &bundle_tar());
+    append_file(&mut outer, "bundle/exports/pbatch-big.tar", &export);
     let outer = outer.into_inner().expect("tar");
     let dump = same_as_in_memory("nested.tar.gz", &gzip(&outer), &Limits::default());
     assert!(
