@@ -18,6 +18,7 @@ pub mod kernel;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -179,15 +180,16 @@ fn collect_files(p: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>
 
 fn ingest_file(path: &Path, limits: &Limits, tracker: Option<&Tracker>) -> Ingested {
     let name = display(path);
-    let mut sent = 0u64;
-    let out = ingest_file_inner(path, &name, limits, &mut |n| {
-        sent += n;
+    let sent = AtomicU64::new(0);
+    let out = ingest_file_inner(path, &name, limits, &|n| {
+        sent.fetch_add(n, AtomicOrdering::Relaxed);
         if let Some(t) = tracker {
             t.advance(&name, n);
         }
     });
     if let Some(t) = tracker {
         let len = fs::metadata(path).map_or(0, |m| m.len());
+        let sent = sent.load(AtomicOrdering::Relaxed);
         if len > sent {
             t.advance(&name, len - sent);
         }
@@ -199,7 +201,7 @@ fn ingest_file_inner(
     path: &Path,
     name: &str,
     limits: &Limits,
-    progress: &mut dyn FnMut(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Ingested {
     let name = name.to_string();
     let file = match fs::File::open(path) {
@@ -234,17 +236,19 @@ fn ingest_file_inner(
                 // RSS: read large logs through windows unmapped as we go.
                 drop(map);
                 if let Ok(log) =
-                    json_log::parse_file(&name, &file, limits, json_log::CHUNK_BYTES, progress)
+                    json_log::parse_file(&name, &file, limits, json_log::CHUNK_BYTES, &mut |n| {
+                        progress(n)
+                    })
                 {
                     return log_input(&name, len, log);
                 }
                 // SAFETY: as above.
                 return match unsafe { memmap2::Mmap::map(&file) } {
-                    Ok(map) => ingest_mapped(&name, &map, len, limits),
+                    Ok(map) => ingest_mapped(&name, &map, len, limits, &|_| {}),
                     Err(e) => unmappable(&name, len, e),
                 };
             }
-            ingest_mapped(&name, &map, len, limits)
+            ingest_mapped(&name, &map, len, limits, progress)
         }
         Err(e) => unmappable(&name, len, e),
     }
@@ -252,15 +256,29 @@ fn ingest_file_inner(
 
 /// Ingests a mapped file, letting the kernel drop mapped pages once a layer
 /// or bundle member has been read: resident pages of a mapping count toward
-/// RSS, and each is needed once.
-fn ingest_mapped(name: &str, map: &memmap2::Mmap, len: u64, limits: &Limits) -> Ingested {
+/// RSS, and each is needed once. The furthest byte released so far is the
+/// progress reported (walks release as they go, so a large archive, plain
+/// or compressed, shows progress before it is done).
+fn ingest_mapped(
+    name: &str,
+    map: &memmap2::Mmap,
+    len: u64,
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Ingested {
     const PAGE: usize = 4096;
     let base = map.as_ptr() as usize;
+    let reached = AtomicU64::new(0);
     let release = |s: &[u8]| {
         let start = s.as_ptr() as usize;
         // Only slices of this mapping, never memory of a decompressed copy.
         if s.is_empty() || start < base || start + s.len() > base + map.len() {
             return;
+        }
+        let end = (start - base + s.len()) as u64;
+        let before = reached.fetch_max(end, AtomicOrdering::Relaxed);
+        if end > before {
+            progress(end - before);
         }
         let from = (start - base).div_ceil(PAGE) * PAGE;
         let to = (start - base + s.len()) / PAGE * PAGE;
