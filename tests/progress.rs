@@ -64,7 +64,8 @@ fn a_large_compressed_archive_reports_progress_as_it_streams() {
     h.set_size(noise.len() as u64);
     h.set_mode(0o644);
     h.set_cksum();
-    b.append_data(&mut h, "blob.bin", &noise[..]).expect("append");
+    b.append_data(&mut h, "blob.bin", &noise[..])
+        .expect("append");
     let packed = zstd::encode_all(&b.into_inner().expect("tar")[..], 1).expect("zstd");
     let dir = std::env::temp_dir().join(format!("coroner-progress-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -84,6 +85,9 @@ fn a_large_compressed_archive_reports_progress_as_it_streams() {
         .iter()
         .filter(|e| e.bytes_done > 0 && e.bytes_done < total)
         .count();
-    assert!(between >= 2, "{between} events between start and end: {ev:?}");
+    assert!(
+        between >= 2,
+        "{between} events between start and end: {ev:?}"
+    );
     assert_eq!(ev.last().map(|e| e.bytes_done), Some(total));
 }

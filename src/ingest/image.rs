@@ -64,6 +64,9 @@ pub struct WastedFile {
     pub hidden_by: usize,
     /// "whiteout", "opaque" or "overwrite".
     pub how: &'static str,
+    /// What hid it: the removed path (whiteout), the opaque directory, or
+    /// the path written over.
+    pub root: String,
 }
 
 /// Content that the seed's bloat table says should not ship.

@@ -4,6 +4,7 @@
 
 use super::{clip, human_bytes, RuleOptions};
 use crate::correlate::Analysis;
+use crate::ingest::image::WastedFile;
 use crate::model::Evidence;
 use crate::report::schema::{Finding, Severity};
 
@@ -68,40 +69,41 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                     None => by_layer.push((w.hidden_by, w.size)),
                 }
             }
-            // One line per (adding layer, hiding layer, how): a directory
-            // removed with `rm -rf` is one line naming the directory.
-            let mut groups: Vec<(usize, usize, &str, Vec<&crate::ingest::image::WastedFile>)> =
-                Vec::new();
+            // One line per (adding layer, hiding layer, how, and for a
+            // removal the path removed): a directory removed with `rm -rf`
+            // is one line naming it; files written over are grouped under
+            // their common directory.
+            type Group<'w> = (usize, usize, &'w str, Option<&'w str>, Vec<&'w WastedFile>);
+            let mut groups: Vec<Group> = Vec::new();
             for w in &img.wasted_files {
-                match groups
-                    .iter_mut()
-                    .find(|g| g.0 == w.added_in && g.1 == w.hidden_by && g.2 == w.how)
-                {
-                    Some(g) => g.3.push(w),
-                    None => groups.push((w.added_in, w.hidden_by, w.how, vec![w])),
+                let root = (w.how != "overwrite").then_some(w.root.as_str());
+                match groups.iter_mut().find(|g| {
+                    g.0 == w.added_in && g.1 == w.hidden_by && g.2 == w.how && g.3 == root
+                }) {
+                    Some(g) => g.4.push(w),
+                    None => groups.push((w.added_in, w.hidden_by, w.how, root, vec![w])),
                 }
             }
-            let bytes =
-                |v: &[&crate::ingest::image::WastedFile]| v.iter().map(|w| w.size).sum::<u64>();
+            let bytes = |v: &[&WastedFile]| v.iter().map(|w| w.size).sum::<u64>();
             groups.sort_by(|x, y| {
-                bytes(&y.3)
-                    .cmp(&bytes(&x.3))
+                bytes(&y.4)
+                    .cmp(&bytes(&x.4))
                     .then(x.0.cmp(&y.0))
                     .then(x.1.cmp(&y.1))
+                    .then(x.3.cmp(&y.3))
             });
             let evidence: Vec<Evidence> = groups
                 .iter()
                 .take(8)
-                .map(|(added, hidden, how, files)| {
+                .map(|(added, hidden, how, root, files)| {
                     let what = if files.len() == 1 {
                         format!("{} ({} B)", files[0].path, files[0].size)
                     } else {
-                        format!(
-                            "{}/ ({} files, {} B)",
-                            common_dir(files.iter().map(|w| w.path.as_str())),
-                            files.len(),
-                            bytes(files)
-                        )
+                        let dir = match root {
+                            Some(r) => r.trim_end_matches('/').to_string(),
+                            None => common_dir(files.iter().map(|w| w.path.as_str())),
+                        };
+                        format!("{dir}/ ({} files, {} B)", files.len(), bytes(files))
                     };
                     Evidence::new(
                         img.source.clone(),

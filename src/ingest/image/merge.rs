@@ -72,6 +72,7 @@ fn hide_subtree(
         );
     }
     let mut bytes = 0u64;
+    let root = format!("/{path}");
     for k in doomed {
         if let Some(n) = map.remove(&k) {
             if n.kind == EntryKind::File && n.layer < hidden_by {
@@ -82,6 +83,7 @@ fn hide_subtree(
                     added_in: n.layer,
                     hidden_by,
                     how,
+                    root: root.clone(),
                 });
             }
         }
@@ -148,6 +150,7 @@ pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
                         added_in: olayer,
                         hidden_by: li,
                         how: "overwrite",
+                        root: format!("/{p}"),
                     });
                 }
             }
@@ -558,6 +561,9 @@ mod tests {
         let m = merge(&[l0, l1]);
         assert_eq!(m.layer_wasted, vec![0, 30]);
         assert_eq!(m.wasted_files.len(), 2);
+        // Each hidden file names what hid it: the removed directory, not
+        // the deepest directory the files share.
+        assert!(m.wasted_files.iter().all(|w| w.root == "/app/.git"));
         assert!(m.files.iter().any(|f| f.path == "/app/keep"));
         assert!(!m.files.iter().any(|f| f.path.starts_with("/app/.git")));
     }
@@ -575,6 +581,15 @@ mod tests {
         assert_eq!(m.layer_wasted, vec![0, 10]);
         let paths: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, vec!["/d", "/d/y", "/f"]);
+        let roots: Vec<(&str, &str)> = m
+            .wasted_files
+            .iter()
+            .map(|w| (w.how, w.root.as_str()))
+            .collect();
+        assert!(
+            roots.contains(&("opaque", "/d")) && roots.contains(&("overwrite", "/f")),
+            "{roots:?}"
+        );
     }
 
     #[test]
