@@ -76,30 +76,8 @@ enum Command {
         /// CI gate: fail when an image's efficiency, size / (size + wasted), is below F (0.0-1.0).
         #[arg(long, value_name = "F", value_parser = fraction, help_heading = "CI gate (like dive --ci)")]
         min_efficiency: Option<f64>,
-        /// Limit: decompressed bytes per compressed input.
-        #[arg(long, default_value_t = coroner::Limits::default().max_decompressed_bytes)]
-        max_decompressed_bytes: u64,
-        /// Limit: archives (and compression layers) nested inside each other.
-        #[arg(long, default_value_t = coroner::Limits::default().max_nesting)]
-        max_nesting: u32,
-        /// Limit: entries read from one tar archive.
-        #[arg(long, default_value_t = coroner::Limits::default().max_entries)]
-        max_entries: u64,
-        /// Limit: size of one JSON document (inspect, image config).
-        #[arg(long, default_value_t = coroner::Limits::default().max_json_bytes)]
-        max_json_bytes: u64,
-        /// Limit: bytes of one logical log line reassembled from partial records.
-        #[arg(long, default_value_t = coroner::Limits::default().max_line_bytes)]
-        max_line_bytes: usize,
-        /// Limit: bytes of one tar entry path or link target (GNU long names, PAX path/linkpath).
-        #[arg(long, default_value_t = coroner::Limits::default().max_path_bytes)]
-        max_path_bytes: usize,
-        /// Limit: bytes of one PAX or GNU long-name extension header in a tar archive.
-        #[arg(long, default_value_t = coroner::Limits::default().max_header_bytes)]
-        max_header_bytes: u64,
-        /// Limit: bytes of one archive member read to be identified and analysed.
-        #[arg(long, default_value_t = coroner::Limits::default().max_member_bytes)]
-        max_member_bytes: u64,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Analyse every top-level entry of DIR (bundle directory, file or archive) as one incident; write OUTDIR/<name>.{json,md,html} and OUTDIR/index.ndjson.
     #[command(after_help = BATCH_EXIT_CODES)]
@@ -129,7 +107,53 @@ enum Command {
         /// Evidence lines per finding in Markdown reports.
         #[arg(long, default_value_t = 8)]
         max_evidence: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// The limits that keep hostile or huge inputs bounded, shared by `report`
+/// and `batch`.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Limits (hostile or huge inputs)")]
+struct LimitArgs {
+    /// Limit: decompressed bytes per compressed input.
+    #[arg(long, default_value_t = coroner::Limits::default().max_decompressed_bytes)]
+    max_decompressed_bytes: u64,
+    /// Limit: archives (and compression layers) nested inside each other.
+    #[arg(long, default_value_t = coroner::Limits::default().max_nesting)]
+    max_nesting: u32,
+    /// Limit: entries read from one tar archive.
+    #[arg(long, default_value_t = coroner::Limits::default().max_entries)]
+    max_entries: u64,
+    /// Limit: size of one JSON document (inspect, image config).
+    #[arg(long, default_value_t = coroner::Limits::default().max_json_bytes)]
+    max_json_bytes: u64,
+    /// Limit: bytes of one logical log line reassembled from partial records.
+    #[arg(long, default_value_t = coroner::Limits::default().max_line_bytes)]
+    max_line_bytes: usize,
+    /// Limit: bytes of one tar entry path or link target (GNU long names, PAX path/linkpath).
+    #[arg(long, default_value_t = coroner::Limits::default().max_path_bytes)]
+    max_path_bytes: usize,
+    /// Limit: bytes of one PAX or GNU long-name extension header in a tar archive.
+    #[arg(long, default_value_t = coroner::Limits::default().max_header_bytes)]
+    max_header_bytes: u64,
+    /// Limit: bytes of one archive member read to be identified and analysed.
+    #[arg(long, default_value_t = coroner::Limits::default().max_member_bytes)]
+    max_member_bytes: u64,
+}
+
+impl LimitArgs {
+    fn apply(&self, limits: &mut coroner::Limits) {
+        limits.max_decompressed_bytes = self.max_decompressed_bytes;
+        limits.max_nesting = self.max_nesting;
+        limits.max_entries = self.max_entries;
+        limits.max_json_bytes = self.max_json_bytes;
+        limits.max_line_bytes = self.max_line_bytes;
+        limits.max_path_bytes = self.max_path_bytes;
+        limits.max_header_bytes = self.max_header_bytes;
+        limits.max_member_bytes = self.max_member_bytes;
+    }
 }
 
 fn parse_shard(s: &str) -> Result<coroner::batch::Shard, String> {
@@ -351,8 +375,10 @@ fn main() -> ExitCode {
             shard,
             fail_on,
             max_evidence,
+            limits,
         } => {
             let mut config = coroner::batch::BatchConfig::new(dir, out);
+            limits.apply(&mut config.run.limits);
             config.formats = format.into_iter().map(format_of).collect();
             config.jobs = jobs;
             config.shard = shard;
@@ -367,29 +393,15 @@ fn main() -> ExitCode {
             fail_on,
             max_evidence,
             show_secrets,
-            max_decompressed_bytes,
-            max_nesting,
-            max_entries,
-            max_json_bytes,
-            max_line_bytes,
             max_wasted_bytes,
             max_wasted_ratio,
             min_efficiency,
-            max_path_bytes,
-            max_header_bytes,
-            max_member_bytes,
+            limits,
         } => {
             let mut config = coroner::Config::new(paths);
             config.threads = threads;
             config.show_secrets = show_secrets;
-            config.limits.max_decompressed_bytes = max_decompressed_bytes;
-            config.limits.max_nesting = max_nesting;
-            config.limits.max_entries = max_entries;
-            config.limits.max_json_bytes = max_json_bytes;
-            config.limits.max_line_bytes = max_line_bytes;
-            config.limits.max_path_bytes = max_path_bytes;
-            config.limits.max_header_bytes = max_header_bytes;
-            config.limits.max_member_bytes = max_member_bytes;
+            limits.apply(&mut config.limits);
             if show_secrets {
                 eprintln!("coroner: WARNING: --show-secrets is set: this report contains passwords, tokens and keys in clear text. Do not attach it to a ticket.");
             }

@@ -434,3 +434,36 @@ print(json.dumps(res, default=str))
         "{res}"
     );
 }
+
+/// The limits of `report` apply to every bundle of a batch.
+#[test]
+fn limit_flags_reach_every_bundle() {
+    let tmp = fleet(false);
+    let out = batch(tmp.path(), "out", &["--max-member-bytes", "4096"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(
+        &fs::read_to_string(tmp.path().join("out/host-b.tar.gz.json")).unwrap(),
+    )
+    .unwrap();
+    let capped = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("--max-member-bytes")
+        })
+        .count();
+    assert!(capped > 0, "{:#}", report["diagnostics"]);
+    // Without the flag the same bundle has no such diagnostic.
+    let out = batch(tmp.path(), "plain", &[]);
+    assert!(out.status.success());
+    let plain = fs::read_to_string(tmp.path().join("plain/host-b.tar.gz.json")).unwrap();
+    assert!(!plain.contains("--max-member-bytes"));
+}
