@@ -5,18 +5,15 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Std;
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
+mod common;
+use common::sample;
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
@@ -73,17 +70,7 @@ fn fleet(with_broken: bool) -> tempfile::TempDir {
     )
     .unwrap();
     if with_broken {
-        // Deterministic noise (xorshift), no recognisable magic.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let bytes: Vec<u8> = (0..4096)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        fs::write(dir.join("broken.bin"), bytes).unwrap();
+        fs::write(dir.join("broken.bin"), common::noise(4096)).unwrap();
     }
     // Inputs collected an hour ago: reports written now are strictly newer
     // whatever the filesystem's timestamp granularity.

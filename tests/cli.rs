@@ -1,15 +1,10 @@
 //! End-to-end checks of the `coroner` binary: exit codes, formats, output
 //! file, and that damaged inputs never cost the good ones. Guards issue #2.
 
-use std::path::PathBuf;
-
 use assert_cmd::Command;
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
+mod common;
+use common::sample;
 
 fn coroner() -> Command {
     Command::cargo_bin("coroner").expect("binary builds")

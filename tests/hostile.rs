@@ -11,12 +11,6 @@ use coroner::report::schema::Report;
 use coroner::report::{render, Format};
 use coroner::{run, Config};
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
-
 struct Case {
     dir: PathBuf,
 }
@@ -338,6 +332,9 @@ fn escape_sequences_in_logs_and_names_are_shown_escaped() {
 
 use coroner::archive::{compress, tar_index};
 use coroner::Limits;
+
+mod common;
+use common::sample;
 
 /// A raw ustar header; `size` is written as octal as long as it fits.
 fn raw_header(name: &str, size: u64, kind: u8) -> [u8; 512] {

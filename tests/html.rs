@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 
 use coroner::report::{render, Format};
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
+mod common;
+use common::sample;
 
 fn incident_report() -> coroner::Report {
     let config = coroner::Config::new(vec![sample("bundle"), sample("images/pweb-and-api.tar.gz")]);

@@ -3,16 +3,11 @@
 //! plus one synthetic `docker save` built here to carry a build-arg token.
 //! Figures were checked by hand with `tar -tvf` on each layer and export.
 
-use std::path::PathBuf;
-
 use coroner::report::schema::{Filesystem, Finding, Image, Report};
 use coroner::report::{render, Format};
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
+mod common;
+use common::sample;
 
 fn run(paths: &[&str]) -> Report {
     let mut c = coroner::Config::new(paths.iter().map(|p| sample(p)).collect());
@@ -259,11 +254,7 @@ const DB_PASSWORD: &str = "s3cr3t-Hunter2-pw";
 fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
+        common::tar_file(&mut b, name, data);
     }
     b.into_inner().unwrap()
 }

@@ -3,15 +3,10 @@
 //! from input that a renderer would turn into markup, a list, a mention or a
 //! link.
 
-use std::path::PathBuf;
-
 use coroner::report::markdown::render_with;
 
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
-}
+mod common;
+use common::sample;
 
 /// The lines of `md` outside code fences.
 fn prose(md: &str) -> Vec<String> {

@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use coroner::{Config, Progress, ProgressEvent};
 
+mod common;
+
 fn dir_bytes(p: &std::path::Path) -> u64 {
     let mut n = 0;
     for e in std::fs::read_dir(p).expect("dir").flatten() {
@@ -50,22 +52,8 @@ fn progress_is_called_and_monotonic() {
 /// incompressible bytes, read through the streaming path).
 #[test]
 fn a_large_compressed_archive_reports_progress_as_it_streams() {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let noise: Vec<u8> = (0..24 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
     let mut b = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
-    h.set_size(noise.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    b.append_data(&mut h, "blob.bin", &noise[..])
-        .expect("append");
+    common::tar_file(&mut b, "blob.bin", &common::noise(24 << 20));
     let packed = zstd::encode_all(&b.into_inner().expect("tar")[..], 1).expect("zstd");
     let dir = std::env::temp_dir().join(format!("coroner-progress-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

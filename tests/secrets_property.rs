@@ -4,10 +4,11 @@
 //! line, a kernel log line). No value may appear in the text, Markdown or
 //! JSON report; the names must, and equal values share one token.
 
-use std::path::PathBuf;
-
 use coroner::report::{render, Format};
 use coroner::{run, Config};
+
+mod common;
+use common::sample;
 
 struct Rng(u64);
 
@@ -92,12 +93,6 @@ fn plants(rng: &mut Rng) -> Vec<Plant> {
             "TLS_PRIVATE_KEY",
         ),
     ]
-}
-
-fn sample(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(p)
 }
 
 /// A minimal `docker save` archive whose layers were built by `history`.

@@ -11,6 +11,8 @@ use coroner::archive::compress::inflate;
 use coroner::ingest::ingest_bytes;
 use coroner::model::Limits;
 
+mod common;
+
 fn add_dir(b: &mut tar::Builder<Vec<u8>>, root: &Path, dir: &Path, prefix: &str) {
     let mut children: Vec<_> = std::fs::read_dir(dir)
         .expect("dir")
@@ -28,12 +30,7 @@ fn add_dir(b: &mut tar::Builder<Vec<u8>>, root: &Path, dir: &Path, prefix: &str)
         if c.is_dir() {
             add_dir(b, root, &c, prefix);
         } else {
-            let body = std::fs::read(&c).expect("read");
-            let mut h = tar::Header::new_gnu();
-            h.set_size(body.len() as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, name, &body[..]).expect("append");
+            common::tar_file(b, &name, &std::fs::read(&c).expect("read"));
         }
     }
 }
@@ -56,12 +53,7 @@ fn bundle_tar() -> Vec<u8> {
     );
     let img = std::fs::read(root.join("samples/images/pkg_v1_mutate_testdata_whiteout_image.tar"))
         .expect("image");
-    let mut h = tar::Header::new_gnu();
-    h.set_size(img.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    b.append_data(&mut h, "bundle/images/whiteout.tar", &img[..])
-        .expect("append");
+    common::tar_file(&mut b, "bundle/images/whiteout.tar", &img);
     b.into_inner().expect("tar")
 }
 
@@ -69,14 +61,6 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).expect("gzip");
     e.finish().expect("gzip")
-}
-
-fn append_file(b: &mut tar::Builder<Vec<u8>>, name: &str, body: &[u8]) {
-    let mut h = tar::Header::new_gnu();
-    h.set_size(body.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    b.append_data(&mut h, name, body).expect("append");
 }
 
 /// Appends every entry of the archive `tar` to `b`.
@@ -218,7 +202,7 @@ fn early_image_or_export_look_then_bundle_equal_in_memory() {
     let members = |first: &[(&str, &[u8])]| {
         let mut b = tar::Builder::new(Vec::new());
         for (n, body) in first {
-            append_file(&mut b, n, body);
+            common::tar_file(&mut b, n, body);
         }
         copy_entries(&mut b, &rest);
         b.into_inner().expect("tar")
@@ -243,11 +227,11 @@ fn early_image_or_export_look_then_bundle_equal_in_memory() {
     }
     // An export, compressed: streamed, the same as in memory.
     let mut b = tar::Builder::new(Vec::new());
-    append_file(&mut b, ".dockerenv", b"");
-    append_file(&mut b, "etc/hostname", b"");
-    append_file(&mut b, "etc/hosts", b"");
-    append_file(&mut b, "etc/resolv.conf", b"");
-    append_file(&mut b, "bin/app", &[7u8; 5000]);
+    common::tar_file(&mut b, ".dockerenv", b"");
+    common::tar_file(&mut b, "etc/hostname", b"");
+    common::tar_file(&mut b, "etc/hosts", b"");
+    common::tar_file(&mut b, "etc/resolv.conf", b"");
+    common::tar_file(&mut b, "bin/app", &[7u8; 5000]);
     let dump = same_as_in_memory(
         "export.tar.gz",
         &gzip(&b.into_inner().expect("tar")),
@@ -265,12 +249,12 @@ fn large_archive_nested_in_a_compressed_bundle_equals_in_memory() {
     let zst = std::fs::read(root.join("samples/images/pbatch.tar.zst")).expect("sample");
     let mut b = tar::Builder::new(Vec::new());
     copy_entries(&mut b, &zstd::decode_all(&zst[..]).expect("zstd"));
-    append_file(&mut b, "var/big.bin", &vec![0u8; 65 << 20]);
+    common::tar_file(&mut b, "var/big.bin", &vec![0u8; 65 << 20]);
     let export = b.into_inner().expect("tar");
     assert!(export.len() > 64 << 20);
     let mut outer = tar::Builder::new(Vec::new());
     copy_entries(&mut outer, &bundle_tar());
-    append_file(&mut outer, "bundle/exports/pbatch-big.tar", &export);
+    common::tar_file(&mut outer, "bundle/exports/pbatch-big.tar", &export);
     let outer = outer.into_inner().expect("tar");
     let dump = same_as_in_memory("nested.tar.gz", &gzip(&outer), &Limits::default());
     assert!(

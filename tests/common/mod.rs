@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests (each test file is its own
+//! crate and uses some of them).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// A path under the repository's `samples/`.
+pub fn sample(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(p)
+}
+
+/// Appends a regular file (GNU header, mode 0644) to a tar being built.
+pub fn tar_file(b: &mut tar::Builder<Vec<u8>>, name: &str, body: &[u8]) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, name, body).expect("append to tar");
+}
+
+/// `n` deterministic incompressible bytes (xorshift64), with no
+/// recognisable magic.
+pub fn noise(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
