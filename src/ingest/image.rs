@@ -264,6 +264,19 @@ impl<'a> Archive<'a> {
             ));
             return None;
         };
+        if self
+            .streamed
+            .is_some_and(|s| s.dropped.contains(normalize(member)))
+        {
+            diags.push(Diagnostic::error(
+                self.member_path(member),
+                format!(
+                    "{what} was not kept: the archive's JSON documents together pass the JSON limit of {} bytes (raise it with --max-json-bytes); skipped",
+                    self.limits.max_json_bytes
+                ),
+            ));
+            return None;
+        }
         if e.size > self.limits.max_json_bytes {
             diags.push(Diagnostic::error(
                 self.member_path(member),
@@ -662,6 +675,11 @@ fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) ->
 pub struct StreamedMembers {
     bodies: HashMap<String, Vec<u8>>,
     layers: HashMap<String, LayerScan>,
+    /// Bytes of documents kept so far; together they may not pass
+    /// `--max-json-bytes` (a hostile archive of many large documents).
+    kept: u64,
+    /// Documents not kept because of that budget.
+    dropped: HashSet<String>,
 }
 
 impl StreamedMembers {
@@ -681,7 +699,12 @@ impl StreamedMembers {
                 // only by its first bytes, which say why it does not parse.
                 let first = head.iter().find(|b| !b.is_ascii_whitespace());
                 if matches!(first, Some(b'{' | b'[')) {
+                    if self.kept.saturating_add(e.size) > limits.max_json_bytes {
+                        self.dropped.insert(name);
+                        return Ok(());
+                    }
                     body.read_to_end(&mut head)?;
+                    self.kept += head.len() as u64;
                 }
                 self.bodies.insert(name, head);
             }

@@ -1026,6 +1026,44 @@ mod tests {
         assert!(kinds.contains(&ArtifactKind::Bundle));
     }
 
+    /// A streamed image archive keeps its JSON documents in memory; together
+    /// they stay within --max-json-bytes, and one not kept is said.
+    #[test]
+    fn streamed_image_documents_share_the_json_budget() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/images/pweb-and-api.tar.gz");
+        let data = std::fs::read(&p).unwrap();
+        let run = |limits: &Limits| {
+            let cap = compress::cap_for(
+                data.len() as u64,
+                limits.max_decompressed_bytes,
+                limits.max_ratio,
+            );
+            ingest_tar_stream(
+                "a.tar.gz",
+                &data,
+                cap,
+                1,
+                data.len() as u64,
+                limits,
+                &|_| {},
+            )
+            .unwrap()
+        };
+        let said = |out: &Ingested| {
+            out.diagnostics
+                .iter()
+                .any(|d| d.message.contains("together pass the JSON limit"))
+        };
+        assert!(!said(&run(&Limits::default())));
+        // Each document fits 4 KiB; together (8.8 KB) they do not.
+        let tight = Limits {
+            max_json_bytes: 4096,
+            ..Limits::default()
+        };
+        let out = run(&tight);
+        assert!(said(&out), "{:?}", out.diagnostics);
+    }
+
     /// A nested bundle that starts like an export has no second pass: what
     /// was passed over is said, not silently lost.
     #[test]
