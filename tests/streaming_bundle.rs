@@ -263,3 +263,36 @@ fn large_archive_nested_in_a_compressed_bundle_equals_in_memory() {
     );
     assert!(dump.contains("JsonLog") && dump.contains("ImageArchive"));
 }
+
+/// A large compressed archive inside a compressed bundle (`docker save |
+/// gzip` in a .tar.zst of a directory) is decoded as it streams, with the
+/// in-memory result: the real pbatch export with 66 MiB of incompressible
+/// bytes added, gzipped, in a zstd bundle beside a gzipped blob that is
+/// neither.
+#[test]
+fn large_compressed_archive_nested_in_a_compressed_bundle_equals_in_memory() {
+    let zst = std::fs::read(common::sample("images/pbatch.tar.zst")).expect("sample");
+    let mut b = tar::Builder::new(Vec::new());
+    copy_entries(&mut b, &zstd::decode_all(&zst[..]).expect("zstd"));
+    common::tar_file(&mut b, "var/noise.bin", &common::noise(66 << 20));
+    let export = gzip(&b.into_inner().expect("tar"));
+    assert!(export.len() > 64 << 20);
+    let mut outer = tar::Builder::new(Vec::new());
+    copy_entries(&mut outer, &bundle_tar());
+    common::tar_file(&mut outer, "bundle/exports/pbatch-noise.tar.gz", &export);
+    // Neither a tar nor a log inside: read whole, as before.
+    let mut noise = common::noise(66 << 20);
+    noise.reverse();
+    common::tar_file(&mut outer, "bundle/blob.gz", &gzip(&noise));
+    let outer = outer.into_inner().expect("tar");
+    let dump = same_as_in_memory(
+        "nested-gz.tar.zst",
+        &zstd::encode_all(&outer[..], 1).expect("zstd"),
+        &Limits::default(),
+    );
+    assert!(
+        dump.contains("FsExport") && dump.contains("/var/noise.bin"),
+        "export not analysed"
+    );
+    assert!(dump.contains("JsonLog") && dump.contains("ImageArchive"));
+}

@@ -871,6 +871,29 @@ impl<'a> MemberPass<'a> {
             }
             return;
         }
+        let comp = Compression::sniff(&head);
+        let head = if depth + 1 < limits.max_nesting
+            && e.size > STREAM_BATCH_BYTES as u64
+            && comp != Compression::None
+        {
+            // A large compressed member (a `docker save | gzip`, a rotated
+            // log) is decoded as it streams when it holds a tar or a
+            // json-file log, as the same bytes on their own would be.
+            self.flush();
+            match stream_compressed(&member, e.size, comp, head, body, depth + 1, limits) {
+                Ok(Streamed::Done(part)) => {
+                    self.results.push(part);
+                    return;
+                }
+                Ok(Streamed::Read(bytes)) => bytes,
+                Err(_) => {
+                    self.failed = true;
+                    return;
+                }
+            }
+        } else {
+            head
+        };
         let mut buf = head;
         // The size is bounded by --max-member-bytes; reserving it exactly
         // avoids doubling (untouched capacity of a lying header costs no RSS).
@@ -893,6 +916,96 @@ impl<'a> MemberPass<'a> {
         }
         self.flush();
         Some(self.results)
+    }
+}
+
+/// What [`stream_compressed`] did with a member.
+enum Streamed {
+    /// Ingested as it streamed.
+    Done(Ingested),
+    /// Neither a tar nor a json-file log inside: the compressed bytes read
+    /// so far, for the caller to read on and ingest whole.
+    Read(Vec<u8>),
+}
+
+/// Keeps a copy of what passes through while `kept` is `Some`.
+struct Recorder<'r> {
+    inner: &'r mut dyn Read,
+    kept: &'r std::cell::RefCell<Option<Vec<u8>>>,
+}
+
+impl Read for Recorder<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(k) = self.kept.borrow_mut().as_mut() {
+            k.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// A compressed member of `size` bytes whose first bytes are `head`, at
+/// `depth` (the depth `ingest_bytes` would give it): decoded as it streams,
+/// as `ingest_bytes` would read the same bytes held whole, when what comes
+/// out is a tar archive ([`ingest_tar_reader`]) or a json-file log. The
+/// compressed bytes read while deciding are recorded, so anything else goes
+/// back to the caller unchanged. `Err` when the member cannot be read.
+fn stream_compressed(
+    member: &str,
+    size: u64,
+    comp: Compression,
+    head: Vec<u8>,
+    body: &mut dyn Read,
+    depth: u32,
+    limits: &Limits,
+) -> std::io::Result<Streamed> {
+    let cap = compress::cap_for(size, limits.max_decompressed_bytes, limits.max_ratio);
+    let kept = std::cell::RefCell::new(Some(head.clone()));
+    let verdict = {
+        let recorder = Recorder {
+            inner: &mut *body,
+            kept: &kept,
+        };
+        let input = std::io::Cursor::new(head).chain(recorder);
+        match compress::decode(comp, input, cap) {
+            Err(_) => None,
+            Ok(mut dec) => {
+                let mut plain = vec![0u8; 64 * 1024];
+                match read_full(&mut dec, &mut plain) {
+                    Err(_) => None,
+                    Ok(n) => {
+                        plain.truncate(n);
+                        let tar = tar_index::looks_like_tar(&plain);
+                        let log = Compression::sniff(&plain) == Compression::None
+                            && !tar
+                            && detect::is_json_log(&plain);
+                        if tar || log {
+                            // Decided: stop recording, read on.
+                            *kept.borrow_mut() = None;
+                            let mut r = std::io::Cursor::new(plain).chain(dec);
+                            Some(if tar {
+                                ingest_tar_reader(member, &mut r, depth + 1, size, limits)
+                            } else {
+                                json_log::parse_reader(
+                                    member,
+                                    &mut r,
+                                    limits,
+                                    json_log::CHUNK_BYTES,
+                                    &mut |_| {},
+                                )
+                                .map(|log| log_input(member, size, log))
+                            })
+                        } else {
+                            None
+                        }
+                    }
+                }
+            }
+        }
+    };
+    match verdict {
+        Some(done) => done.map(Streamed::Done),
+        None => Ok(Streamed::Read(kept.into_inner().unwrap_or_default())),
     }
 }
 
