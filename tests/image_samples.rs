@@ -292,7 +292,7 @@ fn plain_tar_is_not_an_image() {
     let data = read("test-gzip-image.tar");
     let idx = tar_index::index_slice(&data, &Limits::default());
     assert!(!image::is_image_archive(&idx));
-    assert!(!fs_export::is_fs_export(&idx));
+    assert!(!fs_export::has_export_shape(&idx));
 }
 
 #[test]

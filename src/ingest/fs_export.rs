@@ -43,11 +43,11 @@ fn is_init_path(p: &str) -> bool {
         || p.starts_with("sys/")
 }
 
-/// True when the archive looks like a container filesystem export.
-pub fn is_fs_export(index: &TarIndex) -> bool {
-    if image::is_image_archive(index) {
-        return false;
-    }
+/// True when the entries have the shape of a container filesystem export
+/// (`.dockerenv`, or the init layer's empty files and `dev`). Image archives
+/// are told apart first: callers ask `image::is_image_archive` before this,
+/// so neither walk runs twice.
+pub fn has_export_shape(index: &TarIndex) -> bool {
     // The last entry of each name wins, as extraction would; only five
     // names matter, so no map of the whole archive.
     const NAMES: [&str; 5] = [
@@ -267,7 +267,7 @@ mod tests {
             ],
             error: None,
         };
-        assert!(is_fs_export(&idx));
+        assert!(has_export_shape(&idx));
         let (e, diags) = analyze("x.tar", &idx);
         assert_eq!(e.files, 5);
         assert_eq!(e.size_bytes, 106);

@@ -653,9 +653,13 @@ fn scan_layer(body: &[u8], limits: &Limits, release: &(dyn Fn(&[u8]) + Sync)) ->
             error: idx.error,
         };
     }
+    scan_compressed_layer(comp, compress::Releasing::new(body, release), limits)
+}
+
+/// A gzip or zstd layer's entries, walked as `reader` inflates.
+fn scan_compressed_layer(comp: Compression, reader: impl Read, limits: &Limits) -> LayerScan {
     let mut entries = Vec::new();
-    let input = compress::Releasing::new(body, release);
-    let error = match compress::decoder_from(comp, input, limits.max_decompressed_bytes) {
+    let error = match compress::decode(comp, reader, limits.max_decompressed_bytes) {
         Ok(r) => tar_index::walk_stream(r, limits, |e, _| entries.push(e)),
         Err(e) => Some(format!("cannot start {} decompression: {e}", comp.as_str())),
     };
@@ -713,27 +717,20 @@ impl StreamedMembers {
         let reader = io::Cursor::new(head).chain(body);
         // As `scan_layer` reads a layer held in memory: plain layers with
         // the damage checks of an index, compressed ones walked.
-        let (entries, error) = if comp == Compression::None {
-            match tar_index::index_stream(reader, limits) {
+        let scan = if comp == Compression::None {
+            let (entries, error) = match tar_index::index_stream(reader, limits) {
                 Ok((idx, _)) => (idx.entries, idx.error),
                 Err(err) => (Vec::new(), Some(err.to_string())),
-            }
-        } else {
-            let mut entries = Vec::new();
-            let error = match compress::decode(comp, reader, limits.max_decompressed_bytes) {
-                Ok(r) => tar_index::walk_stream(r, limits, |e, _| entries.push(e)),
-                Err(e) => Some(format!("cannot start {} decompression: {e}", comp.as_str())),
             };
-            (entries, error)
-        };
-        self.layers.insert(
-            name,
             LayerScan {
                 entries,
                 compression: comp.as_str(),
                 error,
-            },
-        );
+            }
+        } else {
+            scan_compressed_layer(comp, reader, limits)
+        };
+        self.layers.insert(name, scan);
         Ok(())
     }
 }

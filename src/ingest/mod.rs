@@ -227,11 +227,7 @@ fn ingest_file_inner(
     // read. A concurrent truncation would be a SIGBUS, which is documented.
     match unsafe { memmap2::Mmap::map(&file) } {
         Ok(map) => {
-            let head = &map[..map.len().min(64 * 1024)];
-            if Compression::sniff(head) == Compression::None
-                && !tar_index::looks_like_tar(head)
-                && detect::is_json_log(head)
-            {
+            if is_log_head(&map[..map.len().min(64 * 1024)]) {
                 // A whole-file mapping would count every page read toward
                 // RSS: read large logs through windows unmapped as we go.
                 drop(map);
@@ -304,6 +300,26 @@ fn unmappable(name: &str, len: u64, e: std::io::Error) -> Ingested {
         bytes: len,
     });
     out
+}
+
+/// True when `head`, the first bytes of some content, is a json-file log
+/// (not compressed, not a tar archive): such content is parsed as it
+/// streams, never held whole.
+fn is_log_head(head: &[u8]) -> bool {
+    Compression::sniff(head) == Compression::None
+        && !tar_index::looks_like_tar(head)
+        && detect::is_json_log(head)
+}
+
+/// A json-file log parsed as `reader` streams it.
+fn log_from_reader(
+    path: &str,
+    reader: &mut dyn Read,
+    bytes: u64,
+    limits: &Limits,
+) -> std::io::Result<Ingested> {
+    json_log::parse_reader(path, reader, limits, json_log::CHUNK_BYTES, &mut |_| {})
+        .map(|log| log_input(path, bytes, log))
 }
 
 fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
@@ -380,15 +396,14 @@ fn ingest_bytes_releasing(
         let plain = head
             .as_deref()
             .filter(|h| Compression::sniff(h) == Compression::None);
-        if plain.is_some_and(|h| !tar_index::looks_like_tar(h) && detect::is_json_log(h)) {
+        if plain.is_some_and(is_log_head) {
             // Stream the log through the capped decoder in chunks rather
             // than inflating it whole.
             let input = compress::Releasing::new(data, release);
-            let parsed = compress::decoder_from(comp, input, cap).and_then(|mut r| {
-                json_log::parse_reader(path, &mut r, limits, json_log::CHUNK_BYTES, &mut |_| {})
-            });
+            let parsed = compress::decoder_from(comp, input, cap)
+                .and_then(|mut r| log_from_reader(path, &mut r, bytes, limits));
             return match parsed {
-                Ok(log) => log_input(path, bytes, log),
+                Ok(part) => part,
                 Err(e) => {
                     out.inputs.push(record(ArtifactKind::Unknown));
                     out.diagnostics.push(Diagnostic::error(
@@ -458,7 +473,7 @@ fn ingest_tar(
         out.items.push(Parsed::Images(images));
         return out;
     }
-    if fs_export::is_fs_export(&index) {
+    if fs_export::has_export_shape(&index) {
         out.inputs.push(record(ArtifactKind::FsExport));
         let (mut export, diags) = fs_export::analyze(path, &index);
         export.hostname = fs_export::hostname(data, &index);
@@ -727,7 +742,7 @@ impl<'a> StreamWalk<'a> {
             out.items.push(Parsed::Images(images));
             return Classified::Done(out);
         }
-        if fs_export::is_fs_export(index) {
+        if fs_export::has_export_shape(index) {
             out.inputs.push(record(ArtifactKind::FsExport));
             let (mut export, diags) = fs_export::analyze(self.path, index);
             export.hostname = self.hostname.as_deref().and_then(fs_export::hostname_of);
@@ -838,21 +853,11 @@ impl<'a> MemberPass<'a> {
             }
         };
         head.truncate(n);
-        if depth < limits.max_nesting
-            && Compression::sniff(&head) == Compression::None
-            && !tar_index::looks_like_tar(&head)
-            && detect::is_json_log(&head)
-        {
+        if depth < limits.max_nesting && is_log_head(&head) {
             self.flush();
             let mut r = std::io::Cursor::new(head).chain(body);
-            match json_log::parse_reader(
-                &member,
-                &mut r,
-                limits,
-                json_log::CHUNK_BYTES,
-                &mut |_| {},
-            ) {
-                Ok(log) => self.results.push(log_input(&member, e.size, log)),
+            match log_from_reader(&member, &mut r, e.size, limits) {
+                Ok(part) => self.results.push(part),
                 Err(_) => self.failed = true,
             }
             return;
@@ -976,24 +981,14 @@ fn stream_compressed(
                     Ok(n) => {
                         plain.truncate(n);
                         let tar = tar_index::looks_like_tar(&plain);
-                        let log = Compression::sniff(&plain) == Compression::None
-                            && !tar
-                            && detect::is_json_log(&plain);
-                        if tar || log {
+                        if tar || is_log_head(&plain) {
                             // Decided: stop recording, read on.
                             *kept.borrow_mut() = None;
                             let mut r = std::io::Cursor::new(plain).chain(dec);
                             Some(if tar {
                                 ingest_tar_reader(member, &mut r, depth + 1, size, limits)
                             } else {
-                                json_log::parse_reader(
-                                    member,
-                                    &mut r,
-                                    limits,
-                                    json_log::CHUNK_BYTES,
-                                    &mut |_| {},
-                                )
-                                .map(|log| log_input(member, size, log))
+                                log_from_reader(member, &mut r, size, limits)
                             })
                         } else {
                             None
