@@ -9,8 +9,10 @@ use coroner::report::schema::{Container, Report, Severity};
 use coroner::report::{render, Format};
 use coroner::{run, Config};
 
+mod common;
+
 fn bundle() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/bundle")
+    common::sample("bundle")
 }
 
 fn report() -> &'static Report {
@@ -19,20 +21,11 @@ fn report() -> &'static Report {
 }
 
 fn container(name: &str) -> &'static Container {
-    report()
-        .containers
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("container {name} missing from the report"))
+    common::container(report(), name)
 }
 
 fn rules_of(name: &str) -> Vec<&'static str> {
-    report()
-        .findings
-        .iter()
-        .filter(|f| f.container.as_deref() == Some(name))
-        .map(|f| f.rule.as_str())
-        .collect()
+    common::rules_of(report(), name)
 }
 
 fn fired(name: &str, rule: &str) {

@@ -4,36 +4,28 @@
 //! proc/uptime and `date --utc`, packed as .tar.zst. Every fact below was
 //! checked against the raw files with an independent reader. Guards issue #2.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use coroner::report::schema::{Container, Report};
 use coroner::{run, Config};
 
+mod common;
+
 fn report() -> &'static Report {
     static R: OnceLock<Report> = OnceLock::new();
     R.get_or_init(|| {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("samples/sos/sosreport-qhost-2026.tar.zst");
-        run(&Config::new(vec![p]))
+        run(&Config::new(vec![common::sample(
+            "sos/sosreport-qhost-2026.tar.zst",
+        )]))
     })
 }
 
 fn c(name: &str) -> &'static Container {
-    report()
-        .containers
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("{name} missing"))
+    common::container(report(), name)
 }
 
 fn rules(name: &str) -> Vec<&'static str> {
-    report()
-        .findings
-        .iter()
-        .filter(|f| f.container.as_deref() == Some(name))
-        .map(|f| f.rule.as_str())
-        .collect()
+    common::rules_of(report(), name)
 }
 
 #[test]

@@ -33,3 +33,25 @@ pub fn noise(n: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The container of that name in a report; panics naming it if missing.
+pub fn container<'r>(
+    report: &'r coroner::report::schema::Report,
+    name: &str,
+) -> &'r coroner::report::schema::Container {
+    report
+        .containers
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("container {name} missing from the report"))
+}
+
+/// The rules that fired for the container of that name.
+pub fn rules_of<'r>(report: &'r coroner::report::schema::Report, name: &str) -> Vec<&'r str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.container.as_deref() == Some(name))
+        .map(|f| f.rule.as_str())
+        .collect()
+}
