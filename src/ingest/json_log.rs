@@ -1010,7 +1010,7 @@ pub fn parse_reader(
                 let want = (chunk.max(buf.len() + 1)).saturating_sub(buf.len());
                 let old = buf.len();
                 buf.resize(old + want, 0);
-                let n = read_full(reader, &mut buf[old..])?;
+                let n = super::read_full(reader, &mut buf[old..])?;
                 buf.truncate(old + n);
                 if n < want {
                     eof = true;
@@ -1032,22 +1032,6 @@ pub fn parse_reader(
         progress(chunks.iter().map(|c| c.len() as u64).sum());
     }
     Ok(parser.finish())
-}
-
-fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while !buf.is_empty() {
-        match r.read(buf) {
-            Ok(0) => break,
-            Ok(k) => {
-                n += k;
-                buf = &mut buf[k..];
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Parses a json-file log file through read-only mappings of about `chunk`

@@ -1004,7 +1004,8 @@ fn stream_compressed(
     }
 }
 
-fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads until `buf` is full or the reader ends; the bytes read.
+pub(crate) fn read_full(r: &mut dyn Read, mut buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while !buf.is_empty() {
         match r.read(buf) {
