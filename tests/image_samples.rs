@@ -12,6 +12,8 @@ use coroner::ingest::image::{self, Image};
 use coroner::ingest::{ingest_bytes, Ingested, Parsed};
 use coroner::model::{DiagSeverity, Limits};
 
+mod common;
+
 fn sample_path(name: &str) -> String {
     format!("{}/samples/images/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -544,11 +546,7 @@ fn naive_model_agrees() {
 fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, body) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(body.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *body).unwrap();
+        common::tar_file(&mut b, name, body);
     }
     b.into_inner().unwrap()
 }
