@@ -457,15 +457,7 @@ fn ingest_tar(
         bytes,
     };
     let index = tar_index::index_slice_releasing(data, limits, release);
-    if let Some(err) = &index.error {
-        out.diagnostics.push(Diagnostic::error(
-            path,
-            format!(
-                "{err}; the {} entries before the damage were used",
-                index.entries.len()
-            ),
-        ));
-    }
+    out.diagnostics.extend(damage(path, &index));
     if image::is_image_archive(&index) {
         out.inputs.push(record(ArtifactKind::ImageArchive));
         let (images, diags) = image::analyze_releasing(path, data, &index, limits, release);
@@ -506,6 +498,19 @@ fn ingest_tar(
         out.absorb(p);
     }
     out
+}
+
+/// The diagnostic for an archive whose walk stopped at damage, if it did.
+fn damage(path: &str, index: &tar_index::TarIndex) -> Option<Diagnostic> {
+    index.error.as_ref().map(|err| {
+        Diagnostic::error(
+            path,
+            format!(
+                "{err}; the {} entries before the damage were used",
+                index.entries.len()
+            ),
+        )
+    })
 }
 
 fn oversized(member: String, size: u64) -> Ingested {
@@ -573,9 +578,9 @@ fn ingest_tar_stream(
     Some(out)
 }
 
-/// An uncompressed archive that is itself a member of a streamed archive
-/// (a `docker save` inside a `.tar.gz` bundle), read from the member's body
-/// in one pass: no second pass and no in-memory fallback exist here, so
+/// A tar archive that is itself a member of a streamed archive (a `docker
+/// save` inside a `.tar.gz` bundle), read in one pass from the member's body
+/// or from its decoder ([`stream_compressed`]): no second pass and no in-memory fallback exist here, so
 /// damage is reported as the stream shows it, and a bundle whose first
 /// entries looked like an image archive or export (so member work stopped)
 /// gets a warning that members were passed over. `Err` when the outer
@@ -589,15 +594,7 @@ fn ingest_tar_reader(
 ) -> std::io::Result<Ingested> {
     let mut walk = StreamWalk::new(path, depth, limits);
     let (index, end) = tar_index::index_stream_visit(body, limits, |e, b| walk.visit(e, b))?;
-    let damage = index.error.as_ref().map(|err| {
-        Diagnostic::error(
-            path,
-            format!(
-                "{err}; the {} entries before the damage were used",
-                index.entries.len()
-            ),
-        )
-    });
+    let damaged = damage(path, &index);
     let lost = walk.withheld || !walk.speculating;
     let mut out = match walk.classify(&index, end, bytes) {
         Classified::Done(out) => out,
@@ -628,7 +625,7 @@ fn ingest_tar_reader(
             out
         }
     };
-    if let Some(d) = damage {
+    if let Some(d) = damaged {
         out.diagnostics.insert(0, d);
     }
     Ok(out)
