@@ -22,7 +22,8 @@ const EXIT_CODES: &str = "Exit codes:
   0  the report was written
   1  findings at or above --fail-on, or an image crossed a CI gate limit
      (--max-wasted-bytes, --max-wasted-ratio, --min-efficiency)
-  2  usage error, or no input could be read";
+  2  usage error, a path given on the command line could not be read (the
+     report is still written from the others), or no input could be read";
 
 #[derive(Parser)]
 #[command(name = "coroner", version, about = "Offline post-mortem of Docker incidents: explains the cause of death with cited evidence.", after_help = EXIT_CODES)]
@@ -53,9 +54,9 @@ enum Command {
         /// Inputs: any mix of inspect JSON, json-file logs, kernel logs, docker events, image archives, exports, bundle directories or archives. Identified by content, not name.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: FormatArg,
+        /// Output format [default: from the extension of -o FILE (.txt, .md, .json, .html), else text].
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
         /// Write the report to FILE instead of stdout.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
@@ -114,6 +115,42 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Print a shell completion script: `coroner completions bash > /etc/bash_completion.d/coroner`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `coroner man > coroner.1 && man ./coroner.1`.
+    Man,
+}
+
+/// The format `-o FILE` implies when `--format` is not given.
+fn format_from_path(path: &std::path::Path) -> Option<FormatArg> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "text" | "log" => Some(FormatArg::Text),
+        "md" | "markdown" => Some(FormatArg::Md),
+        "json" => Some(FormatArg::Json),
+        "html" | "htm" => Some(FormatArg::Html),
+        _ => None,
+    }
+}
+
+/// The paths given on the command line that cannot be read at all.
+fn unreadable(paths: &[PathBuf]) -> Vec<(PathBuf, io::Error)> {
+    paths
+        .iter()
+        .filter_map(|p| {
+            let probe = std::fs::metadata(p).and_then(|m| {
+                if m.is_dir() {
+                    std::fs::read_dir(p).map(|_| ())
+                } else {
+                    std::fs::File::open(p).map(|_| ())
+                }
+            });
+            probe.err().map(|e| (p.clone(), e))
+        })
+        .collect()
 }
 
 /// The limits that keep hostile or huge inputs bounded, shared by `report`
@@ -356,8 +393,14 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             // clap quotes the offending argument, which may be a secret
-            // (`--pasword=hunter2`).
-            let text = redact_msg(&e.render().to_string());
+            // (`--pasword=hunter2`). Help and version text is ours, never
+            // input: it is printed as written.
+            let rendered = e.render().to_string();
+            let text = if e.use_stderr() {
+                redact_msg(&rendered)
+            } else {
+                rendered
+            };
             if e.use_stderr() {
                 eprint!("{text}");
             } else {
@@ -371,6 +414,23 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "coroner", &mut out);
+            write_stdout(&out)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => write_stdout(&out),
+                Err(e) => {
+                    eprintln!("coroner: error: cannot render the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Batch {
             dir,
             out,
@@ -414,6 +474,9 @@ fn main() -> ExitCode {
             if let Some(bar) = bar.get().and_then(|b| b.as_ref()) {
                 bar.finish_and_clear();
             }
+            let format = format
+                .or_else(|| output.as_deref().and_then(format_from_path))
+                .unwrap_or(FormatArg::Text);
             let text = match format {
                 FormatArg::Text => coroner::report::render(&report, coroner::report::Format::Text),
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),
@@ -447,6 +510,21 @@ fn main() -> ExitCode {
                     coroner::report::escape::visible(&d.message)
                 );
             }
+            let missing = unreadable(&config.paths);
+            for (p, e) in &missing {
+                let shown = p.display().to_string();
+                if report
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == "error" && d.path == shown)
+                {
+                    continue; // already said above
+                }
+                eprintln!(
+                    "coroner: error: cannot read {}: {e}\nhint: check the path and its permissions; the report was written from the other inputs",
+                    coroner::report::escape::visible(&redact_msg(&p.display().to_string()))
+                );
+            }
             if report.nothing_readable() {
                 eprintln!("coroner: error: no input could be read as a Docker or kernel artifact\nhint: pass docker inspect JSON, json-file logs, kernel logs, image archives or a bundle directory");
                 return ExitCode::from(2);
@@ -469,11 +547,27 @@ fn main() -> ExitCode {
                 eprintln!("coroner: warning: CI gate limits set but no image archive among the inputs; nothing checked");
             }
             let gate_failed = coroner::gate::failed(&results);
+            if !missing.is_empty() {
+                return ExitCode::from(2);
+            }
             match (threshold, report.worst()) {
                 (Some(t), Some(w)) if w <= t => ExitCode::from(1),
                 _ if gate_failed => ExitCode::from(1),
                 _ => ExitCode::SUCCESS,
             }
+        }
+    }
+}
+
+/// Writes generated text to stdout; a closed pipe is not an error.
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coroner: error: cannot write to stdout: {e}");
+            ExitCode::from(2)
         }
     }
 }

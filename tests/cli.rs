@@ -154,3 +154,85 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue #12: a path that cannot be read, passed beside good ones, still
+/// gets the report written from the others, and exit 2.
+#[test]
+fn a_missing_path_beside_a_good_one_writes_the_report_and_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("report.json");
+    let out = coroner()
+        .arg("report")
+        .arg(sample("bundle"))
+        .arg("/nonexistent/coroner-missing")
+        .arg("-o")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/coroner-missing"), "{stderr}");
+    // -o report.json implies --format json (issue #13).
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert!(json["containers"].as_array().unwrap().len() >= 18);
+}
+
+/// Issue #13: `-o FILE` picks the format from the extension unless
+/// `--format` says otherwise.
+#[test]
+fn dash_o_infers_the_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, starts) in [
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.md", "# "),
+        ("r.json", "{"),
+        ("r.txt", "coroner"),
+    ] {
+        let file = dir.path().join(name);
+        let out = coroner()
+            .arg("report")
+            .arg(sample("inspect"))
+            .arg("-o")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with(starts), "{name}: {}", &text[..text.len().min(80)]);
+    }
+    let file = dir.path().join("forced.html");
+    coroner()
+        .args(["report", "--format", "json"])
+        .arg(sample("inspect"))
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&file).unwrap().starts_with('{'));
+}
+
+/// Issue #13: help text is ours and is never redacted; completions and the
+/// manual page are generated from the same definition.
+#[test]
+fn help_is_not_redacted_and_completions_and_man_page_work() {
+    for args in [&["--help"][..], &["report", "--help"], &["batch", "--help"]] {
+        let out = coroner().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("[REDACTED"), "{args:?}: {text}");
+    }
+    let report_help = coroner().args(["report", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&report_help.stdout).contains("print secret values"));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = coroner().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("coroner") && text.contains("report"), "{shell}");
+    }
+    let bash = coroner().args(["completions", "bash"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("--max-wasted-bytes"));
+    let man = coroner().arg("man").output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(man.contains(".TH coroner 1") && man.contains("report"));
+}
