@@ -364,7 +364,7 @@ fn process(cfg: &BatchConfig, b: &Bundle) -> BatchIndexLine {
     let mut config = cfg.run.clone();
     config.paths = vec![b.path.clone()];
     config.threads = 1;
-    let r = crate::run(&config);
+    let r = crate::run_on_current_pool(&config);
     let mut line = index_line(&b.name, &b.path, &b.stem, &r);
     for (f, p) in &outputs {
         let text = match f {

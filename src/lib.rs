@@ -95,20 +95,24 @@ impl Config {
 /// unless `show_secrets` is set. Never panics on input: damaged inputs end
 /// up in `Report::diagnostics`.
 pub fn run(config: &Config) -> Report {
-    let work = || {
-        let ingested =
-            ingest::ingest_with_progress(&config.paths, &config.limits, config.progress.as_ref());
-        let analysis = correlate::correlate(ingested);
-        let findings = rules::evaluate(&analysis, &config.rules);
-        report::build(&analysis, findings)
-    };
-    let report = match rayon::ThreadPoolBuilder::new()
+    match rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
     {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
+        Ok(pool) => pool.install(|| run_on_current_pool(config)),
+        Err(_) => run_on_current_pool(config),
+    }
+}
+
+/// [`run`] on the rayon pool the caller is already in, ignoring
+/// `config.threads`: `batch` runs many bundles on one pool instead of
+/// building (and tearing down) a pool per bundle.
+pub fn run_on_current_pool(config: &Config) -> Report {
+    let ingested =
+        ingest::ingest_with_progress(&config.paths, &config.limits, config.progress.as_ref());
+    let analysis = correlate::correlate(ingested);
+    let findings = rules::evaluate(&analysis, &config.rules);
+    let report = report::build(&analysis, findings);
     if config.show_secrets {
         report
     } else {
