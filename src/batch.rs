@@ -380,6 +380,17 @@ fn process(cfg: &BatchConfig, b: &Bundle) -> BatchIndexLine {
     line
 }
 
+/// The bundles of `cfg.dir` that the shard (all of them without one) would
+/// take, sorted by name: `coroner batch --list-shard K/N DIR` prints them so
+/// an operator can check a split before running it.
+pub fn plan(cfg: &BatchConfig) -> Result<Vec<(String, PathBuf)>, BatchError> {
+    Ok(list_bundles(cfg)?
+        .into_iter()
+        .filter(|b| cfg.shard.map_or(true, |s| s.contains(&b.name)))
+        .map(|b| (b.name, b.path))
+        .collect())
+}
+
 /// Runs the batch: lists the bundles of `cfg.dir`, keeps those of the
 /// shard, analyses them (or reads back up-to-date reports), writes the
 /// reports and `index.ndjson`, and returns the index lines sorted by name.

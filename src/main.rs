@@ -41,6 +41,13 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ProgressArg {
+    Auto,
+    Lines,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum FailOn {
     Warning,
     Critical,
@@ -90,8 +97,14 @@ enum Command {
         /// Directory whose top-level entries are the bundles (hidden entries are ignored).
         dir: PathBuf,
         /// Output directory for the reports and index.ndjson (created if missing; one per shard).
-        #[arg(long, value_name = "OUTDIR")]
-        out: PathBuf,
+        #[arg(long, value_name = "OUTDIR", required_unless_present = "list_shard")]
+        out: Option<PathBuf>,
+        /// Print the bundles that shard K of N would take, one per line, and exit; nothing is read or written.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "shard")]
+        list_shard: Option<coroner::batch::Shard>,
+        /// How progress is shown on stderr: a bar on a terminal (auto), one line per finished bundle for job runners' logs (lines), or nothing (never).
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressArg,
         /// Report formats, comma-separated. The JSON report is always written: re-runs read it back.
         #[arg(
             long,
@@ -210,26 +223,56 @@ fn format_of(f: FormatArg) -> coroner::report::Format {
     }
 }
 
-fn batch(config: coroner::batch::BatchConfig, fail_on: Option<FailOn>) -> ExitCode {
+fn batch(
+    config: coroner::batch::BatchConfig,
+    fail_on: Option<FailOn>,
+    progress_mode: ProgressArg,
+) -> ExitCode {
     use std::io::IsTerminal;
-    let bar = if io::stderr().is_terminal() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let started = std::time::Instant::now();
+    let bar = if progress_mode == ProgressArg::Auto && io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} bundles {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} bundles, {per_sec}, ETA {eta} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
         None
     };
-    let progress = |p: coroner::batch::Progress<'_>| {
-        if let Some(bar) = &bar {
-            match p {
-                coroner::batch::Progress::Planned { total } => bar.set_length(total as u64),
-                coroner::batch::Progress::Finished { line } => {
-                    bar.set_message(coroner::report::escape::visible(&line.bundle).into_owned());
-                    bar.inc(1);
-                }
+    let (failed, skipped, done) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    let total = AtomicU64::new(0);
+    let progress = |p: coroner::batch::Progress<'_>| match p {
+        coroner::batch::Progress::Planned { total: n } => {
+            total.store(n as u64, Ordering::Relaxed);
+            if let Some(bar) = &bar {
+                bar.set_length(n as u64);
+            }
+        }
+        coroner::batch::Progress::Finished { line } => {
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let f = failed.fetch_add(u64::from(line.error.is_some()), Ordering::Relaxed)
+                + u64::from(line.error.is_some());
+            let k = skipped.fetch_add(u64::from(line.skipped), Ordering::Relaxed)
+                + u64::from(line.skipped);
+            let name = coroner::report::escape::visible(&line.bundle).into_owned();
+            if let Some(bar) = &bar {
+                bar.set_message(format!("{f} failed, {k} up to date; {name}"));
+                bar.inc(1);
+            } else if progress_mode == ProgressArg::Lines {
+                let status = match (&line.error, line.skipped) {
+                    (Some(_), _) => "FAILED",
+                    (None, true) => "up to date",
+                    (None, false) => "ok",
+                };
+                eprintln!(
+                    "coroner: [{n}/{}] {name}: {status} ({} ms; {f} failed, {k} up to date)",
+                    total.load(Ordering::Relaxed),
+                    line.duration_ms
+                );
             }
         }
     };
@@ -278,8 +321,10 @@ fn batch(config: coroner::batch::BatchConfig, fail_on: Option<FailOn>) -> ExitCo
             status
         ));
     }
+    let secs = started.elapsed().as_secs_f64();
+    let rate = result.lines.len() as f64 / secs.max(1e-3);
     table.push_str(&format!(
-        "{} bundle(s): {} analysed, {} up to date, {} failed; {} in other shards. Index: {}\n",
+        "{} bundle(s): {} analysed, {} up to date, {} failed; {} in other shards; {secs:.1} s, {rate:.1} bundles/s. Index: {}\n",
         result.lines.len(),
         result
             .lines
@@ -434,6 +479,8 @@ fn main() -> ExitCode {
         Command::Batch {
             dir,
             out,
+            list_shard,
+            progress,
             format,
             jobs,
             shard,
@@ -441,13 +488,36 @@ fn main() -> ExitCode {
             max_evidence,
             limits,
         } => {
+            if let Some(shard) = list_shard {
+                let mut config = coroner::batch::BatchConfig::new(dir, PathBuf::new());
+                config.shard = Some(shard);
+                return match coroner::batch::plan(&config) {
+                    Ok(bundles) => {
+                        let mut text = String::new();
+                        for (name, _) in bundles {
+                            text.push_str(&coroner::report::escape::visible(&name));
+                            text.push('\n');
+                        }
+                        write_stdout(text.as_bytes())
+                    }
+                    Err(e) => {
+                        eprintln!("coroner: error: {}", redact_msg(&e.to_string()));
+                        ExitCode::from(2)
+                    }
+                };
+            }
+            // clap requires --out unless --list-shard is given.
+            let Some(out) = out else {
+                eprintln!("coroner: error: --out OUTDIR is required");
+                return ExitCode::from(2);
+            };
             let mut config = coroner::batch::BatchConfig::new(dir, out);
             limits.apply(&mut config.run.limits);
             config.formats = format.into_iter().map(format_of).collect();
             config.jobs = jobs;
             config.shard = shard;
             config.max_evidence = max_evidence;
-            batch(config, fail_on)
+            batch(config, fail_on, progress)
         }
         Command::Report {
             paths,

@@ -454,3 +454,86 @@ fn limit_flags_reach_every_bundle() {
     let plain = fs::read_to_string(tmp.path().join("plain/host-b.tar.gz.json")).unwrap();
     assert!(!plain.contains("--max-member-bytes"));
 }
+
+/// Issue #15: a real job runner. Four shards run under GNU parallel; their
+/// indexes, concatenated, equal the full run's index line for line
+/// (ignoring `duration_ms`), and `--list-shard` names exactly the bundles
+/// each shard took.
+#[test]
+fn four_shards_under_gnu_parallel_equal_the_full_run() {
+    let has_parallel = Std::new("parallel")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_parallel {
+        let required = std::env::var("CI").as_deref() == Ok("true")
+            || std::env::var("CORONER_REQUIRE_PARALLEL").as_deref() == Ok("1");
+        if !required {
+            eprintln!("SKIPPED: GNU parallel is not installed (apt-get install parallel); CI=true makes this a failure");
+            return;
+        }
+        panic!("GNU parallel is missing: apt-get install parallel");
+    }
+    let tmp = fleet(true);
+    batch(tmp.path(), "full", &["--format", "json"]);
+    let bin = assert_cmd::cargo::cargo_bin("coroner");
+    let status = Std::new("parallel")
+        .args(["--will-cite", "--halt", "never", "-j", "4"])
+        .arg(format!(
+            "{} batch {} --out {}/shard-{{}} --shard {{}}/4 --format json --jobs 1 --progress never",
+            bin.display(),
+            tmp.path().join("in").display(),
+            tmp.path().display()
+        ))
+        .args([":::", "1", "2", "3", "4"])
+        .output()
+        .unwrap();
+    // One shard holds broken.bin, which fails (exit 2) by design.
+    assert!(
+        matches!(status.status.code(), Some(0) | Some(1)),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let strip = |v: &Value| without(v, &["duration_ms"]).to_string();
+    let mut union: Vec<(String, String)> = Vec::new();
+    for k in 1..=4 {
+        let lines = index(tmp.path(), &format!("shard-{k}"));
+        let listed = Command::cargo_bin("coroner")
+            .unwrap()
+            .args(["batch", "--list-shard", &format!("{k}/4")])
+            .arg(tmp.path().join("in"))
+            .output()
+            .unwrap();
+        assert_eq!(listed.status.code(), Some(0));
+        let listed: Vec<String> = String::from_utf8(listed.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(listed, names(&lines), "--list-shard {k}/4");
+        union.extend(
+            lines
+                .iter()
+                .map(|l| (l["bundle"].as_str().unwrap().to_string(), strip(l))),
+        );
+    }
+    union.sort();
+    let full: Vec<String> = index(tmp.path(), "full").iter().map(strip).collect();
+    let shards: Vec<String> = union.into_iter().map(|(_, l)| l).collect();
+    assert_eq!(shards.len(), NAMES.len());
+    assert_eq!(shards, full);
+}
+
+/// Issue #15: `--progress lines` writes one line per bundle on stderr for a
+/// job runner's log, and the summary gives the rate.
+#[test]
+fn progress_lines_and_rate() {
+    let tmp = fleet(false);
+    let out = batch(tmp.path(), "p", &["--format", "json", "--progress", "lines"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("coroner: [")).collect();
+    assert_eq!(lines.len(), NAMES.len() - 1, "{stderr}");
+    assert!(lines.iter().any(|l| l.contains("host-a: ok")), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("bundles/s"), "{stdout}");
+}
