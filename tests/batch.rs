@@ -529,9 +529,16 @@ fn four_shards_under_gnu_parallel_equal_the_full_run() {
 #[test]
 fn progress_lines_and_rate() {
     let tmp = fleet(false);
-    let out = batch(tmp.path(), "p", &["--format", "json", "--progress", "lines"]);
+    let out = batch(
+        tmp.path(),
+        "p",
+        &["--format", "json", "--progress", "lines"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("coroner: [")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("coroner: ["))
+        .collect();
     assert_eq!(lines.len(), NAMES.len() - 1, "{stderr}");
     assert!(lines.iter().any(|l| l.contains("host-a: ok")), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);

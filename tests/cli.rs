@@ -199,7 +199,11 @@ fn dash_o_infers_the_format_from_the_extension() {
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{name}");
         let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.starts_with(starts), "{name}: {}", &text[..text.len().min(80)]);
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            &text[..text.len().min(80)]
+        );
     }
     let file = dir.path().join("forced.html");
     coroner()
@@ -228,7 +232,10 @@ fn help_is_not_redacted_and_completions_and_man_page_work() {
         let out = coroner().args(["completions", shell]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{shell}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("coroner") && text.contains("report"), "{shell}");
+        assert!(
+            text.contains("coroner") && text.contains("report"),
+            "{shell}"
+        );
     }
     let bash = coroner().args(["completions", "bash"]).output().unwrap();
     assert!(String::from_utf8_lossy(&bash.stdout).contains("--max-wasted-bytes"));

@@ -3,3 +3,4 @@
 
 pub mod compress;
 pub mod tar_index;
+pub mod tar_split;
