@@ -150,7 +150,7 @@ fn streamed_bundle_limits_and_damage_match_in_memory() {
     let cut = gzip(&tar[..tar.len() - 1024]);
     let dump = same_as_in_memory("cut.tar.gz", &cut, &Limits::default());
     assert!(dump.contains("no end-of-archive marker"));
-    // Damaged: the tar cut inside a member falls back to the in-memory path.
+    // Damaged: the tar cut inside a member, worded from the one streamed pass.
     same_as_in_memory(
         "mid.tar.gz",
         &gzip(&tar[..tar.len() / 2 + 100]),
@@ -295,4 +295,60 @@ fn large_compressed_archive_nested_in_a_compressed_bundle_equals_in_memory() {
         "export not analysed"
     );
     assert!(dump.contains("JsonLog") && dump.contains("ImageArchive"));
+}
+
+/// Issue #10: a damaged compressed archive is worded from its one streamed
+/// pass, never inflated again in memory, and says what reading the inflated
+/// bytes whole says: a bundle, an image archive and an export, each cut at
+/// many offsets (inside headers, bodies and padding, and in the marker).
+#[test]
+fn damaged_compressed_archives_stream_as_in_memory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let limits = Limits::default();
+    let image = std::fs::read(root.join("samples/images/pbloated_1.0.tar.gz")).expect("sample");
+    let image = inflate(&image, limits.max_decompressed_bytes, limits.max_ratio).expect("image");
+    let export = std::fs::read(root.join("samples/images/pbatch.tar.zst")).expect("sample");
+    let export = zstd::decode_all(&export[..]).expect("export");
+    for (name, tar) in [
+        ("bundle.tar.zst", bundle_tar()),
+        ("image.tar.zst", image),
+        ("export.tar.zst", export),
+    ] {
+        let n = tar.len();
+        let mut cuts: Vec<usize> = (1..12).map(|i| i * n / 12).collect();
+        cuts.extend((1..12).map(|i| (i * n / 12 + 7000) / 512 * 512));
+        cuts.extend([600, 1024, 1536, n - 1024, n - 1000, n - 512, n - 100, n - 1]);
+        for cut in cuts {
+            let packed = zstd::encode_all(&tar[..cut], 1).expect("zstd");
+            same_as_in_memory(&format!("{name}@{cut}"), &packed, &limits);
+        }
+    }
+}
+
+/// Issue #10: a compressed archive whose compressed bytes are cut says the
+/// decoder's error, as inflating it would, from its one streamed pass.
+#[test]
+fn cut_compressed_bytes_give_the_decoder_error() {
+    let tar = bundle_tar();
+    let limits = Limits::default();
+    for (name, packed) in [
+        ("cut.tar.gz", gzip(&tar)),
+        ("cut.tar.zst", zstd::encode_all(&tar[..], 1).expect("zstd")),
+    ] {
+        for cut in [packed.len() / 3, packed.len() / 2, packed.len() - 3] {
+            let data = &packed[..cut];
+            let err = inflate(data, limits.max_decompressed_bytes, limits.max_ratio)
+                .expect_err("cut stream");
+            let out = ingest_bytes(name, data, 0, data.len() as u64, &limits);
+            let comp = if name.ends_with("gz") { "gzip" } else { "zstd" };
+            assert_eq!(out.inputs.len(), 1, "{name}@{cut}: {:?}", out.inputs);
+            assert_eq!(out.inputs[0].kind, coroner::model::ArtifactKind::Unknown);
+            let said: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(
+                said,
+                [format!("cannot decompress ({comp}): {err}")],
+                "{name}@{cut}"
+            );
+        }
+    }
 }

@@ -37,7 +37,62 @@ pub struct TarEntry {
 pub struct TarIndex {
     pub entries: Vec<TarEntry>,
     /// Why the walk stopped early, if it did.
-    pub error: Option<String>,
+    pub error: Option<TarError>,
+}
+
+/// Why a walk over a tar archive stopped early. Every entry read before it
+/// is kept; the `Display` text is what reports say. The index of a slice
+/// and of a stream word the same damage the same way.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TarError {
+    /// The first header could not be read at all.
+    #[error("not a readable tar archive: {cause}")]
+    Unreadable { cause: String },
+    /// The `tar` crate refused a header after `entries` good ones.
+    #[error("damaged tar archive after {entries} entries: {cause}")]
+    Damaged { entries: usize, cause: String },
+    /// An entry's body runs past the end of the archive.
+    #[error("archive is truncated: entry {path:?} claims {size} bytes at offset {offset} but the archive has {len} bytes")]
+    EntryCut {
+        path: String,
+        size: u64,
+        offset: u64,
+        len: u64,
+    },
+    /// The archive ends inside the last entry's padding, or holds bytes
+    /// but no entry.
+    #[error("archive is truncated: it ends at byte {len} inside an entry")]
+    EndsInsideEntry { len: u64 },
+    /// Fewer than two blocks of non-zero bytes follow the last entry.
+    #[error("archive is truncated after {entries} entries: a header is cut short")]
+    HeaderCut { entries: usize },
+    /// An entry path or link target over `--max-path-bytes`; `offset` is
+    /// where the entry's body starts.
+    #[error("an entry path or link target of {len} bytes exceeds the limit of {limit} (raise with --max-path-bytes)")]
+    PathTooLong {
+        len: usize,
+        limit: usize,
+        offset: u64,
+    },
+    /// An extension header over `--max-header-bytes`, refused before it
+    /// was read; `offset` is where its header starts.
+    #[error("a {kind} extension header of {size} bytes at offset {offset} exceeds the limit of {limit} (raise with --max-header-bytes)")]
+    HeaderTooLarge {
+        kind: &'static str,
+        size: u64,
+        offset: u64,
+        limit: u64,
+    },
+    /// `--max-entries` reached.
+    #[error("stopped after {limit} entries (raise the limit with --max-entries)")]
+    TooManyEntries { limit: u64 },
+    /// A compressed layer whose decoder could not start.
+    #[error("cannot start {comp} decompression: {cause}")]
+    DecoderStart { comp: &'static str, cause: String },
+    /// The stream under the walk failed (a layer read from a streamed
+    /// archive).
+    #[error("{cause}")]
+    Read { cause: String },
 }
 
 /// True when `head` starts with a plausible tar header (valid checksum).
@@ -137,7 +192,7 @@ impl ExtGuard {
         }
     }
 
-    fn feed(&mut self, mut buf: &[u8]) -> Result<(), String> {
+    fn feed(&mut self, mut buf: &[u8]) -> Result<(), TarError> {
         while !buf.is_empty() && !self.done {
             if self.pos < self.next_hdr {
                 let n = (self.next_hdr - self.pos).min(buf.len() as u64) as usize;
@@ -178,7 +233,7 @@ impl ExtGuard {
         self.pos = pos;
     }
 
-    fn header(&mut self) -> Result<(), String> {
+    fn header(&mut self) -> Result<(), TarError> {
         // The walk checks each header's checksum and stops at a bad one
         // before reading past it, so the guard need not sum it again.
         if self.hdr.iter().all(|&b| b == 0) {
@@ -193,16 +248,16 @@ impl ExtGuard {
         let kind = self.hdr[156];
         let body = if matches!(kind, b'x' | b'g' | b'L' | b'K' | b'X') {
             if size > self.limit {
-                let what = if matches!(kind, b'L' | b'K') {
-                    "GNU long-name"
-                } else {
-                    "PAX"
-                };
-                return Err(format!(
-                    "a {what} extension header of {size} bytes at offset {} exceeds the limit of {} (raise with --max-header-bytes)",
-                    self.pos - 512,
-                    self.limit
-                ));
+                return Err(TarError::HeaderTooLarge {
+                    kind: if matches!(kind, b'L' | b'K') {
+                        "GNU long-name"
+                    } else {
+                        "PAX"
+                    },
+                    size,
+                    offset: self.pos - 512,
+                    limit: self.limit,
+                });
             }
             if kind == b'x' {
                 self.pax.clear();
@@ -245,24 +300,13 @@ struct Guarded<R> {
     guard: ExtGuard,
 }
 
-/// The guard's refusal, carried through the `tar` crate as an I/O error.
-#[derive(Debug)]
-struct GuardError(String);
-
-impl std::fmt::Display for GuardError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for GuardError {}
-
-/// The guard's message, if the guard is what stopped a walk.
-fn guard_refusal(e: &io::Error) -> Option<String> {
+/// The guard's refusal, if the guard is what stopped a walk (it travels
+/// through the `tar` crate as an I/O error).
+fn guard_refusal(e: &io::Error) -> Option<TarError> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
     while let Some(err) = cur {
-        if let Some(g) = err.downcast_ref::<GuardError>() {
-            return Some(g.0.clone());
+        if let Some(g) = err.downcast_ref::<TarError>() {
+            return Some(g.clone());
         }
         cur = err.source();
     }
@@ -274,7 +318,7 @@ impl<R: Read> Read for Guarded<R> {
         let n = self.inner.read(buf)?;
         self.guard
             .feed(&buf[..n])
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, GuardError(e)))?;
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         Ok(n)
     }
 }
@@ -289,14 +333,26 @@ impl<R: Read + Seek> Seek for Guarded<R> {
 }
 
 /// Why an entry's path or link target is refused, if it is.
-fn overlong(te: &TarEntry, limits: &Limits) -> Option<String> {
+fn overlong(te: &TarEntry, limits: &Limits) -> Option<TarError> {
     let long = te.path.len().max(te.link.as_ref().map_or(0, |l| l.len()));
-    (long > limits.max_path_bytes).then(|| {
-        format!(
-            "an entry path or link target of {long} bytes exceeds the limit of {} (raise with --max-path-bytes)",
-            limits.max_path_bytes
-        )
+    (long > limits.max_path_bytes).then_some(TarError::PathTooLong {
+        len: long,
+        limit: limits.max_path_bytes,
+        offset: te.data_offset,
     })
+}
+
+/// The error of a walk that reached `n` entries and then failed with `e`.
+fn walk_error(e: &io::Error, n: usize) -> TarError {
+    guard_refusal(e).unwrap_or_else(|| TarError::Damaged {
+        entries: n,
+        cause: e.to_string(),
+    })
+}
+
+/// Offset just past an entry's padded body.
+fn padded_end(e: &TarEntry) -> u64 {
+    e.data_offset.saturating_add(e.size.div_ceil(512) * 512)
 }
 
 /// Indexes an uncompressed archive held in memory or mapped. Bodies are
@@ -324,11 +380,12 @@ pub fn index_slice_releasing(
     let entries = match ar.entries_with_seek() {
         Ok(e) => e,
         Err(e) => {
-            idx.error = Some(format!("not a readable tar archive: {e}"));
+            idx.error = Some(TarError::Unreadable {
+                cause: e.to_string(),
+            });
             return idx;
         }
     };
-    let mut guard_error = None;
     for entry in entries {
         match entry {
             Ok(e) => {
@@ -338,13 +395,12 @@ pub fn index_slice_releasing(
                     break;
                 }
                 if te.data_offset.saturating_add(te.size) > data.len() as u64 && te.size > 0 {
-                    idx.error = Some(format!(
-                        "archive is truncated: entry {:?} claims {} bytes at offset {} but the archive has {} bytes",
-                        te.path,
-                        te.size,
-                        te.data_offset,
-                        data.len()
-                    ));
+                    idx.error = Some(TarError::EntryCut {
+                        path: te.path,
+                        size: te.size,
+                        offset: te.data_offset,
+                        len: data.len() as u64,
+                    });
                     break;
                 }
                 let at = (te.data_offset as usize).min(data.len());
@@ -354,55 +410,53 @@ pub fn index_slice_releasing(
                 }
                 idx.entries.push(te);
                 if idx.entries.len() as u64 >= limits.max_entries {
-                    idx.error = Some(format!(
-                        "stopped after {} entries (raise the limit with --max-entries)",
-                        limits.max_entries
-                    ));
+                    idx.error = Some(TarError::TooManyEntries {
+                        limit: limits.max_entries,
+                    });
                     break;
                 }
             }
             Err(e) => {
-                match guard_refusal(&e) {
-                    Some(g) => guard_error = Some(g),
-                    None => {
-                        idx.error = Some(format!(
-                            "damaged tar archive after {} entries: {e}",
-                            idx.entries.len()
-                        ))
-                    }
-                }
+                idx.error = Some(walk_error(&e, idx.entries.len()));
                 break;
             }
         }
     }
-    if let Some(e) = guard_error {
-        idx.error = Some(e);
-        return idx;
-    }
     if idx.error.is_none() {
         // tar stops quietly at EOF; a body or header cut short is damage.
-        let end = idx
-            .entries
-            .last()
-            .map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
-        if end > data.len() as u64
-            || (idx.entries.is_empty() && data.len() >= 512 && !data.iter().all(|&b| b == 0))
-        {
-            idx.error = Some(format!(
-                "archive is truncated: it ends at byte {} inside an entry",
-                data.len()
-            ));
-        } else if (data.len() as u64).saturating_sub(end) > 0
-            && (data.len() as u64) - end < 1024
-            && !data[end as usize..].iter().all(|&b| b == 0)
-        {
-            idx.error = Some(format!(
-                "archive is truncated after {} entries: a header is cut short",
-                idx.entries.len()
-            ));
-        }
+        let end = idx.entries.last().map_or(0, padded_end);
+        let tail = data.get(end as usize..).unwrap_or_default();
+        idx.error = quiet_end_damage(
+            &idx.entries,
+            data.len() as u64,
+            || data.len() >= 512 && !data.iter().all(|&b| b == 0),
+            || !tail.iter().all(|&b| b == 0),
+        );
     }
     idx
+}
+
+/// The damage of an archive of `len` bytes whose walk ended without error
+/// after `entries`: the last entry's padding runs past the end, bytes but
+/// no entry (`nonzero`: the archive holds a non-zero byte and at least a
+/// block), or less than the end-of-archive marker's two blocks after the
+/// last entry holding a non-zero byte (`tail_nonzero`).
+fn quiet_end_damage(
+    entries: &[TarEntry],
+    len: u64,
+    nonzero: impl FnOnce() -> bool,
+    tail_nonzero: impl FnOnce() -> bool,
+) -> Option<TarError> {
+    let end = entries.last().map_or(0, padded_end);
+    if end > len || (entries.is_empty() && nonzero()) {
+        Some(TarError::EndsInsideEntry { len })
+    } else if len > end && len - end < 1024 && tail_nonzero() {
+        Some(TarError::HeaderCut {
+            entries: entries.len(),
+        })
+    } else {
+        None
+    }
 }
 
 /// True when the archive closes with the end-of-archive marker (two zero
@@ -418,18 +472,37 @@ pub fn has_end_marker(data: &[u8], idx: &TarIndex) -> bool {
 
 /// Walks a streamed (e.g. decompressing) archive, handing each entry and a
 /// reader over its body to `visit`. Returns the error that stopped the walk.
+/// A refused extension header is worded as the damage the walk met, as
+/// compressed layers have always been reported.
 pub fn walk_stream<R: Read>(
     reader: R,
     limits: &Limits,
+    visit: impl FnMut(TarEntry, &mut dyn Read),
+) -> Option<TarError> {
+    walk(reader, limits, visit, |e, n| TarError::Damaged {
+        entries: n,
+        cause: e.to_string(),
+    })
+}
+
+/// [`walk_stream`], with `failed` wording a failure after `n` entries.
+fn walk<R: Read>(
+    reader: R,
+    limits: &Limits,
     mut visit: impl FnMut(TarEntry, &mut dyn Read),
-) -> Option<String> {
+    failed: impl Fn(&io::Error, usize) -> TarError,
+) -> Option<TarError> {
     let mut ar = tar::Archive::new(Guarded {
         inner: reader,
         guard: ExtGuard::new(limits.max_header_bytes),
     });
     let entries = match ar.entries() {
         Ok(e) => e,
-        Err(e) => return Some(format!("not a readable tar archive: {e}")),
+        Err(e) => {
+            return Some(TarError::Unreadable {
+                cause: e.to_string(),
+            })
+        }
     };
     let mut n: u64 = 0;
     for entry in entries {
@@ -442,13 +515,12 @@ pub fn walk_stream<R: Read>(
                 visit(te, &mut e);
                 n += 1;
                 if n >= limits.max_entries {
-                    return Some(format!(
-                        "stopped after {} entries (raise the limit with --max-entries)",
-                        limits.max_entries
-                    ));
+                    return Some(TarError::TooManyEntries {
+                        limit: limits.max_entries,
+                    });
                 }
             }
-            Err(e) => return Some(format!("damaged tar archive after {n} entries: {e}")),
+            Err(e) => return Some(failed(&e, n as usize)),
         }
     }
     None
@@ -456,12 +528,15 @@ pub fn walk_stream<R: Read>(
 
 /// Counts the bytes of a stream and keeps the 1 KiB that starts at a
 /// position set while walking (where the end-of-archive marker should be).
+/// Until the first entry it also notes whether a non-zero byte went by (an
+/// archive of bytes but no entry is damage).
 struct Tap<'c, R> {
     inner: R,
     pos: u64,
     mark: &'c Cell<u64>,
     kept_from: u64,
     kept: Vec<u8>,
+    nonzero: bool,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
@@ -471,6 +546,9 @@ impl<R: Read> Read for Tap<'_, R> {
         if mark != self.kept_from {
             self.kept_from = mark;
             self.kept.clear();
+        }
+        if mark == 0 && !self.nonzero {
+            self.nonzero = buf[..n].iter().any(|&b| b != 0);
         }
         let (lo, hi) = (self.pos, self.pos + n as u64);
         let (a, b) = (lo.max(mark), hi.min(mark.saturating_add(1024)));
@@ -484,10 +562,11 @@ impl<R: Read> Read for Tap<'_, R> {
 }
 
 /// Indexes a streamed (e.g. decompressing) archive, reading it to the end,
-/// with the same damage checks as [`index_slice`] (the messages may differ:
-/// callers that need the exact in-memory wording re-read damaged archives
-/// with `index_slice`). Returns the index and whether the archive ends with
-/// the end-of-archive marker; an error only when the stream itself fails.
+/// with the damage checks of [`index_slice`] and the same errors: the
+/// stream cannot seek, so where it meets the end inside an entry the error
+/// is the one the slice walk would have stopped at. Returns the index and
+/// whether the archive ends with the end-of-archive marker; an error only
+/// when the stream itself fails.
 pub fn index_stream<R: Read>(reader: R, limits: &Limits) -> io::Result<(TarIndex, bool)> {
     index_stream_visit(reader, limits, |_, _| {}).map(|(idx, end)| (idx, end.marker))
 }
@@ -503,7 +582,9 @@ pub struct StreamEnd {
 
 /// [`index_stream`], also handing each entry and its body (readable once,
 /// unread bytes are skipped) to `visit` as the walk reaches it, so a caller
-/// can index and process a stream in one pass.
+/// can index and process a stream in one pass. An entry the stream ends
+/// inside is visited but, as in [`index_slice`], not indexed: callers keep
+/// what they made of the first `entries.len()` visits.
 pub fn index_stream_visit<R: Read>(
     reader: R,
     limits: &Limits,
@@ -516,37 +597,53 @@ pub fn index_stream_visit<R: Read>(
         mark: &mark,
         kept_from: 0,
         kept: Vec::new(),
+        nonzero: false,
     };
     let mut idx = TarIndex::default();
-    idx.error = walk_stream(&mut tap, limits, |e, body| {
-        mark.set(e.data_offset + e.size.div_ceil(512) * 512);
-        visit(&e, body);
-        idx.entries.push(e);
-    });
+    let walked = walk(
+        &mut tap,
+        limits,
+        |e, body| {
+            mark.set(padded_end(&e));
+            visit(&e, body);
+            idx.entries.push(e);
+        },
+        walk_error,
+    );
     io::copy(&mut tap, &mut io::sink())?;
     let len = tap.pos;
-    let end = idx
-        .entries
-        .last()
-        .map_or(0, |e| e.data_offset + e.size.div_ceil(512) * 512);
-    if idx.error.is_none() {
-        if let Some(i) = idx
-            .entries
-            .iter()
-            .position(|e| e.size > 0 && e.data_offset.saturating_add(e.size) > len)
-        {
-            idx.entries.truncate(i);
-            idx.error = Some(format!("archive is truncated at byte {len}"));
-        } else if end > len || idx.entries.is_empty() {
-            idx.error = Some(format!("archive is truncated at byte {len} or empty"));
-        } else if len > end && len - end < 1024 && tap.kept.iter().any(|&b| b != 0) {
-            idx.error = Some(format!(
-                "archive is truncated after {} entries: a header is cut short",
-                idx.entries.len()
-            ));
-        }
-    }
+    let end = idx.entries.last().map_or(0, padded_end);
     let marker = tap.kept_from == end && tap.kept.len() == 1024 && tap.kept.iter().all(|&b| b == 0);
+    // The slice walk checks each entry's claim as it reaches it, and seeks
+    // over bodies and padding where the stream reads: an entry whose body
+    // the stream ends inside stops the slice walk there, and a stream that
+    // ends inside padding only made the stream walk fail (the slice walk
+    // then ended quietly and found the cut after).
+    idx.error = if let Some(i) = idx
+        .entries
+        .iter()
+        .position(|e| e.size > 0 && e.data_offset.saturating_add(e.size) > len)
+    {
+        let e = idx.entries.swap_remove(i);
+        idx.entries.truncate(i);
+        Some(TarError::EntryCut {
+            path: e.path,
+            size: e.size,
+            offset: e.data_offset,
+            len,
+        })
+    } else {
+        match walked {
+            Some(TarError::Damaged { .. }) if end > len => Some(TarError::EndsInsideEntry { len }),
+            Some(err) => Some(err),
+            None => quiet_end_damage(
+                &idx.entries,
+                len,
+                || len >= 512 && tap.nonzero,
+                || tap.kept.iter().any(|&b| b != 0),
+            ),
+        }
+    };
     Ok((idx, StreamEnd { marker, len }))
 }
 

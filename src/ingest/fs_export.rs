@@ -71,6 +71,13 @@ pub fn has_export_shape(index: &TarIndex) -> bool {
     empty_file(1) && empty_file(2) && empty_file(3) && by[4].is_some()
 }
 
+/// True when one entry, seen early in a streamed archive, makes an export
+/// likely (`.dockerenv`, `dev`, `etc/hostname`). Only a hint; the full
+/// index decides ([`has_export_shape`]).
+pub fn suggests_export(name: &str) -> bool {
+    matches!(normalize(name), ".dockerenv" | "dev" | "etc/hostname")
+}
+
 pub fn analyze(source: &str, index: &TarIndex) -> (FsExport, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut unsafe_names = 0usize;
