@@ -93,6 +93,9 @@ pub enum TarError {
     /// archive).
     #[error("{cause}")]
     Read { cause: String },
+    /// A layer's tar-split stream (headers without bodies) is damaged.
+    #[error("tar-split {0}")]
+    Split(crate::archive::tar_split::TarSplitError),
 }
 
 /// True when `head` starts with a plausible tar header (valid checksum).

@@ -23,7 +23,7 @@ use std::io::{self, BufRead, Read};
 use base64::Engine as _;
 use serde::Deserialize;
 
-use super::tar_index::{self, TarIndex};
+use super::tar_index::{self, TarError, TarIndex};
 use crate::model::Limits;
 
 /// One line of a tar-split stream; only what rebuilding the headers needs.
@@ -41,13 +41,12 @@ const FILE: u8 = 1;
 const SEGMENT: u8 = 2;
 
 /// Why a tar-split stream could not be read to its end.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TarSplitError {
-    #[error("line {line}: not a tar-split record: {source}")]
-    Record {
-        line: u64,
-        source: serde_json::Error,
-    },
+    #[error("line {line}: not a tar-split record: {cause}")]
+    Record { line: u64, cause: String },
+    #[error("stream unreadable: {cause}")]
+    Unreadable { cause: String },
     #[error("line {line}: segment payload is not base64")]
     Payload { line: u64 },
     #[error("line {line}: record type {kind} is neither a file (1) nor a segment (2)")]
@@ -121,8 +120,10 @@ impl<R: BufRead> Blanked<R> {
         if text.is_empty() {
             return Ok(true);
         }
-        let rec: Record = serde_json::from_slice(text)
-            .map_err(|source| TarSplitError::Record { line, source })?;
+        let rec: Record = serde_json::from_slice(text).map_err(|e| TarSplitError::Record {
+            line,
+            cause: e.to_string(),
+        })?;
         match rec.kind {
             SEGMENT => {
                 self.segment.clear();
@@ -193,7 +194,9 @@ pub fn index<R: BufRead>(lines: R, limits: &Limits) -> TarIndex {
         Ok((idx, _)) => idx,
         Err(e) => TarIndex {
             entries: Vec::new(),
-            error: Some(format!("tar-split stream unreadable: {e}")),
+            error: Some(TarError::Split(TarSplitError::Unreadable {
+                cause: e.to_string(),
+            })),
         },
     };
     if let Some(e) = blanked.error.take() {
@@ -202,7 +205,7 @@ pub fn index<R: BufRead>(lines: R, limits: &Limits) -> TarIndex {
         idx.entries
             .retain(|e| e.size == 0 || e.data_offset.saturating_add(e.size) <= end);
         // The record's own problem says more than the walk's "truncated".
-        idx.error = Some(format!("tar-split {e}"));
+        idx.error = Some(TarError::Split(e));
     }
     idx
 }
@@ -290,12 +293,12 @@ mod tests {
         let cut = format!("{}\n{{\"type\":2,\"payload\":\"@@@\"}}\n", lines.join("\n"));
         let idx = index(cut.as_bytes(), &Limits::default());
         assert_eq!(idx.entries.len(), 1, "{:?}", idx);
-        let err = idx.error.unwrap();
+        let err = idx.error.unwrap().to_string();
         assert!(err.contains("line 4") && err.contains("base64"), "{err}");
         let idx = index(&b"{\"type\":9}\n"[..], &Limits::default());
-        assert!(idx.error.unwrap().contains("neither"));
+        assert!(idx.error.unwrap().to_string().contains("neither"));
         let idx = index(&b"not json\n"[..], &Limits::default());
-        assert!(idx.error.unwrap().contains("line 1"));
+        assert!(idx.error.unwrap().to_string().contains("line 1"));
     }
 
     #[test]
@@ -306,11 +309,15 @@ mod tests {
         };
         let tar = tar_of(&[("big", &vec![0u8; 2 << 20][..])]);
         let idx = index(split(&tar).as_bytes(), &limits);
-        assert!(idx.error.unwrap().contains("--max-decompressed-bytes"));
+        assert!(idx
+            .error
+            .unwrap()
+            .to_string()
+            .contains("--max-decompressed-bytes"));
         // A lying size: a petabyte hole is refused, not skipped.
         let lie = "{\"type\":1,\"name\":\"x\",\"size\":1125899906842624,\"payload\":null,\"position\":0}\n";
         let idx = index(lie.as_bytes(), &Limits::default());
-        assert!(idx.error.unwrap().contains("add up"));
+        assert!(idx.error.unwrap().to_string().contains("add up"));
         assert!(looks_like_tar_split(split(&tar).as_bytes()));
         assert!(!looks_like_tar_split(b"{\"log\":\"x\"}"));
     }
