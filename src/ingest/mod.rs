@@ -7,9 +7,12 @@
 //! diagnostic while the walk goes on with the rest.
 
 pub mod detect;
+pub mod docker_logs;
 pub mod events;
+pub mod events_text;
 pub mod fs_export;
 pub mod host;
+pub mod host_text;
 pub mod image;
 pub mod inspect;
 pub mod json_log;
@@ -41,6 +44,8 @@ pub struct InputRecord {
 pub enum Parsed {
     Inspect(inspect::InspectFile),
     Log(json_log::LogFile),
+    /// `docker logs` text output (stream unknown).
+    DockerLogs(docker_logs::DockerLogs),
     /// Kernel logs are parsed once the whole input is known (syslog stamps
     /// need a year from elsewhere), so their text is kept.
     KernelText {
@@ -244,6 +249,20 @@ fn ingest_file_inner(
                     Err(e) => unmappable(&name, len, e),
                 };
             }
+            let head = &map[..map.len().min(64 * 1024)];
+            let text = Compression::sniff(head) == Compression::None && !tar_index::looks_like_tar(head);
+            if let Some(shape) = text.then(|| detect::docker_logs_shape(&name, head, len)).flatten() {
+                // Like a json-file log: windows, never the whole file.
+                drop(map);
+                if let Ok(d) = docker_logs::parse_file(&name, &file, shape, limits, json_log::CHUNK_BYTES, &mut |n| progress(n)) {
+                    return docker_logs_input(&name, len, d);
+                }
+                // SAFETY: as above.
+                return match unsafe { memmap2::Mmap::map(&file) } {
+                    Ok(map) => ingest_mapped(&name, &map, len, limits, &|_| {}),
+                    Err(e) => unmappable(&name, len, e),
+                };
+            }
             ingest_mapped(&name, &map, len, limits, progress)
         }
         Err(e) => unmappable(&name, len, e),
@@ -322,6 +341,18 @@ fn log_from_reader(
         .map(|log| log_input(path, bytes, log))
 }
 
+fn docker_logs_input(path: &str, bytes: u64, mut d: docker_logs::DockerLogs) -> Ingested {
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::DockerLogs,
+        bytes,
+    });
+    out.diagnostics.extend(std::mem::take(&mut d.log.diagnostics));
+    out.items.push(Parsed::DockerLogs(d));
+    out
+}
+
 fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
     let mut out = Ingested::default();
     out.inputs.push(InputRecord {
@@ -373,6 +404,14 @@ fn ingest_bytes_releasing(
         out.inputs.push(record(ArtifactKind::JsonLog));
         out.items
             .push(Parsed::Log(json_log::parse(path, data, limits)));
+        return out;
+    }
+    if data.is_empty() && docker_logs::name_hint(path) {
+        // `docker logs` of a container that wrote nothing (sos keeps it).
+        let shape = docker_logs::Shape::Stamped;
+        out.inputs.push(record(ArtifactKind::DockerLogs));
+        out.items
+            .push(Parsed::DockerLogs(docker_logs::parse(path, data, shape, limits)));
         return out;
     }
     if data.is_empty() {
