@@ -217,6 +217,10 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             )
         }
     };
+    // `docker info` JSON has `Containers` and `Driver`, a network's keys.
+    if let Some(fact) = host::detect_json(&value) {
+        return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+    }
     if inspect::is_inspect(&value) {
         let mut f = inspect::parse(path, data, &value);
         let mut diags = std::mem::take(&mut f.diagnostics);

@@ -100,7 +100,9 @@ fn after_stamp(line: &[u8], n: usize) -> Option<&[u8]> {
 /// for stamped content, needed for plain text).
 pub fn name_hint(path: &str) -> bool {
     let base = basename(path).to_ascii_lowercase();
-    base.starts_with("docker_logs") || base.starts_with("docker-logs") || base.starts_with("docker logs")
+    ["docker_logs", "docker-logs", "docker logs", "podman_logs", "podman-logs"]
+        .iter()
+        .any(|p| base.starts_with(p))
 }
 
 /// Identifies `docker logs` output from the first bytes of a file. Lines
@@ -364,6 +366,8 @@ pub fn target_of(path: &str) -> Target {
     for p in [
         "docker_logs_--timestamps_",
         "docker_logs_-t_",
+        "podman_logs_-t_",
+        "podman_logs_",
         "docker_logs_",
         "docker-logs-",
         "docker-logs_",
