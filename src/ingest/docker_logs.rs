@@ -197,6 +197,11 @@ impl Encoder {
 
 fn escape_into(text: &[u8], out: &mut Vec<u8>) {
     let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
+    // Most lines need no escape: one branch-free pass (it vectorises) and a copy.
+    if text.iter().fold(true, |ok, &c| ok & plain(c)) {
+        out.extend_from_slice(text);
+        return;
+    }
     let mut from = 0;
     for (i, &c) in text.iter().enumerate() {
         if plain(c) {
@@ -487,7 +492,7 @@ mod tests {
         assert_eq!(identify("x/anything", b"hello\nworld\n"), None);
         assert_eq!(identify("x/docker_logs_web", b"hello\nworld\n"), Some(Shape::Plain));
         let ev = b"2026-12-01T18:16:20.169193143Z container kill abc (image=bb:latest, name=x, signal=9)\n";
-        assert_eq!(identify("x/docker_logs_-t_abc", ev), None);
+        assert_eq!(identify("x/ev", ev), None);
         let sys = b"2026-12-01T18:16:20.169193143Z vm kernel: Out of memory\n";
         assert_eq!(identify("x", sys), None);
         assert_eq!(
