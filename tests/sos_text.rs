@@ -287,3 +287,28 @@ fn docker_logs_without_stamps_and_by_name() {
     let (kind, _, _) = coroner::ingest::detect::identify("x/notes", b"booting\nhello\n", &limits);
     assert_eq!(kind, coroner::model::ArtifactKind::Unknown);
 }
+
+#[test]
+fn docker_logs_file_read_in_small_windows_equals_one_pass() {
+    // pchatty's real file, read through 4 KiB windows (hundreds of batches)
+    // and whole: the same summary, so a multi-GB file gives what a small one does.
+    let path = common::sample("sos-text/sos_commands/docker/containers/docker_logs_-t_4dcf63adebe8");
+    let data = std::fs::read(&path).expect("sample");
+    let name = path.to_string_lossy().into_owned();
+    let limits = Limits::default();
+    let shape = coroner::ingest::docker_logs::Shape::Stamped;
+    let whole = coroner::ingest::docker_logs::parse(&name, &data, shape, &limits);
+    let file = std::fs::File::open(&path).expect("open");
+    let mut seen = 0u64;
+    let windows = coroner::ingest::docker_logs::parse_file(&name, &file, shape, &limits, 4096, &mut |n| seen += n)
+        .expect("windows");
+    assert_eq!(seen, data.len() as u64);
+    assert_eq!(windows, whole);
+    assert_eq!(whole.log.lines, 3991);
+    let errors: u64 = whole.log.templates.iter().map(|t| t.count).sum();
+    let grep = String::from_utf8_lossy(&data)
+        .lines()
+        .filter(|l| l.contains("level=error"))
+        .count() as u64;
+    assert!(errors >= grep, "{errors} error lines counted, {grep} with level=error");
+}
