@@ -250,11 +250,22 @@ fn ingest_file_inner(
                 };
             }
             let head = &map[..map.len().min(64 * 1024)];
-            let text = Compression::sniff(head) == Compression::None && !tar_index::looks_like_tar(head);
-            if let Some(shape) = text.then(|| detect::docker_logs_shape(&name, head, len)).flatten() {
+            let text =
+                Compression::sniff(head) == Compression::None && !tar_index::looks_like_tar(head);
+            if let Some(shape) = text
+                .then(|| detect::docker_logs_shape(&name, head, len))
+                .flatten()
+            {
                 // Like a json-file log: windows, never the whole file.
                 drop(map);
-                if let Ok(d) = docker_logs::parse_file(&name, &file, shape, limits, json_log::CHUNK_BYTES, &mut |n| progress(n)) {
+                if let Ok(d) = docker_logs::parse_file(
+                    &name,
+                    &file,
+                    shape,
+                    limits,
+                    json_log::CHUNK_BYTES,
+                    &mut |n| progress(n),
+                ) {
                     return docker_logs_input(&name, len, d);
                 }
                 // SAFETY: as above.
@@ -348,7 +359,8 @@ fn docker_logs_input(path: &str, bytes: u64, mut d: docker_logs::DockerLogs) -> 
         kind: ArtifactKind::DockerLogs,
         bytes,
     });
-    out.diagnostics.extend(std::mem::take(&mut d.log.diagnostics));
+    out.diagnostics
+        .extend(std::mem::take(&mut d.log.diagnostics));
     out.items.push(Parsed::DockerLogs(d));
     out
 }
@@ -410,8 +422,9 @@ fn ingest_bytes_releasing(
         // `docker logs` of a container that wrote nothing (sos keeps it).
         let shape = docker_logs::Shape::Stamped;
         out.inputs.push(record(ArtifactKind::DockerLogs));
-        out.items
-            .push(Parsed::DockerLogs(docker_logs::parse(path, data, shape, limits)));
+        out.items.push(Parsed::DockerLogs(docker_logs::parse(
+            path, data, shape, limits,
+        )));
         return out;
     }
     if data.is_empty() {
