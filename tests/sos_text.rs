@@ -18,7 +18,6 @@ use coroner::{run, Config};
 
 mod common;
 
-
 fn ingested() -> &'static Ingested {
     static I: OnceLock<Ingested> = OnceLock::new();
     I.get_or_init(|| ingest(&[common::sample("sos-text")], &Limits::default()))
@@ -34,7 +33,11 @@ fn docker_logs(short_id: &str) -> &'static DockerLogs {
         .items
         .iter()
         .find_map(|p| match p {
-            Parsed::DockerLogs(d) if d.log.path.ends_with(&format!("docker_logs_-t_{short_id}")) => Some(d),
+            Parsed::DockerLogs(d)
+                if d.log.path.ends_with(&format!("docker_logs_-t_{short_id}")) =>
+            {
+                Some(d)
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("docker_logs_-t_{short_id} not read as docker logs"))
@@ -96,7 +99,12 @@ fn docker_logs_text_is_read_by_content_with_its_lines() {
     assert_eq!(docker_logs("9d3636eb1085").log.lines, 0);
     for i in &ingested().inputs {
         if i.path.contains("docker_logs_") {
-            assert_eq!(i.kind, coroner::model::ArtifactKind::DockerLogs, "{}", i.path);
+            assert_eq!(
+                i.kind,
+                coroner::model::ArtifactKind::DockerLogs,
+                "{}",
+                i.path
+            );
         }
     }
 }
@@ -115,7 +123,9 @@ fn docker_logs_attach_by_short_id_and_every_log_rule_runs() {
     assert!(common::rules_of(r, "pchatty").contains(&"log-errors"));
     assert!(common::rules_of(r, "psilent").contains(&"logs-unavailable"));
     assert!(
-        !r.diagnostics.iter().any(|d| d.path.contains("docker_logs_")),
+        !r.diagnostics
+            .iter()
+            .any(|d| d.path.contains("docker_logs_")),
         "{:?}",
         r.diagnostics
     );
@@ -127,7 +137,11 @@ fn sos_events_text_is_events_not_a_kernel_log() {
     let ev = events_of("docker_events_--since_24h_--until_1s", ingested());
     assert!(ev.diagnostics.is_empty(), "{:?}", ev.diagnostics);
     assert_eq!(ev.events.len() + ev.others.len(), 250);
-    let die: Vec<_> = ev.others.iter().filter(|e| e.action == "exec_die").collect();
+    let die: Vec<_> = ev
+        .others
+        .iter()
+        .filter(|e| e.action == "exec_die")
+        .collect();
     assert_eq!(die.len(), 84);
     assert_eq!(die[0].container_name, "pweb");
     assert_eq!(die[0].exit_code, Some(1));
@@ -152,8 +166,14 @@ fn docker_cli_golden_events_text_is_read() {
     assert_eq!(actions, ["create", "start", "die"]);
     assert_eq!(text.others.len(), 1, "attach is not a timeline action");
     assert_eq!(text.events[0].container_id, "abc123");
-    assert_eq!(text.events[0].time, Some(coroner::time::Timestamp(1_000_000_000)));
-    assert!(ing.inputs.iter().all(|i| i.kind != coroner::model::ArtifactKind::Dmesg));
+    assert_eq!(
+        text.events[0].time,
+        Some(coroner::time::Timestamp(1_000_000_000))
+    );
+    assert!(ing
+        .inputs
+        .iter()
+        .all(|i| i.kind != coroner::model::ArtifactKind::Dmesg));
     let json = events_of("docker-events-json.golden", ing);
     assert_eq!(json.events.len(), 3);
     assert_eq!(json.events[2].action, "die");
@@ -164,7 +184,10 @@ fn a_kill_event_with_its_signal_in_text() {
     let line = b"2026-12-01T18:16:20.169193143Z container kill 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef (image=bb:latest, name=x, signal=9)\n";
     let ev = coroner::ingest::events_text::parse("ev.txt", line);
     assert_eq!(ev.events.len(), 1);
-    assert_eq!((ev.events[0].action.as_str(), ev.events[0].signal), ("kill", Some(9)));
+    assert_eq!(
+        (ev.events[0].action.as_str(), ev.events[0].signal),
+        ("kill", Some(9))
+    );
     assert_eq!(ev.events[0].container_name, "x");
     let old = coroner::ingest::events::parse(
         "old.jsonl",
@@ -208,8 +231,14 @@ fn docker_info_version_and_tables_become_typed_facts() {
             _ => None,
         })
         .collect();
-    let all = ps.iter().find(|r| r.len() == 18).expect("docker ps -a: 18 rows");
-    let chatty = all.iter().find(|r| r.names == "pchatty").expect("pchatty row");
+    let all = ps
+        .iter()
+        .find(|r| r.len() == 18)
+        .expect("docker ps -a: 18 rows");
+    let chatty = all
+        .iter()
+        .find(|r| r.names == "pchatty")
+        .expect("pchatty row");
     assert_eq!(chatty.id, "4dcf63adebe8");
     assert_eq!(chatty.exit_code, Some(2));
     assert_eq!(chatty.command, r#""sh -c '\n i=0; while…""#);
@@ -250,7 +279,9 @@ fn docker_info_version_and_tables_become_typed_facts() {
 #[test]
 fn docker_info_json_from_docker_cli_golden() {
     let ing = ingest(
-        &[common::sample("host-text/docker-cli_docker-info-no-swarm.json.golden")],
+        &[common::sample(
+            "host-text/docker-cli_docker-info-no-swarm.json.golden",
+        )],
         &Limits::default(),
     );
     let d = ing
@@ -292,7 +323,8 @@ fn docker_logs_without_stamps_and_by_name() {
 fn docker_logs_file_read_in_small_windows_equals_one_pass() {
     // pchatty's real file, read through 4 KiB windows (hundreds of batches)
     // and whole: the same summary, so a multi-GB file gives what a small one does.
-    let path = common::sample("sos-text/sos_commands/docker/containers/docker_logs_-t_4dcf63adebe8");
+    let path =
+        common::sample("sos-text/sos_commands/docker/containers/docker_logs_-t_4dcf63adebe8");
     let data = std::fs::read(&path).expect("sample");
     let name = path.to_string_lossy().into_owned();
     let limits = Limits::default();
@@ -300,7 +332,10 @@ fn docker_logs_file_read_in_small_windows_equals_one_pass() {
     let whole = coroner::ingest::docker_logs::parse(&name, &data, shape, &limits);
     let file = std::fs::File::open(&path).expect("open");
     let mut seen = 0u64;
-    let windows = coroner::ingest::docker_logs::parse_file(&name, &file, shape, &limits, 4096, &mut |n| seen += n)
+    let windows =
+        coroner::ingest::docker_logs::parse_file(&name, &file, shape, &limits, 4096, &mut |n| {
+            seen += n
+        })
         .expect("windows");
     assert_eq!(seen, data.len() as u64);
     assert_eq!(windows, whole);
@@ -310,5 +345,8 @@ fn docker_logs_file_read_in_small_windows_equals_one_pass() {
         .lines()
         .filter(|l| l.contains("level=error"))
         .count() as u64;
-    assert!(errors >= grep, "{errors} error lines counted, {grep} with level=error");
+    assert!(
+        errors >= grep,
+        "{errors} error lines counted, {grep} with level=error"
+    );
 }

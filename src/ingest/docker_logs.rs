@@ -77,9 +77,7 @@ pub fn stamp_len(line: &[u8]) -> Option<usize> {
     match line[29] {
         b'Z' => Some(30),
         b'+' | b'-'
-            if line.len() >= 35
-                && line[32] == b':'
-                && [30, 31, 33, 34].iter().all(|&i| d(i)) =>
+            if line.len() >= 35 && line[32] == b':' && [30, 31, 33, 34].iter().all(|&i| d(i)) =>
         {
             Some(35)
         }
@@ -100,9 +98,15 @@ fn after_stamp(line: &[u8], n: usize) -> Option<&[u8]> {
 /// for stamped content, needed for plain text).
 pub fn name_hint(path: &str) -> bool {
     let base = basename(path).to_ascii_lowercase();
-    ["docker_logs", "docker-logs", "docker logs", "podman_logs", "podman-logs"]
-        .iter()
-        .any(|p| base.starts_with(p))
+    [
+        "docker_logs",
+        "docker-logs",
+        "docker logs",
+        "podman_logs",
+        "podman-logs",
+    ]
+    .iter()
+    .any(|p| base.starts_with(p))
 }
 
 /// Identifies `docker logs` output from the first bytes of a file. Lines
@@ -138,7 +142,10 @@ pub fn identify(path: &str, head: &[u8]) -> Option<Shape> {
     if n > 0 {
         return Some(Shape::Stamped);
     }
-    if name_hint(path) && !body.starts_with(b"{") && std::str::from_utf8(&body[..body.len().min(4096)]).is_ok() {
+    if name_hint(path)
+        && !body.starts_with(b"{")
+        && std::str::from_utf8(&body[..body.len().min(4096)]).is_ok()
+    {
         return Some(Shape::Plain);
     }
     None
@@ -294,7 +301,11 @@ pub fn parse_file(
     if shape == Shape::DaemonError {
         // SAFETY: read-only mapping of a collected artifact (see
         // `ingest::ingest_file`); the daemon's message is a few bytes.
-        let map = unsafe { memmap2::MmapOptions::new().len(len.min(4096) as usize).map(file)? };
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .len(len.min(4096) as usize)
+                .map(file)?
+        };
         return Ok(daemon_error(path, &map));
     }
     let enc = Encoder {
@@ -355,7 +366,9 @@ pub fn parse_file(
 }
 
 fn basename(path: &str) -> &str {
-    path.rsplit(['/', '\\', '!']).find(|p| !p.is_empty()).unwrap_or(path)
+    path.rsplit(['/', '\\', '!'])
+        .find(|p| !p.is_empty())
+        .unwrap_or(path)
 }
 
 fn is_hex_id(s: &str) -> bool {
@@ -397,7 +410,10 @@ pub fn target_of(path: &str) -> Target {
             && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            && !matches!(s, "docker_logs" | "docker-logs" | "logs" | "log" | "stdout" | "output")
+            && !matches!(
+                s,
+                "docker_logs" | "docker-logs" | "logs" | "log" | "stdout" | "output"
+            )
     };
     if is_hex_id(stem) {
         t.id = Some(stem.to_ascii_lowercase());
@@ -440,7 +456,11 @@ pub fn resolve<'c>(d: &DockerLogs, containers: &[&'c Container]) -> Option<&'c C
     let here = dir(&d.log.path)?;
     let beside: Vec<&&Container> = containers
         .iter()
-        .filter(|c| c.sources.iter().any(|s| dir(s).as_deref() == Some(here.as_str())))
+        .filter(|c| {
+            c.sources
+                .iter()
+                .any(|s| dir(s).as_deref() == Some(here.as_str()))
+        })
         .collect();
     match beside.as_slice() {
         [c] => Some(c),
@@ -453,16 +473,22 @@ pub fn resolve<'c>(d: &DockerLogs, containers: &[&'c Container]) -> Option<&'c C
 /// a container that has json-file logs too is dropped (the same lines,
 /// with their streams); a daemon refusal carries no lines and is dropped.
 /// Unresolved files keep `container_id: None` and become orphans.
-pub fn into_logs(docker: Vec<DockerLogs>, containers: &[&Container], json_logs: &[LogFile]) -> Vec<LogFile> {
+pub fn into_logs(
+    docker: Vec<DockerLogs>,
+    containers: &[&Container],
+    json_logs: &[LogFile],
+) -> Vec<LogFile> {
     let mut out = Vec::new();
     for d in docker {
         if d.daemon_error.is_some() {
             continue;
         }
         let id = resolve(&d, containers).map(|c| c.id.clone());
-        let has_json = id
-            .as_ref()
-            .is_some_and(|id| json_logs.iter().any(|l| l.container_id.as_ref() == Some(id)));
+        let has_json = id.as_ref().is_some_and(|id| {
+            json_logs
+                .iter()
+                .any(|l| l.container_id.as_ref() == Some(id))
+        });
         if has_json {
             continue;
         }
@@ -479,10 +505,22 @@ mod tests {
 
     #[test]
     fn stamps() {
-        assert_eq!(stamp_len(b"2026-12-01T18:23:14.156391936Z native"), Some(30));
-        assert_eq!(stamp_len(b"2026-12-01T18:23:14.156391936+01:00 x"), Some(35));
-        assert_eq!(stamp_len(b"2026-12-01T18:23:14.156391Z native module"), None);
-        assert_eq!(stamp_len(b"2026-11-29T03:20:22,710353+00:00 host kernel"), None);
+        assert_eq!(
+            stamp_len(b"2026-12-01T18:23:14.156391936Z native"),
+            Some(30)
+        );
+        assert_eq!(
+            stamp_len(b"2026-12-01T18:23:14.156391936+01:00 x"),
+            Some(35)
+        );
+        assert_eq!(
+            stamp_len(b"2026-12-01T18:23:14.156391Z native module"),
+            None
+        );
+        assert_eq!(
+            stamp_len(b"2026-11-29T03:20:22,710353+00:00 host kernel"),
+            None
+        );
     }
 
     #[test]
@@ -490,13 +528,19 @@ mod tests {
         let t = b"2026-12-01T18:23:14.156391936Z native module loaded\n2026-12-01T18:23:15.000000000Z \n";
         assert_eq!(identify("x/anything", t), Some(Shape::Stamped));
         assert_eq!(identify("x/anything", b"hello\nworld\n"), None);
-        assert_eq!(identify("x/docker_logs_web", b"hello\nworld\n"), Some(Shape::Plain));
+        assert_eq!(
+            identify("x/docker_logs_web", b"hello\nworld\n"),
+            Some(Shape::Plain)
+        );
         let ev = b"2026-12-01T18:16:20.169193143Z container kill abc (image=bb:latest, name=x, signal=9)\n";
         assert_eq!(identify("x/ev", ev), None);
         let sys = b"2026-12-01T18:16:20.169193143Z vm kernel: Out of memory\n";
         assert_eq!(identify("x", sys), None);
         assert_eq!(
-            identify("x", b"Error response from daemon: configured logging driver does not support reading\n"),
+            identify(
+                "x",
+                b"Error response from daemon: configured logging driver does not support reading\n"
+            ),
             Some(Shape::DaemonError)
         );
     }
@@ -504,7 +548,12 @@ mod tests {
     #[test]
     fn escapes_and_keeps_line_numbers() {
         let t = "2026-12-01T18:23:14.156391936Z say \"hi\"\\ \t\u{1b}[31m\n\n2026-12-01T18:23:15.000000000Z panic: boom\n";
-        let d = parse("docker_logs_-t_0123456789ab", t.as_bytes(), Shape::Stamped, &Limits::default());
+        let d = parse(
+            "docker_logs_-t_0123456789ab",
+            t.as_bytes(),
+            Shape::Stamped,
+            &Limits::default(),
+        );
         assert_eq!(d.log.lines, 2);
         assert_eq!(d.log.tail[0].evidence.excerpt, "say \"hi\"\\ \t\u{1b}[31m");
         assert_eq!(d.log.tail[1].evidence.line, Some(3));
@@ -515,8 +564,14 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(target_of("s/docker_logs_pweb").name.as_deref(), Some("pweb"));
-        assert_eq!(target_of("s/worker-app.log").name.as_deref(), Some("worker-app"));
+        assert_eq!(
+            target_of("s/docker_logs_pweb").name.as_deref(),
+            Some("pweb")
+        );
+        assert_eq!(
+            target_of("s/worker-app.log").name.as_deref(),
+            Some("worker-app")
+        );
         let id = "a".repeat(64);
         assert_eq!(target_of(&format!("c/{id}/docker_logs")).id, Some(id));
     }

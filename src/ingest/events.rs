@@ -40,7 +40,8 @@ pub fn is_event(v: &Value) -> bool {
     let timed = v.get("timeNano").is_some() || v.get("time").is_some();
     let new = v.get("Action").is_some() && v.get("Actor").is_some();
     // Before API 1.22: `{"status":"die","id":"…","from":"image","time":…}`.
-    let old = v.get("status").is_some_and(Value::is_string) && v.get("id").is_some_and(Value::is_string);
+    let old =
+        v.get("status").is_some_and(Value::is_string) && v.get("id").is_some_and(Value::is_string);
     timed && (new || old)
 }
 
@@ -91,13 +92,26 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
             )
         } else {
             // The old shape has no type: `from` (the image) marks a container.
-            let kind = if v.get("from").is_some() { "container" } else { "image" };
-            (kind, str_at("/status").unwrap_or(""), str_at("/id").unwrap_or(""))
+            let kind = if v.get("from").is_some() {
+                "container"
+            } else {
+                "image"
+            };
+            (
+                kind,
+                str_at("/status").unwrap_or(""),
+                str_at("/id").unwrap_or(""),
+            )
         };
         let mut attributes: Vec<(String, String)> = match v.pointer("/Actor/Attributes") {
             Some(Value::Object(m)) => m
                 .iter()
-                .map(|(k, x)| (k.clone(), x.as_str().map_or_else(|| x.to_string(), str::to_string)))
+                .map(|(k, x)| {
+                    (
+                        k.clone(),
+                        x.as_str().map_or_else(|| x.to_string(), str::to_string),
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -106,7 +120,12 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
                 attributes.push(("image".to_string(), from.to_string()));
             }
         }
-        let attr = |k: &str| attributes.iter().find(|(a, _)| a == k).map(|(_, x)| x.as_str());
+        let attr = |k: &str| {
+            attributes
+                .iter()
+                .find(|(a, _)| a == k)
+                .map(|(_, x)| x.as_str())
+        };
         let time = v
             .get("timeNano")
             .and_then(Value::as_i64)

@@ -17,8 +17,17 @@ use crate::time::Timestamp;
 
 /// Object types `docker events` reports.
 const TYPES: &[&str] = &[
-    "container", "image", "volume", "network", "daemon", "plugin", "node", "service", "secret",
-    "config", "builder",
+    "container",
+    "image",
+    "volume",
+    "network",
+    "daemon",
+    "plugin",
+    "node",
+    "service",
+    "secret",
+    "config",
+    "builder",
 ];
 
 /// One event line, split.
@@ -188,7 +197,9 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
     if bad > 0 {
         out.diagnostics.push(Diagnostic::warning(
             path,
-            format!("{bad} line(s) are not docker events text (first at line {first_bad}); skipped"),
+            format!(
+                "{bad} line(s) are not docker events text (first at line {first_bad}); skipped"
+            ),
         ));
     }
     out
@@ -200,11 +211,20 @@ mod tests {
 
     #[test]
     fn splits_every_shape() {
-        let l = split("2026-12-01T18:16:20.169193143Z container kill abc (image=bb:latest, name=x, signal=9)").unwrap();
+        let l = split(
+            "2026-12-01T18:16:20.169193143Z container kill abc (image=bb:latest, name=x, signal=9)",
+        )
+        .unwrap();
         assert_eq!((l.kind, l.action, l.id), ("container", "kill", "abc"));
-        assert_eq!(l.attrs, vec![("image", "bb:latest"), ("name", "x"), ("signal", "9")]);
+        assert_eq!(
+            l.attrs,
+            vec![("image", "bb:latest"), ("name", "x"), ("signal", "9")]
+        );
         let l = split("2026-12-01T18:40:21.121834543Z container exec_create: /bin/sh -c wget -qO- http://127.0.0.1:80/health || exit 1 c72f (execID=b8, image=papi:1.4, name=papi)").unwrap();
-        assert_eq!(l.action, "exec_create: /bin/sh -c wget -qO- http://127.0.0.1:80/health || exit 1");
+        assert_eq!(
+            l.action,
+            "exec_create: /bin/sh -c wget -qO- http://127.0.0.1:80/health || exit 1"
+        );
         assert_eq!(l.id, "c72f");
         let l = split("2026-12-01T18:40:21.121834543Z image prune  (reclaimed=0)").unwrap();
         assert_eq!((l.kind, l.action, l.id), ("image", "prune", ""));
@@ -212,10 +232,20 @@ mod tests {
         assert_eq!((l.kind, l.action), ("network", "connect"));
         let l = split("2026-12-01T18:40:21.121834543Z container health_status: unhealthy 9d36 (image=pweb:2.3, name=pweb)").unwrap();
         assert_eq!(l.action, "health_status: unhealthy");
-        let l = split("2015-05-12T11:51:30.999999999Z 4386fb97867d: (from ubuntu-1:14.04) start").unwrap();
-        assert_eq!((l.kind, l.action, l.id), ("container", "start", "4386fb97867d"));
-        assert_eq!(split("2026-12-01T18:23:14.156391936Z native module loaded"), None);
-        let l = split("2026-12-01T18:40:21.121834543Z container die abc (exitCode=1, image=x, name=a, b)").unwrap();
+        let l = split("2015-05-12T11:51:30.999999999Z 4386fb97867d: (from ubuntu-1:14.04) start")
+            .unwrap();
+        assert_eq!(
+            (l.kind, l.action, l.id),
+            ("container", "start", "4386fb97867d")
+        );
+        assert_eq!(
+            split("2026-12-01T18:23:14.156391936Z native module loaded"),
+            None
+        );
+        let l = split(
+            "2026-12-01T18:40:21.121834543Z container die abc (exitCode=1, image=x, name=a, b)",
+        )
+        .unwrap();
         assert_eq!(l.attrs[2], ("name", "a, b"));
     }
 }

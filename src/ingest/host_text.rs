@@ -84,7 +84,10 @@ pub enum TextKind {
 }
 
 fn first_line(text: &str) -> &str {
-    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim_end()
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim_end()
 }
 
 /// Recognises one of the commands from the first bytes of its output.
@@ -116,7 +119,9 @@ pub fn identify(head: &str) -> Option<TextKind> {
         .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k))
         .collect();
     let key = |k: &str| keys.contains(&k);
-    if key("Server Version") && (key("Storage Driver") || key("Logging Driver") || key("Containers")) {
+    if key("Server Version")
+        && (key("Storage Driver") || key("Logging Driver") || key("Containers"))
+    {
         return Some(TextKind::Info);
     }
     if first.starts_with("Client") && key("API version") && (key("Version") || key("Server")) {
@@ -182,7 +187,10 @@ pub fn parse_version(text: &str) -> DockerHost {
     let server = |k: &str| {
         p.iter()
             .find(|(s, key, _)| *key == k && (s == "Server" || s == "Server/Engine"))
-            .or_else(|| p.iter().find(|(s, key, _)| *key == k && s.starts_with("Server") && !s.contains('/')))
+            .or_else(|| {
+                p.iter()
+                    .find(|(s, key, _)| *key == k && s.starts_with("Server") && !s.contains('/'))
+            })
             .map(|(_, _, v)| v.to_string())
     };
     let os_arch = server("OS/Arch");
@@ -203,12 +211,11 @@ pub fn parse_version(text: &str) -> DockerHost {
 /// `docker info` or `docker version` as JSON.
 pub fn from_json(v: &Value) -> Option<DockerHost> {
     let s = |p: &str| {
-        v.pointer(p)
-            .and_then(|x| match x {
-                Value::String(s) if !s.is_empty() => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
+        v.pointer(p).and_then(|x| match x {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
     };
     let u = |p: &str| v.pointer(p).and_then(Value::as_u64);
     if v.get("ServerVersion").is_some() && v.get("Driver").is_some() {
@@ -270,7 +277,10 @@ fn header_columns(header: &str) -> Vec<(usize, &str)> {
 /// Rows of a table as cells under the header's names, with line numbers.
 fn table(text: &str) -> Vec<(u64, Vec<(String, String)>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Vec::new();
     };
@@ -280,17 +290,27 @@ fn table(text: &str) -> Vec<(u64, Vec<(String, String)>)> {
         let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
         let cell = |i: usize| {
             let from = cols[i].0.min(chars.len());
-            let to = cols.get(i + 1).map_or(chars.len(), |c| c.0.min(chars.len()));
-            chars[from..to.max(from)].iter().collect::<String>().trim().to_string()
+            let to = cols
+                .get(i + 1)
+                .map_or(chars.len(), |c| c.0.min(chars.len()));
+            chars[from..to.max(from)]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
         };
-        let row = (0..cols.len()).map(|i| (cols[i].1.to_string(), cell(i))).collect();
+        let row = (0..cols.len())
+            .map(|i| (cols[i].1.to_string(), cell(i)))
+            .collect();
         out.push((n as u64 + 1, row));
     }
     out
 }
 
 fn col<'r>(row: &'r [(String, String)], name: &str) -> &'r str {
-    row.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    row.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 pub fn parse_ps(text: &str) -> Vec<PsRow> {
@@ -317,7 +337,11 @@ pub fn parse_ps(text: &str) -> Vec<PsRow> {
 }
 
 pub fn parse_stats(text: &str) -> Vec<StatsRow> {
-    let pct = |s: &str| s.trim().strip_suffix('%').and_then(|n| n.trim().parse().ok());
+    let pct = |s: &str| {
+        s.trim()
+            .strip_suffix('%')
+            .and_then(|n| n.trim().parse().ok())
+    };
     table(text)
         .into_iter()
         .map(|(line, r)| {
@@ -401,6 +425,15 @@ mod tests {
     fn header_with_spaces() {
         let h = "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %";
         let names: Vec<&str> = header_columns(h).into_iter().map(|c| c.1).collect();
-        assert_eq!(names, ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %"]);
+        assert_eq!(
+            names,
+            [
+                "CONTAINER ID",
+                "NAME",
+                "CPU %",
+                "MEM USAGE / LIMIT",
+                "MEM %"
+            ]
+        );
     }
 }

@@ -275,7 +275,10 @@ fn get<'v>(v: &'v Value, ptr: &str) -> Option<&'v Value> {
         cur = match cur {
             Value::Object(m) => match m.get(key) {
                 Some(x) => x,
-                None => m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, x)| x)?,
+                None => m
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, x)| x)?,
             },
             Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
             _ => return None,
@@ -577,7 +580,8 @@ fn image(path: &str, src: &Source<'_>, o: &Value) -> ImageFacts {
             Some(x) => Some(x.clone()),
         }
     };
-    let list = |k: &str| cfg(k).map_or_else(Vec::new, |v| strs(&serde_json::json!({ "v": v }), "/v"));
+    let list =
+        |k: &str| cfg(k).map_or_else(Vec::new, |v| strs(&serde_json::json!({ "v": v }), "/v"));
     let id = s(o, "/Id");
     let line = (!id.is_empty())
         .then(|| src.text.find(&id).map(|p| src.line_at(p)))
@@ -612,7 +616,9 @@ fn image(path: &str, src: &Source<'_>, o: &Value) -> ImageFacts {
         variant: s(o, "/Variant"),
         os: s(o, "/Os"),
         env: list("Env"),
-        user: cfg("User").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        user: cfg("User")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         entrypoint: list("Entrypoint"),
         cmd: list("Cmd"),
         exposed_ports: exposed,
