@@ -88,3 +88,32 @@ fn lowercase_keys_of_docker_1_9() {
         ("abc", "x", 3, "exited")
     );
 }
+
+#[test]
+fn podman_events_json_is_read() {
+    let ing = ingest(
+        &[common::sample("inspect-variants/podman_events.json")],
+        &Limits::default(),
+    );
+    let ev = ing
+        .items
+        .iter()
+        .find_map(|i| match i {
+            Parsed::Events(e) => Some(e),
+            _ => None,
+        })
+        .expect("podman events");
+    assert!(ev.diagnostics.is_empty(), "{:?}", ev.diagnostics);
+    assert_eq!(ev.events.len() + ev.others.len(), 47);
+    let died: Vec<_> = ev.events.iter().filter(|e| e.action == "die").collect();
+    assert_eq!(died.len(), 4);
+    assert_eq!(
+        (died[0].container_name.as_str(), died[0].exit_code),
+        ("zchild", Some(137))
+    );
+    assert!(ev
+        .events
+        .iter()
+        .any(|e| e.container_name == "qweb" && e.action == "health_status: starting"));
+    assert_eq!(ev.others.iter().filter(|e| e.kind == "image").count(), 6);
+}

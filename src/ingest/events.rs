@@ -42,7 +42,11 @@ pub fn is_event(v: &Value) -> bool {
     // Before API 1.22: `{"status":"die","id":"…","from":"image","time":…}`.
     let old =
         v.get("status").is_some_and(Value::is_string) && v.get("id").is_some_and(Value::is_string);
-    timed && (new || old)
+    // podman: `{"ID":…,"Name":…,"Status":"died","Time":"RFC 3339","Type":…}`.
+    let podman = v.get("Status").is_some_and(Value::is_string)
+        && v.get("Type").is_some()
+        && v.get("Time").is_some_and(Value::is_string);
+    (timed && (new || old)) || podman
 }
 
 /// True for the container actions kept as timeline entries.
@@ -83,6 +87,10 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
             }
         };
         let str_at = |p: &str| v.pointer(p).and_then(Value::as_str);
+        if v.get("Action").is_none() && v.get("Status").is_some() && v.get("Time").is_some() {
+            push_podman(&mut out, path, n, line, &v);
+            continue;
+        }
         let new_shape = v.get("Action").is_some();
         let (kind, action, id) = if new_shape {
             (
@@ -161,6 +169,51 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
         ));
     }
     out
+}
+
+/// podman's own JSON shape (`podman events --format json`): `Status` in
+/// podman's words (`died`), `health_status` beside it, `ContainerExitCode`.
+fn push_podman(out: &mut EventLog, path: &str, n: usize, line: &[u8], v: &Value) {
+    let str_at = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
+    let kind = str_at("Type");
+    let mut action = match str_at("Status") {
+        "died" => "die".to_string(),
+        other => other.to_string(),
+    };
+    if action == "health_status" && !str_at("health_status").is_empty() {
+        action = format!("health_status: {}", str_at("health_status"));
+    }
+    let mut attributes: Vec<(String, String)> = match v.get("Attributes") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, x)| {
+                (
+                    k.clone(),
+                    x.as_str().map_or_else(|| x.to_string(), str::to_string),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !str_at("Image").is_empty() {
+        attributes.push(("image".to_string(), str_at("Image").to_string()));
+    }
+    let ev = Event {
+        time: Timestamp::parse_rfc3339(str_at("Time")),
+        container_id: str_at("ID").to_string(),
+        container_name: str_at("Name").to_string(),
+        exit_code: v.get("ContainerExitCode").and_then(Value::as_i64),
+        signal: None,
+        evidence: Evidence::new(path, Some(n as u64 + 1), String::from_utf8_lossy(line)),
+        kind: kind.to_string(),
+        attributes,
+        action,
+    };
+    if kind == "container" && is_kept(&ev.action) {
+        out.events.push(ev);
+    } else {
+        out.others.push(ev);
+    }
 }
 
 pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
