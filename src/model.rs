@@ -73,6 +73,7 @@ impl Diagnostic {
 pub enum ArtifactKind {
     Inspect,
     JsonLog,
+    DockerLogs,
     Dmesg,
     ImageArchive,
     FsExport,
@@ -88,6 +89,7 @@ impl ArtifactKind {
         match self {
             ArtifactKind::Inspect => "inspect",
             ArtifactKind::JsonLog => "json-log",
+            ArtifactKind::DockerLogs => "docker-logs",
             ArtifactKind::Dmesg => "dmesg",
             ArtifactKind::ImageArchive => "image-archive",
             ArtifactKind::FsExport => "fs-export",

@@ -102,6 +102,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let mut containers: BTreeMap<String, Container> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut logs: Vec<LogFile> = Vec::new();
+    let mut docker_logs = Vec::new();
     let mut kernel_texts: Vec<(String, Vec<u8>)> = Vec::new();
     let mut uptime = None;
     let mut collected_at = None;
@@ -134,13 +135,14 @@ pub fn correlate(ing: Ingested) -> Analysis {
                 }
             }
             Parsed::Log(l) => logs.push(l),
+            Parsed::DockerLogs(d) => docker_logs.push(d),
             Parsed::KernelText { path, text } => kernel_texts.push((path, text)),
             Parsed::Events(e) => a.events.extend(e.events),
             Parsed::Images(imgs) => a.images.extend(imgs),
             Parsed::Export(x) => a.exports.push(x),
             Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
-            Parsed::Host(HostFact::Other(_)) => {}
+            Parsed::Host(_) => {}
         }
     }
     // Sorted by name so the report does not depend on which file came first.
@@ -157,6 +159,9 @@ pub fn correlate(ing: Ingested) -> Analysis {
         .collect();
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
 
+    let inspected: Vec<&Container> = recs.iter().map(|r| &r.c).collect();
+    let text_logs = crate::ingest::docker_logs::into_logs(docker_logs, &inspected, &logs);
+    logs.extend(text_logs);
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));

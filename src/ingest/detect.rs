@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{events, host, inspect, json_log, kernel, Parsed};
+use super::{docker_logs, events, events_text, host, inspect, json_log, kernel, Parsed};
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
 /// True when [`identify`] would read `head` (the first 64 KiB of an
@@ -21,44 +21,122 @@ pub fn is_json_log(head: &[u8]) -> bool {
 /// What an artifact is, what it parsed into, and what went wrong.
 pub type Identified = (ArtifactKind, Vec<Parsed>, Vec<Diagnostic>);
 
-/// Reads enough of `data` to say what it is, and parses it.
-pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
-    let head = &data[..data.len().min(64 * 1024)];
+/// What the first bytes of a non-archive artifact say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Kernel,
+    JsonLog,
+    JsonEvents,
+    Json,
+    /// Uptime or collection time (small files only).
+    HostFact,
+    EventsText,
+    DockerLogs(docker_logs::Shape),
+    DockerText,
+    Unknown,
+}
+
+/// One table of recognisers, in order; `len` is the whole artifact's size.
+fn classify(path: &str, head: &[u8], data_if_small: Option<&[u8]>) -> Class {
     let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
     // `[ 1870.636507] …` and `[Sun Nov 29 …]` start with a bracket too.
     if first == Some(b'[') && kernel::looks_like_kernel_log(head) {
-        return kernel_text(path, data);
+        return Class::Kernel;
     }
     if matches!(first, Some(b'{') | Some(b'[')) {
         if json_log::looks_like_json_log(head) {
-            let mut log = json_log::parse(path, data, limits);
-            let diags = std::mem::take(&mut log.diagnostics);
-            return (ArtifactKind::JsonLog, vec![Parsed::Log(log)], diags);
+            return Class::JsonLog;
         }
-        if first == Some(b'{') && first_line_is_event(data) {
-            let mut ev = events::parse(path, data);
-            let diags = std::mem::take(&mut ev.diagnostics);
-            return (ArtifactKind::Events, vec![Parsed::Events(ev)], diags);
+        if first == Some(b'{') && first_line_is_event(head) {
+            return Class::JsonEvents;
         }
-        return identify_json(path, data, limits);
+        if docker_logs::name_hint(path) {
+            // `docker logs` of an application that writes JSON or `[INFO]` lines.
+            return Class::DockerLogs(docker_logs::Shape::Plain);
+        }
+        return Class::Json;
     }
     // A lone RFC 3339 stamp (collection time) would pass for an iso kernel line.
-    if data.len() <= 4096 {
-        let text = String::from_utf8_lossy(data);
-        if let Some(fact) = host::detect(&text) {
-            return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+    if let Some(data) = data_if_small {
+        if host::detect(&String::from_utf8_lossy(data)).is_some() {
+            return Class::HostFact;
         }
     }
+    // Before the kernel reader: Docker's own stamps read as iso kernel lines.
+    if events_text::looks_like_events_text(head) {
+        return Class::EventsText;
+    }
+    let logs = docker_logs::identify(path, head);
+    if let Some(shape @ (docker_logs::Shape::Stamped | docker_logs::Shape::DaemonError)) = logs {
+        return Class::DockerLogs(shape);
+    }
     if kernel::looks_like_kernel_log(head) {
-        return kernel_text(path, data);
+        return Class::Kernel;
     }
-    if host::detect_ps(&String::from_utf8_lossy(head)) {
-        return (
-            ArtifactKind::HostInfo,
-            vec![Parsed::Host(host::HostFact::Other("docker ps"))],
-            Vec::new(),
-        );
+    if host::is_docker_text(&String::from_utf8_lossy(head)) {
+        return Class::DockerText;
     }
+    match logs {
+        Some(shape) => Class::DockerLogs(shape),
+        None => Class::Unknown,
+    }
+}
+
+const SMALL: usize = 4096;
+
+/// The shape of `docker logs` text when [`identify`] would read `head` (the
+/// first 64 KiB of an uncompressed, non-tar file of `len` bytes) as such;
+/// lets the caller stream a large file through
+/// [`docker_logs::parse_file`] instead of holding it whole.
+pub fn docker_logs_shape(path: &str, head: &[u8], len: u64) -> Option<docker_logs::Shape> {
+    let head = &head[..head.len().min(64 * 1024)];
+    let small = (len as usize <= SMALL && head.len() as u64 == len).then_some(head);
+    match classify(path, head, small) {
+        Class::DockerLogs(shape) => Some(shape),
+        _ => None,
+    }
+}
+
+/// Reads enough of `data` to say what it is, and parses it.
+pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
+    let head = &data[..data.len().min(64 * 1024)];
+    let small = (data.len() <= SMALL).then_some(data);
+    match classify(path, head, small) {
+        Class::Kernel => kernel_text(path, data),
+        Class::JsonLog => {
+            let mut log = json_log::parse(path, data, limits);
+            let diags = std::mem::take(&mut log.diagnostics);
+            (ArtifactKind::JsonLog, vec![Parsed::Log(log)], diags)
+        }
+        Class::JsonEvents => {
+            let mut ev = events::parse(path, data);
+            let diags = std::mem::take(&mut ev.diagnostics);
+            (ArtifactKind::Events, vec![Parsed::Events(ev)], diags)
+        }
+        Class::Json => identify_json(path, data, limits),
+        Class::HostFact => match host::detect(&String::from_utf8_lossy(data)) {
+            Some(fact) => (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new()),
+            None => unknown(path),
+        },
+        Class::EventsText => {
+            let mut ev = events_text::parse(path, data);
+            let diags = std::mem::take(&mut ev.diagnostics);
+            (ArtifactKind::Events, vec![Parsed::Events(ev)], diags)
+        }
+        Class::DockerLogs(shape) => {
+            let mut d = docker_logs::parse(path, data, shape, limits);
+            let diags = std::mem::take(&mut d.log.diagnostics);
+            (ArtifactKind::DockerLogs, vec![Parsed::DockerLogs(d)], diags)
+        }
+        Class::DockerText => match host::parse_docker_text(&String::from_utf8_lossy(data)) {
+            Some(fact) => (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new()),
+            None => unknown(path),
+        },
+        Class::Unknown => unknown(path),
+    }
+}
+
+fn unknown(path: &str) -> Identified {
     (
         ArtifactKind::Unknown,
         Vec::new(),
@@ -139,6 +217,10 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             )
         }
     };
+    // `docker info` JSON has `Containers` and `Driver`, a network's keys.
+    if let Some(fact) = host::detect_json(&value) {
+        return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+    }
     if inspect::is_inspect(&value) {
         let mut f = inspect::parse(path, data, &value);
         let mut diags = std::mem::take(&mut f.diagnostics);

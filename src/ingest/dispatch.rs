@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use super::{bundle, detect, json_log, stream, Ingested, InputRecord, Parsed};
+use super::{bundle, detect, docker_logs, json_log, stream, Ingested, InputRecord, Parsed};
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
@@ -28,6 +28,23 @@ pub(super) fn log_from_reader(
 ) -> std::io::Result<Ingested> {
     json_log::parse_reader(path, reader, limits, json_log::CHUNK_BYTES, &mut |_| {})
         .map(|log| log_input(path, bytes, log))
+}
+
+pub(super) fn docker_logs_input(
+    path: &str,
+    bytes: u64,
+    mut d: docker_logs::DockerLogs,
+) -> Ingested {
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: path.to_string(),
+        kind: ArtifactKind::DockerLogs,
+        bytes,
+    });
+    out.diagnostics
+        .extend(std::mem::take(&mut d.log.diagnostics));
+    out.items.push(Parsed::DockerLogs(d));
+    out
 }
 
 pub(super) fn log_input(path: &str, bytes: u64, mut log: json_log::LogFile) -> Ingested {
@@ -81,6 +98,15 @@ pub(super) fn ingest_bytes_releasing(
         out.inputs.push(record(ArtifactKind::JsonLog));
         out.items
             .push(Parsed::Log(json_log::parse(path, data, limits)));
+        return out;
+    }
+    if data.is_empty() && docker_logs::name_hint(path) {
+        // `docker logs` of a container that wrote nothing (sos keeps it).
+        let shape = docker_logs::Shape::Stamped;
+        out.inputs.push(record(ArtifactKind::DockerLogs));
+        out.items.push(Parsed::DockerLogs(docker_logs::parse(
+            path, data, shape, limits,
+        )));
         return out;
     }
     if data.is_empty() {

@@ -1,6 +1,8 @@
 //! Small host facts a bundle may carry: `/proc/uptime` and the wall-clock
-//! time of collection. Together they place raw `dmesg` stamps on the clock.
+//! time of collection (together they place raw `dmesg` stamps on the
+//! clock), and what Docker's own commands say (`host_text.rs` reads them).
 
+use super::host_text::{self, DockerHost, ImageRow, PsRow, StatsRow};
 use crate::time::Timestamp;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -9,7 +11,15 @@ pub enum HostFact {
     Uptime(f64),
     /// When the bundle was collected.
     CollectedAt(Timestamp),
-    /// `docker info`, `docker version`, `docker ps`: recognised, not analysed.
+    /// `docker info` or `docker version`, text or JSON.
+    Docker(Box<DockerHost>),
+    /// `docker ps [-a] [--no-trunc]`.
+    Containers(Vec<PsRow>),
+    /// `docker stats --no-stream`.
+    Stats(Vec<StatsRow>),
+    /// `docker images`.
+    ImageList(Vec<ImageRow>),
+    /// `docker network ls`, `docker volume ls`: recognised, not analysed.
     Other(&'static str),
 }
 
@@ -49,21 +59,30 @@ fn date_output(parts: &[&str]) -> Option<Timestamp> {
     Timestamp::from_civil(year, month, day, h, m, s, 0)
 }
 
-/// `docker info` / `docker version` JSON, recognised so they are not "unknown".
+/// `docker info` / `docker version` JSON.
 pub fn detect_json(v: &serde_json::Value) -> Option<HostFact> {
-    if v.get("ServerVersion").is_some() && v.get("Driver").is_some() {
-        Some(HostFact::Other("docker info"))
-    } else if v.get("Client").is_some() && v.get("Server").is_some() {
-        Some(HostFact::Other("docker version"))
-    } else {
-        None
-    }
+    host_text::from_json(v).map(|h| HostFact::Docker(Box::new(h)))
 }
 
-/// `docker ps -a` table output.
-pub fn detect_ps(text: &str) -> bool {
-    let first = text.lines().next().unwrap_or("");
-    first.starts_with("CONTAINER ID") && first.contains("IMAGE") && first.contains("STATUS")
+/// Docker's text outputs about the host (`docker info`, `docker version`
+/// and the `ps`, `stats`, `images`, `network ls`, `volume ls` tables),
+/// recognised from their first lines.
+pub fn is_docker_text(head: &str) -> bool {
+    host_text::identify(head).is_some()
+}
+
+/// Reads one of Docker's text outputs; `None` when it is none of them.
+pub fn parse_docker_text(text: &str) -> Option<HostFact> {
+    use host_text::TextKind as K;
+    Some(match host_text::identify(text)? {
+        K::Info => HostFact::Docker(Box::new(host_text::parse_info(text))),
+        K::Version => HostFact::Docker(Box::new(host_text::parse_version(text))),
+        K::Ps => HostFact::Containers(host_text::parse_ps(text)),
+        K::Stats => HostFact::Stats(host_text::parse_stats(text)),
+        K::Images => HostFact::ImageList(host_text::parse_images(text)),
+        K::NetworkLs => HostFact::Other("docker network ls"),
+        K::VolumeLs => HostFact::Other("docker volume ls"),
+    })
 }
 
 fn is_decimal(s: &str) -> bool {

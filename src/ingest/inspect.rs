@@ -128,11 +128,50 @@ pub struct OtherObject {
     pub members: Vec<String>,
 }
 
+/// One line of an image's history (`docker image inspect` from podman, or
+/// `docker history --format '{{json .}}'`-like entries where present).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryEntry {
+    pub created: Option<Timestamp>,
+    pub created_by: String,
+    pub comment: String,
+    pub empty_layer: bool,
+}
+
+/// `docker image inspect` (or podman's) facts, for images known without
+/// an image archive. `env` holds values as written: the report layer
+/// redacts secrets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageFacts {
+    /// `sha256:…`
+    pub id: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub created: Option<Timestamp>,
+    /// Bytes (`Size`).
+    pub size: Option<u64>,
+    pub architecture: String,
+    pub variant: String,
+    pub os: String,
+    pub env: Vec<String>,
+    pub user: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub exposed_ports: Vec<String>,
+    pub history: Vec<HistoryEntry>,
+    /// Number of layers in `RootFS.Layers`.
+    pub layers: usize,
+    /// Where it was read from, with the line of `"Id"` when found.
+    pub evidence: Evidence,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InspectFile {
     pub path: String,
     pub containers: Vec<Container>,
     pub others: Vec<OtherObject>,
+    /// The images among `others`, read in full.
+    pub images: Vec<ImageFacts>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -148,7 +187,7 @@ pub fn is_inspect(v: &Value) -> bool {
 
 fn object_kind(o: &Value) -> Option<&'static str> {
     let m = o.as_object()?;
-    let has = |k: &str| m.contains_key(k) || m.contains_key(&k.to_ascii_lowercase());
+    let has = |k: &str| m.contains_key(k) || m.keys().any(|x| x.eq_ignore_ascii_case(k));
     if has("State") && (has("Config") || has("HostConfig") || has("Id") || m.len() == 1) {
         Some("container")
     } else if has("ExitCode") && (has("Running") || has("Status")) && has("StartedAt") {
@@ -209,7 +248,12 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
                 ));
                 out.containers.push(c);
             }
-            Some(kind) => out.others.push(other(kind, o)),
+            Some(kind) => {
+                if kind == "image" {
+                    out.images.push(image(path, &src, o));
+                }
+                out.others.push(other(kind, o))
+            }
             _ => out.diagnostics.push(Diagnostic::warning(
                 path,
                 format!("element {i} of the inspect array is not a Docker object; skipped"),
@@ -219,8 +263,32 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
     out
 }
 
+/// `v.pointer(ptr)`, and where a key is missing, the same key in another
+/// case: podman and Docker's on-disk `config.v2.json` write `ID`, Docker
+/// 1.9-era output lowercase keys.
+fn get<'v>(v: &'v Value, ptr: &str) -> Option<&'v Value> {
+    if let Some(x) = v.pointer(ptr) {
+        return Some(x);
+    }
+    let mut cur = v;
+    for key in ptr.split('/').skip(1) {
+        cur = match cur {
+            Value::Object(m) => match m.get(key) {
+                Some(x) => x,
+                None => m
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, x)| x)?,
+            },
+            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 fn s(v: &Value, ptr: &str) -> String {
-    match v.pointer(ptr) {
+    match get(v, ptr) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
@@ -229,7 +297,7 @@ fn s(v: &Value, ptr: &str) -> String {
 }
 
 fn i(v: &Value, ptr: &str) -> i64 {
-    match v.pointer(ptr) {
+    match get(v, ptr) {
         Some(Value::Number(n)) => n
             .as_i64()
             .or_else(|| n.as_f64().map(|f| f as i64))
@@ -241,7 +309,7 @@ fn i(v: &Value, ptr: &str) -> i64 {
 }
 
 fn b(v: &Value, ptr: &str) -> bool {
-    match v.pointer(ptr) {
+    match get(v, ptr) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",
         Some(Value::Number(n)) => n.as_i64() == Some(1),
@@ -250,14 +318,14 @@ fn b(v: &Value, ptr: &str) -> bool {
 }
 
 fn t(v: &Value, ptr: &str) -> Option<Timestamp> {
-    v.pointer(ptr)
+    get(v, ptr)
         .and_then(Value::as_str)
         .and_then(Timestamp::parse_rfc3339)
 }
 
 /// A string array, or a single string (old API versions and shell-form Cmd).
 fn strs(v: &Value, ptr: &str) -> Vec<String> {
-    match v.pointer(ptr) {
+    match get(v, ptr) {
         Some(Value::Array(a)) => a
             .iter()
             .map(|x| match x {
@@ -271,7 +339,7 @@ fn strs(v: &Value, ptr: &str) -> Vec<String> {
 }
 
 fn keys(v: &Value, ptr: &str) -> Vec<String> {
-    match v.pointer(ptr) {
+    match get(v, ptr) {
         Some(Value::Object(m)) => m.keys().cloned().collect(),
         _ => Vec::new(),
     }
@@ -280,7 +348,7 @@ fn keys(v: &Value, ptr: &str) -> Vec<String> {
 fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
     let id = s(o, "/Id");
     let mut port_bindings = Vec::new();
-    if let Some(Value::Object(m)) = o.pointer("/HostConfig/PortBindings") {
+    if let Some(Value::Object(m)) = get(o, "/HostConfig/PortBindings") {
         for (port, binds) in m {
             match binds {
                 Value::Array(a) => {
@@ -299,13 +367,13 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
             }
         }
     }
-    let health = o
-        .pointer("/State/Health")
+    let health = get(o, "/State/Health")
+        .or_else(|| get(o, "/State/Healthcheck"))
         .filter(|h| h.is_object())
         .map(|h| Health {
             status: s(h, "/Status"),
             failing_streak: i(h, "/FailingStreak"),
-            log: match h.pointer("/Log") {
+            log: match get(h, "/Log") {
                 Some(Value::Array(a)) => a
                     .iter()
                     .map(|p| HealthProbe {
@@ -318,7 +386,7 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
                 _ => Vec::new(),
             },
         });
-    let mounts = match o.pointer("/Mounts") {
+    let mounts = match get(o, "/Mounts") {
         Some(Value::Array(a)) => a
             .iter()
             .map(|m| Mount {
@@ -331,7 +399,7 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
             .collect(),
         _ => Vec::new(),
     };
-    let labels = match o.pointer("/Config/Labels") {
+    let labels = match get(o, "/Config/Labels") {
         Some(Value::Object(m)) => m
             .iter()
             .map(|(k, v)| {
@@ -346,6 +414,12 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         _ => Vec::new(),
     };
     let mut status = s(o, "/State/Status");
+    // podman's words for Docker's states.
+    match status.as_str() {
+        "configured" | "initialized" => status = "created".to_string(),
+        "stopped" | "stopping" => status = "exited".to_string(),
+        _ => {}
+    }
     if status.is_empty() {
         // API 1.24 without Status: derive it from the booleans.
         status = if b(o, "/State/Restarting") {
@@ -494,6 +568,67 @@ fn other(kind: &'static str, o: &Value) -> OtherObject {
         name: name.trim_start_matches('/').to_string(),
         id,
         members,
+    }
+}
+
+fn image(path: &str, src: &Source<'_>, o: &Value) -> ImageFacts {
+    // `Config` in API 1.44 and later; `ContainerConfig` only before it.
+    let cfg = |k: &str| {
+        let v = get(o, &format!("/Config/{k}"));
+        match v {
+            Some(Value::Null) | None => get(o, &format!("/ContainerConfig/{k}")).cloned(),
+            Some(x) => Some(x.clone()),
+        }
+    };
+    let list =
+        |k: &str| cfg(k).map_or_else(Vec::new, |v| strs(&serde_json::json!({ "v": v }), "/v"));
+    let id = s(o, "/Id");
+    let line = (!id.is_empty())
+        .then(|| src.text.find(&id).map(|p| src.line_at(p)))
+        .flatten();
+    let history = match get(o, "/History") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|h| HistoryEntry {
+                created: t(h, "/created"),
+                created_by: s(h, "/created_by"),
+                comment: s(h, "/comment"),
+                empty_layer: b(h, "/empty_layer"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let size = match get(o, "/Size") {
+        Some(Value::Number(n)) => n.as_u64(),
+        _ => None,
+    };
+    let mut exposed: Vec<String> = match cfg("ExposedPorts") {
+        Some(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    exposed.sort();
+    ImageFacts {
+        repo_tags: strs(o, "/RepoTags"),
+        repo_digests: strs(o, "/RepoDigests"),
+        created: t(o, "/Created"),
+        size,
+        architecture: s(o, "/Architecture"),
+        variant: s(o, "/Variant"),
+        os: s(o, "/Os"),
+        env: list("Env"),
+        user: cfg("User")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        entrypoint: list("Entrypoint"),
+        cmd: list("Cmd"),
+        exposed_ports: exposed,
+        history,
+        layers: match get(o, "/RootFS/Layers") {
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        },
+        evidence: Evidence::new(path, line, format!("\"Id\": {id:?}")),
+        id,
     }
 }
 

@@ -7,10 +7,14 @@ use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
-use super::dispatch::{ingest_bytes, ingest_bytes_releasing, is_log_head, log_input};
+use super::dispatch::{
+    docker_logs_input, ingest_bytes, ingest_bytes_releasing, is_log_head, log_input,
+};
 use super::progress::Tracker;
 use super::walk::display;
-use super::{json_log, Ingested, InputRecord};
+use super::{detect, docker_logs, json_log, Ingested, InputRecord};
+use crate::archive::compress::Compression;
+use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
 pub(super) fn ingest_file(path: &Path, limits: &Limits, tracker: Option<&Tracker>) -> Ingested {
@@ -72,6 +76,31 @@ fn ingest_file_inner(
                     })
                 {
                     return log_input(&name, len, log);
+                }
+                // SAFETY: as above.
+                return match unsafe { memmap2::Mmap::map(&file) } {
+                    Ok(map) => ingest_mapped(&name, &map, len, limits, &|_| {}),
+                    Err(e) => unmappable(&name, len, e),
+                };
+            }
+            let head = &map[..map.len().min(64 * 1024)];
+            let text =
+                Compression::sniff(head) == Compression::None && !tar_index::looks_like_tar(head);
+            if let Some(shape) = text
+                .then(|| detect::docker_logs_shape(&name, head, len))
+                .flatten()
+            {
+                // Like a json-file log: windows, never the whole file.
+                drop(map);
+                if let Ok(d) = docker_logs::parse_file(
+                    &name,
+                    &file,
+                    shape,
+                    limits,
+                    json_log::CHUNK_BYTES,
+                    &mut |n| progress(n),
+                ) {
+                    return docker_logs_input(&name, len, d);
                 }
                 // SAFETY: as above.
                 return match unsafe { memmap2::Mmap::map(&file) } {

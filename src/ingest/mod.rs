@@ -13,9 +13,12 @@
 //! compressed tar (or one nested in it) once, as it streams.
 
 pub mod detect;
+pub mod docker_logs;
 pub mod events;
+pub mod events_text;
 pub mod fs_export;
 pub mod host;
+pub mod host_text;
 pub mod image;
 pub mod inspect;
 pub mod json_log;
@@ -54,6 +57,8 @@ pub struct InputRecord {
 pub enum Parsed {
     Inspect(inspect::InspectFile),
     Log(json_log::LogFile),
+    /// `docker logs` text output (stream unknown).
+    DockerLogs(docker_logs::DockerLogs),
     /// Kernel logs are parsed once the whole input is known (syslog stamps
     /// need a year from elsewhere), so their text is kept.
     KernelText {
