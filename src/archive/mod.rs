@@ -1,5 +1,7 @@
 //! Byte-level container formats: compression sniffing with capped inflation,
-//! and a header-only index of tar archives. Nothing here knows about Docker.
+//! a header-only index of tar archives, and a central-directory index of zip
+//! archives. Nothing here knows about Docker.
 
 pub mod compress;
+pub mod zip;
 pub mod tar_index;
