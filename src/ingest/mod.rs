@@ -14,6 +14,7 @@ pub mod image;
 pub mod inspect;
 pub mod json_log;
 pub mod kernel;
+mod zip_bundle;
 
 use std::fs;
 use std::io::Read;
@@ -434,6 +435,9 @@ fn ingest_bytes_releasing(
     }
     if tar_index::looks_like_tar(data) {
         return ingest_tar(path, data, depth, bytes, limits, release);
+    }
+    if crate::archive::zip::looks_like_zip(data) {
+        return zip_bundle::ingest_zip(path, data, depth, bytes, limits);
     }
     let (kind, parsed, diags) = detect::identify(path, data, limits);
     out.inputs.push(record(kind));
