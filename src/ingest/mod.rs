@@ -421,9 +421,24 @@ fn ingest_bytes_releasing(
                 return out;
             }
         }
-        return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
-            Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
-            Err(e) => {
+        return match compress::inflate_partial(data, limits.max_decompressed_bytes, limits.max_ratio)
+        {
+            (inner, None) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
+            // A cut `.tar.gz`/`.tar.xz`: the entries decoded before the cut
+            // are used, and the tar walk reports where it stopped.
+            (inner, Some(e)) if !compress::is_cap_error(&e) && tar_index::looks_like_tar(&inner) => {
+                let mut part = ingest_bytes(path, &inner, depth + 1, bytes, limits);
+                part.diagnostics.push(Diagnostic::error(
+                    path,
+                    format!(
+                        "cannot decompress ({}): {e}; the {} bytes decoded before it were used",
+                        comp.as_str(),
+                        inner.len()
+                    ),
+                ));
+                part
+            }
+            (_, Some(e)) => {
                 out.inputs.push(record(ArtifactKind::Unknown));
                 out.diagnostics.push(Diagnostic::error(
                     path,
