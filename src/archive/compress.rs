@@ -206,11 +206,9 @@ impl<R: Read> Read for Decoded<'_, R> {
 pub type XzDecoder<R> = liblzma::read::XzDecoder<R>;
 
 fn xz<R: Read>(reader: R) -> io::Result<XzDecoder<R>> {
-    let stream = liblzma::stream::Stream::new_stream_decoder(
-        XZ_MEMLIMIT,
-        liblzma::stream::CONCATENATED,
-    )
-    .map_err(io::Error::other)?;
+    let stream =
+        liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, liblzma::stream::CONCATENATED)
+            .map_err(io::Error::other)?;
     Ok(liblzma::read::XzDecoder::new_stream(reader, stream))
 }
 

@@ -222,7 +222,9 @@ impl<R: Read> Read for Declared<R> {
         if self.left == 0 || buf.is_empty() {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         match self.inner.read(&mut buf[..want]) {
             Ok(n) => {
                 self.left -= n as u64;
@@ -265,7 +267,11 @@ mod tests {
 
     #[test]
     fn indexes_names_verbatim_and_reads_members() {
-        let z = build(&[("../../etc/passwd", b"root"), ("/abs/x", b"y"), ("a\\b", b"c")]);
+        let z = build(&[
+            ("../../etc/passwd", b"root"),
+            ("/abs/x", b"y"),
+            ("a\\b", b"c"),
+        ]);
         assert!(looks_like_zip(&z));
         let ix = index(&z, 100).unwrap();
         let names: Vec<&str> = ix.entries.iter().map(|e| e.path.as_str()).collect();

@@ -52,8 +52,11 @@ pub(super) fn ingest_zip(
     };
     out.inputs.push(record(ArtifactKind::Bundle));
     warnings(path, &ix, limits, &mut out);
-    let mut budget =
-        compress::cap_for(data.len() as u64, limits.max_decompressed_bytes, limits.max_ratio);
+    let mut budget = compress::cap_for(
+        data.len() as u64,
+        limits.max_decompressed_bytes,
+        limits.max_ratio,
+    );
     let plans: Vec<(&ZipEntry, Plan)> = ix
         .entries
         .iter()
