@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `coroner report` on a .tar.xz bundle holding a large json-file log and its
-# inspect, against `xz -dc` of the same file, alternating, with time and peak
+# `coroner report` on a .tar.xz bundle holding a large json-file log, its
+# inspect and samples/bundle's inspect-all, against `xz -dc` of the same file, alternating, with time and peak
 # RSS from /usr/bin/time -v (issue #11, item 1).
 #
 #   scripts/bench-xz.sh WORKDIR [LOG_BYTES] [ROUNDS]
@@ -24,6 +24,15 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import gen_bench_data as g
 g.write_log(sys.argv[2], int(float(sys.argv[3])), 7, start_sec=3600)
+EOF
+  # Its inspect: pworker's from samples/, renamed `bench`, with this id.
+  python3 - "$here/../samples/bundle/containers/pworker/inspect.json" "$work/b/containers/$cid/inspect.json" "$cid" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))[0]
+cid = sys.argv[3]
+c["Id"], c["Name"] = cid, "/bench"
+c["LogPath"] = f"/var/lib/docker/containers/{cid}/{cid}-json.log"
+json.dump([c], open(sys.argv[2], "w"), indent=2)
 EOF
   tar -C "$work" -cf - b | xz -T1 -2 -c > "$work/bundle.tar.xz.part"
   mv "$work/bundle.tar.xz.part" "$work/bundle.tar.xz"
