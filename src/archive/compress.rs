@@ -1,6 +1,6 @@
 //! Compression detected by magic bytes, never by file name, and inflated
 //! through a reader that refuses to produce more than the configured cap
-//! (gzip and zstd bombs stop at the cap with an error naming it).
+//! (gzip, zstd and xz bombs stop at the cap with an error naming it).
 
 use std::io::{self, Read};
 
@@ -11,6 +11,7 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
+    Xz,
 }
 
 impl Compression {
@@ -19,6 +20,8 @@ impl Compression {
             Compression::Gzip
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             Compression::Zstd
+        } else if head.starts_with(&XZ_MAGIC) {
+            Compression::Xz
         } else {
             Compression::None
         }
@@ -29,8 +32,38 @@ impl Compression {
             Compression::None => "uncompressed",
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
         }
     }
+}
+
+/// The xz stream header magic (`.xz`, `.tar.xz`; sos's default).
+const XZ_MAGIC: [u8; 6] = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+
+/// The most memory an xz stream may ask for (its dictionary): `xz -9`
+/// needs 65 MiB to decode, so this only refuses hand-made headers.
+const XZ_MEMLIMIT: u64 = 320 << 20;
+
+/// The error inside the `InvalidData` that [`CappedReader`] fails with, so
+/// callers can tell a bomb from damage ([`is_cap_error`]).
+#[derive(Debug)]
+struct CapExceeded(u64);
+
+impl std::fmt::Display for CapExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decompressed size exceeds the limit of {} bytes (raise it with --max-decompressed-bytes)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for CapExceeded {}
+
+/// True when `e` is [`CappedReader`]'s cap, not damage in the stream.
+pub fn is_cap_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<CapExceeded>())
 }
 
 /// Wraps a reader and fails with `InvalidData` once more than `cap` bytes
@@ -58,10 +91,7 @@ impl<R: Read> Read for CappedReader<R> {
         if self.produced > self.cap {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!(
-                    "decompressed size exceeds the limit of {} bytes (raise it with --max-decompressed-bytes)",
-                    self.cap
-                ),
+                CapExceeded(self.cap),
             ));
         }
         Ok(n)
@@ -80,6 +110,7 @@ pub fn decoder<'a>(data: &'a [u8], cap: u64) -> io::Result<Box<dyn Read + Send +
             d.window_log_max(31)?;
             Box::new(CappedReader::new(d, cap))
         }
+        Compression::Xz => Box::new(CappedReader::new(xz(data)?, cap)),
     })
 }
 
@@ -143,15 +174,18 @@ pub fn decode<'a, R: Read + 'a>(
             d.window_log_max(31)?;
             Decoded::Zstd(CappedReader::new(d, cap))
         }
+        Compression::Xz => Decoded::Xz(Box::new(CappedReader::new(xz(reader)?, cap))),
     })
 }
 
-/// A capped reader of plain, gzip or zstd bytes.
+/// A capped reader of plain, gzip, zstd or xz bytes.
 pub enum Decoded<'a, R: Read> {
     Plain(CappedReader<R>),
     /// Boxed: the inflater's state is large.
     Gzip(Box<CappedReader<MultiGzDecoder<R>>>),
     Zstd(CappedReader<zstd::stream::read::Decoder<'a, io::BufReader<R>>>),
+    /// Boxed: the decoder's state is large.
+    Xz(Box<CappedReader<XzDecoder<R>>>),
 }
 
 impl<R: Read> Read for Decoded<'_, R> {
@@ -160,8 +194,22 @@ impl<R: Read> Read for Decoded<'_, R> {
             Decoded::Plain(r) => r.read(buf),
             Decoded::Gzip(r) => r.read(buf),
             Decoded::Zstd(r) => r.read(buf),
+            Decoded::Xz(r) => r.read(buf),
         }
     }
+}
+
+/// The xz decoder: liblzma, the library `xz` itself uses (built from
+/// source, no system library), single-threaded, reading every stream of a
+/// concatenation as `xz -dc` does; a stream asking for more than
+/// [`XZ_MEMLIMIT`] fails before the memory is taken.
+pub type XzDecoder<R> = liblzma::read::XzDecoder<R>;
+
+fn xz<R: Read>(reader: R) -> io::Result<XzDecoder<R>> {
+    let stream =
+        liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, liblzma::stream::CONCATENATED)
+            .map_err(io::Error::other)?;
+    Ok(liblzma::read::XzDecoder::new_stream(reader, stream))
 }
 
 /// The decompressed-size cap for `compressed` input bytes: the smaller of
@@ -176,6 +224,21 @@ pub fn head(data: &[u8], n: usize, cap: u64) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     decoder(data, cap)?.take(n as u64).read_to_end(&mut out)?;
     Ok(out)
+}
+
+/// [`inflate`], keeping what was decoded when the stream fails part way
+/// (a cut download): the bytes before the failure, and the failure.
+pub fn inflate_partial(
+    data: &[u8],
+    max_bytes: u64,
+    max_ratio: u64,
+) -> (Vec<u8>, Option<io::Error>) {
+    let cap = cap_for(data.len() as u64, max_bytes, max_ratio);
+    let mut out = Vec::new();
+    let err = decoder(data, cap)
+        .and_then(|mut r| r.read_to_end(&mut out))
+        .err();
+    (out, err)
 }
 
 /// Inflates `data` completely into memory. The cap is the smaller of
@@ -207,7 +270,31 @@ mod tests {
             Compression::sniff(&zstd::encode_all(&b"x"[..], 1).unwrap()),
             Compression::Zstd
         );
+        assert_eq!(Compression::sniff(&xz(b"x")), Compression::Xz);
         assert_eq!(Compression::sniff(b"{\"log\""), Compression::None);
+    }
+
+    fn xz(data: &[u8]) -> Vec<u8> {
+        let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn xz_streams_concatenate_stop_at_the_cap_and_keep_what_a_cut_held() {
+        let mut both = xz(b"hello ");
+        both.extend(xz(b"world"));
+        assert_eq!(inflate(&both, 1 << 20, 1000).unwrap(), b"hello world");
+        let bomb = xz(&vec![0u8; 8 << 20]);
+        let err = inflate(&bomb, 1 << 20, 1_000_000).unwrap_err();
+        assert!(is_cap_error(&err), "{err}");
+        assert!(err.to_string().contains("exceeds the limit"), "{err}");
+        let text: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let packed = xz(&text);
+        let (partial, err) = inflate_partial(&packed[..packed.len() / 2], 1 << 30, 1000);
+        let err = err.expect("a cut stream fails");
+        assert!(!is_cap_error(&err));
+        assert!(!partial.is_empty() && text.starts_with(&partial));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Byte-level container formats: compression sniffing with capped inflation,
-//! and a header-only index of tar archives. Nothing here knows about Docker.
+//! a header-only index of tar archives, and a central-directory index of zip
+//! archives. Nothing here knows about Docker.
 
 pub mod compress;
+pub mod zip;
 pub mod tar_index;
 pub mod tar_split;

@@ -5,7 +5,9 @@
 
 use std::io::Read;
 
-use super::{bundle, detect, docker_logs, json_log, stream, Ingested, InputRecord, Parsed};
+use super::{
+    bundle, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord, Parsed,
+};
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
@@ -153,6 +155,9 @@ pub(super) fn ingest_bytes_releasing(
     }
     if tar_index::looks_like_tar(data) {
         return bundle::ingest_tar(path, data, depth, bytes, limits, release);
+    }
+    if crate::archive::zip::looks_like_zip(data) {
+        return zip_bundle::ingest_zip(path, data, depth, bytes, limits);
     }
     let (kind, parsed, diags) = detect::identify(path, data, limits);
     out.inputs.push(record(kind));

@@ -30,6 +30,7 @@ mod mapped;
 mod progress;
 mod stream;
 mod walk;
+mod zip_bundle;
 
 use std::fs;
 use std::io::Read;
