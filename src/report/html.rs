@@ -15,7 +15,7 @@ use std::fmt::Write;
 use super::escape::html as h;
 use super::schema::*;
 use super::text::{counts, evidence_line};
-use crate::rules::{clip_line, human_bytes};
+use crate::format::{clip_line, human_bytes};
 use crate::time::Timestamp;
 
 const CSS: &str = r#"

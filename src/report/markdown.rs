@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::escape::{md_code_block, md_inline as m, md_paragraph};
 use super::schema::*;
 use super::text::{counts, evidence_line};
-use crate::rules::human_bytes;
+use crate::format::human_bytes;
 
 /// Evidence lines shown per finding.
 pub const DEFAULT_MAX_EVIDENCE: usize = 8;
@@ -180,7 +180,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                     l.size_bytes,
                     l.files,
                     l.wasted_bytes,
-                    m(&crate::rules::clip_line(&l.created_by))
+                    m(&crate::format::clip_line(&l.created_by))
                 );
             }
             let _ = writeln!(o);

@@ -10,7 +10,7 @@ pub mod schema;
 pub mod text;
 
 use crate::correlate::Analysis;
-use crate::rules::exit_meaning;
+use crate::format::exit_meaning;
 use schema::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,11 +289,11 @@ pub fn drift_summary(fs: &Filesystem) -> Option<String> {
         Some(d) => format!(
             "drift: {} added ({}), {} changed ({}), {} deleted ({}) compared with the image",
             d.added_count,
-            crate::rules::human_bytes(d.added_bytes),
+            crate::format::human_bytes(d.added_bytes),
             d.changed_count,
-            crate::rules::human_bytes(d.changed_bytes),
+            crate::format::human_bytes(d.changed_bytes),
             d.deleted_count,
-            crate::rules::human_bytes(d.deleted_bytes)
+            crate::format::human_bytes(d.deleted_bytes)
         ),
     };
     Some(format!("matched {who} by {how}; {drift}"))
@@ -400,7 +400,7 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
                     &last.evidence.source,
                     format!(
                         "last log line: {}",
-                        crate::rules::clip_line(&last.evidence.excerpt)
+                        crate::format::clip_line(&last.evidence.excerpt)
                     ),
                 );
             }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::escape::visible;
 use super::schema::*;
-use crate::rules::human_bytes;
+use crate::format::human_bytes;
 
 fn v(s: &str) -> String {
     visible(s).into_owned()
@@ -92,7 +92,7 @@ pub fn render(r: &Report) -> String {
                 o,
                 "      {}  {}",
                 v(&evidence_line(e)),
-                v(&crate::rules::clip(&e.excerpt, 240))
+                v(&crate::format::clip(&e.excerpt, 240))
             );
         }
         let _ = writeln!(o);
@@ -338,7 +338,7 @@ pub fn render(r: &Report) -> String {
                 human_bytes(l.size_bytes),
                 l.files,
                 human_bytes(l.wasted_bytes),
-                v(&super::super::rules::clip_line(&l.created_by))
+                v(&crate::format::clip_line(&l.created_by))
             );
         }
         for f in im.largest_files.iter().take(5) {

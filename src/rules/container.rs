@@ -2,8 +2,9 @@
 //! timeout, SIGTERM, segfault, abort, missing command), restart loops,
 //! one-shot commands and health checks.
 
-use super::{finding, human_bytes, RuleOptions};
+use super::{finding, RuleOptions};
 use crate::correlate::{Analysis, ContainerRecord};
+use crate::format::human_bytes;
 use crate::ingest::json_log::SignatureKind;
 use crate::model::Evidence;
 use crate::report::schema::{Finding, Severity};
@@ -145,7 +146,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 "The OOM killer killed {who} inside {}'s memory cgroup, but PID 1 survived and exited {} ({}). The work that child was doing was lost silently.",
                 c.name,
                 c.exit_code,
-                super::exit_meaning(c.exit_code)
+                crate::format::exit_meaning(c.exit_code)
             )
         };
         out.push(finding(
@@ -247,7 +248,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 format!(
                     "A process in the container was killed by SIGSEGV after an invalid memory access; the container's main process went on and ended with exit code {} ({}).{k}",
                     c.exit_code,
-                    super::exit_meaning(c.exit_code)
+                    crate::format::exit_meaning(c.exit_code)
                 )
             },
             "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
@@ -301,7 +302,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             format!(
                 "Exit code {} means {}. {}",
                 c.exit_code,
-                super::exit_meaning(c.exit_code),
+                crate::format::exit_meaning(c.exit_code),
                 if c.error.is_empty() {
                     "The runtime could not execute the container's command.".to_string()
                 } else {
@@ -362,7 +363,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 c.restart_count,
                 c.status,
                 c.exit_code,
-                super::exit_meaning(c.exit_code)
+                crate::format::exit_meaning(c.exit_code)
             ),
             "Fix the error the container hits at start-up (see the evidence); until then, a restart policy only hides it. Look at the first run's logs, not only the last.".into(),
             ev,
@@ -527,7 +528,7 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
         format!(
             "The application ended itself with exit code {} ({}); no signal, OOM kill or runtime error explains it.{logs_words}",
             c.exit_code,
-            super::exit_meaning(c.exit_code)
+            crate::format::exit_meaning(c.exit_code)
         ),
         "Read the application's own error output for that code; reproduce with `docker run --rm -it` and the same environment.".into(),
         ev,

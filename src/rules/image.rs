@@ -2,8 +2,9 @@
 //! the seed's table says should not ship, each with the layer that did it
 //! and the fix.
 
-use super::{clip, human_bytes, RuleOptions};
+use super::RuleOptions;
 use crate::correlate::Analysis;
+use crate::format::{clip, human_bytes};
 use crate::ingest::image::WastedFile;
 use crate::model::Evidence;
 use crate::report::schema::{Finding, Severity};

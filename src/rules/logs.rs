@@ -1,8 +1,9 @@
 //! Log rules: crash signatures, grouped error lines, permission errors on
 //! volumes, and logs that a logging driver never kept.
 
-use super::{clip, finding};
+use super::finding;
 use crate::correlate::ContainerRecord;
+use crate::format::clip;
 use crate::ingest::json_log::SignatureKind;
 use crate::model::Evidence;
 use crate::report::schema::{Finding, Severity};

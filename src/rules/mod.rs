@@ -5,14 +5,11 @@
 //! same model always gives the same findings.
 
 mod container;
-mod exit_code;
 mod image;
 mod kernel;
 mod logs;
 mod network;
 mod secrets;
-
-pub use exit_code::exit_meaning;
 
 use crate::correlate::{Analysis, ContainerRecord};
 use crate::model::Evidence;
@@ -104,41 +101,5 @@ pub(crate) fn finding(
         explanation,
         suggestion,
         evidence: evidence.iter().map(ev).collect(),
-    }
-}
-
-/// Human-readable bytes, binary units: `64 MiB`, `1.9 MiB`, `512 B`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64;
-    let mut u = 0;
-    v /= 1024.0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if (v - v.round()).abs() < 0.05 {
-        format!("{:.0} {}", v, UNITS[u])
-    } else {
-        format!("{:.1} {}", v, UNITS[u])
-    }
-}
-
-/// A log line shortened for a one-line summary.
-pub fn clip_line(s: &str) -> String {
-    clip(s, 120)
-}
-
-/// Shortens `s` to `n` characters, marking the cut with `…`.
-pub fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
     }
 }
