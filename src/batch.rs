@@ -193,7 +193,11 @@ fn extension(f: Format) -> &'static str {
 /// The facts of one report, as one index line.
 pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchIndexLine {
     let n = |s| r.findings.iter().filter(|f| f.severity == s).count() as u64;
-    let mut rules: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str().to_string())
+        .collect();
     rules.sort();
     rules.dedup();
     let mut images: Vec<String> = r

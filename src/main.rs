@@ -436,7 +436,11 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            for d in report.diagnostics.iter().filter(|d| d.severity == "error") {
+            for d in report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == coroner::model::DiagSeverity::Error)
+            {
                 eprintln!(
                     "coroner: {}: {}",
                     coroner::report::escape::visible(&d.path),

@@ -362,7 +362,7 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
         let mut v: Vec<(String, String)> = r
             .findings
             .iter()
-            .map(|f| (f.container.clone().unwrap_or_default(), f.rule.clone()))
+            .map(|f| (f.container.clone().unwrap_or_default(), f.rule.to_string()))
             .collect();
         v.sort();
         v

@@ -151,7 +151,7 @@ fn findings_table(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td><span class=\"sev {s}\">{s}</span></td><td class=\"mono\">{}</td><td>{link}</td><td>{}</td></tr>",
-            h(&f.rule),
+            f.rule.as_str(),
             h(&f.title),
             s = f.severity.as_str(),
         );
@@ -163,7 +163,7 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
     let _ = write!(
         o,
         "<div class=\"finding\"><span class=\"sev {s}\">{s}</span> <span class=\"mono\">{}</span>",
-        h(&f.rule),
+        f.rule.as_str(),
         s = f.severity.as_str()
     );
     if with_subject {
@@ -827,7 +827,7 @@ fn inputs(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td class=\"wrap mono\">{}</td><td>{}</td></tr>",
-            h(&d.severity),
+            d.severity.as_str(),
             h(&d.path),
             h(&d.message)
         );

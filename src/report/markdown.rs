@@ -46,7 +46,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 o,
                 "| {} | {} | {} | {} |",
                 f.severity.as_str(),
-                m(&f.rule),
+                m(f.rule.as_str()),
                 m(&who),
                 m(&f.title)
             );
@@ -63,7 +63,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             o,
             "### {} · {} · {}\n",
             f.severity.as_str().to_uppercase(),
-            m(&f.rule),
+            m(f.rule.as_str()),
             m(&f.title)
         );
         let _ = writeln!(o, "{}\n", md_paragraph(&f.explanation));
@@ -230,7 +230,13 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
     if !r.diagnostics.is_empty() {
         let _ = writeln!(o, "\n## Diagnostics\n");
         for d in &r.diagnostics {
-            let _ = writeln!(o, "- {}: {}: {}", d.severity, m(&d.path), m(&d.message));
+            let _ = writeln!(
+                o,
+                "- {}: {}: {}",
+                d.severity.as_str(),
+                m(&d.path),
+                m(&d.message)
+            );
         }
     }
     o
@@ -245,7 +251,7 @@ mod tests {
         let mut r = Report::default();
         for start in ["1. pweb", "- pweb", "+ pweb", "=== pweb", "    pweb"] {
             r.findings.push(Finding {
-                rule: "oom-child-killed".into(),
+                rule: RuleId::OomChildKilled,
                 severity: Severity::Warning,
                 container: Some(start.into()),
                 image: None,

@@ -46,14 +46,14 @@ fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
 }
 
 /// Builds the contract's report from the analysis and the findings.
-pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
+pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
     let name_of = |i: Option<usize>| i.map(|i| a.containers[i].c.name.clone());
     let mut diagnostics: Vec<Diagnostic> = a
         .diagnostics
         .iter()
         .map(|d| Diagnostic {
             path: d.path.clone(),
-            severity: d.severity.as_str().into(),
+            severity: d.severity,
             message: d.message.clone(),
         })
         .collect();
@@ -269,8 +269,29 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
         kernel,
         images,
         filesystems,
-        findings,
+        findings: findings.into_iter().map(finding).collect(),
         timeline: timeline(a),
+    }
+}
+
+fn finding(f: crate::rules::Finding) -> Finding {
+    Finding {
+        rule: f.rule,
+        severity: f.severity,
+        container: f.container,
+        image: f.image,
+        title: f.title,
+        explanation: f.explanation,
+        suggestion: f.suggestion,
+        evidence: f
+            .evidence
+            .into_iter()
+            .map(|e| Evidence {
+                source: e.source,
+                line: e.line,
+                excerpt: e.excerpt,
+            })
+            .collect(),
     }
 }
 

@@ -4,9 +4,45 @@
 //! Fields may be added; none of the contract's fields may be renamed or
 //! dropped without bumping `SCHEMA`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use crate::model::{DiagSeverity, Severity};
+pub use crate::rules::RuleId;
 
 pub const SCHEMA: &str = "coroner.report/v1";
+
+/// Enums of the lower layers, written as their contract tokens. They are
+/// serialised here so that only this module knows serde.
+macro_rules! token_serde {
+    ($module:ident, $ty:ty, $from:expr) => {
+        mod $module {
+            use super::*;
+            pub fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(v.as_str())
+            }
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                let name = String::deserialize(d)?;
+                let from: fn(&str) -> Option<$ty> = $from;
+                from(&name).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {}: {name}", stringify!($ty)))
+                })
+            }
+        }
+    };
+}
+
+token_serde!(rule_token, RuleId, RuleId::from_name);
+token_serde!(severity_token, Severity, |s| match s {
+    "critical" => Some(Severity::Critical),
+    "warning" => Some(Severity::Warning),
+    "info" => Some(Severity::Info),
+    _ => None,
+});
+token_serde!(diag_token, DiagSeverity, |s| match s {
+    "error" => Some(DiagSeverity::Error),
+    "warning" => Some(DiagSeverity::Warning),
+    _ => None,
+});
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Report {
@@ -35,10 +71,11 @@ pub struct Input {
     pub bytes: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagnostic {
     pub path: String,
-    pub severity: String,
+    #[serde(with = "diag_token")]
+    pub severity: DiagSeverity,
     pub message: String,
 }
 
@@ -241,27 +278,11 @@ pub struct Drift {
 /// Entries listed per drift category; the counts say how many there were.
 pub const DRIFT_CAP: usize = 200;
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
-    pub rule: String,
+    #[serde(with = "rule_token")]
+    pub rule: RuleId,
+    #[serde(with = "severity_token")]
     pub severity: Severity,
     pub container: Option<String>,
     pub image: Option<String>,

@@ -408,7 +408,13 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
         let _ = writeln!(o, "DIAGNOSTICS ({})", r.diagnostics.len());
         for d in &r.diagnostics {
-            let _ = writeln!(o, "  {}: {}: {}", d.severity, v(&d.path), v(&d.message));
+            let _ = writeln!(
+                o,
+                "  {}: {}: {}",
+                d.severity.as_str(),
+                v(&d.path),
+                v(&d.message)
+            );
         }
     }
     o

@@ -5,15 +5,33 @@
 //! same model always gives the same findings.
 
 mod container;
+pub mod id;
 mod image;
 mod kernel;
 mod logs;
 mod network;
 mod secrets;
 
+pub use id::RuleId;
+
 use crate::correlate::{Analysis, ContainerRecord};
 use crate::model::Evidence;
-use crate::report::schema::{self, Finding, Severity};
+pub use crate::model::Severity;
+
+/// What a rule concluded: the rule, how bad, about which container or image,
+/// in plain words, with the input lines that show it. `report::build` maps
+/// it to the contract's `schema::Finding`; rules never build schema types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub container: Option<String>,
+    pub image: Option<String>,
+    pub title: String,
+    pub explanation: String,
+    pub suggestion: String,
+    pub evidence: Vec<Evidence>,
+}
 
 /// Thresholds rules use; the CLI exposes them.
 #[derive(Clone, Debug)]
@@ -66,21 +84,17 @@ pub fn sort(f: &mut [Finding]) {
                 (None, None) => std::cmp::Ordering::Equal,
             })
             .then_with(|| a.image.cmp(&b.image))
-            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
             .then_with(|| a.title.cmp(&b.title))
     });
 }
 
-pub(crate) fn ev(e: &Evidence) -> schema::Evidence {
-    schema::Evidence {
-        source: e.source.clone(),
-        line: e.line,
-        excerpt: e.excerpt.clone(),
-    }
+pub(crate) fn ev(e: &Evidence) -> Evidence {
+    e.clone()
 }
 
 pub(crate) fn finding(
-    rule: &str,
+    rule: RuleId,
     severity: Severity,
     r: &ContainerRecord,
     title: String,
@@ -89,7 +103,7 @@ pub(crate) fn finding(
     evidence: Vec<Evidence>,
 ) -> Finding {
     Finding {
-        rule: rule.to_string(),
+        rule,
         severity,
         container: Some(r.c.name.clone()),
         image: if r.c.image.is_empty() {
@@ -100,6 +114,6 @@ pub(crate) fn finding(
         title,
         explanation,
         suggestion,
-        evidence: evidence.iter().map(ev).collect(),
+        evidence,
     }
 }
