@@ -448,7 +448,10 @@ pub fn redact_report(report: &crate::report::schema::Report) -> crate::report::s
     let mut r = Redactor::numbered();
     r.redact_json(&mut v);
     r.sweep_json(&mut v);
-    serde_json::from_value(v).expect("redaction keeps the report's shape")
+    let mut out: crate::report::schema::Report =
+        serde_json::from_value(v).expect("redaction keeps the report's shape");
+    out.keep_derived_from(report);
+    out
 }
 
 #[cfg(test)]

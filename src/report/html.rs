@@ -66,11 +66,10 @@ footer{color:var(--muted);font-size:12px;margin-top:32px}
 "#;
 
 fn sev_of(r: &Report, container: &str) -> Option<Severity> {
-    r.findings
+    r.containers
         .iter()
-        .filter(|f| f.container.as_deref() == Some(container))
-        .map(|f| f.severity)
-        .min()
+        .find(|c| c.name == container)
+        .and_then(|c| c.verdict)
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -339,28 +338,26 @@ enum Mark {
     Other,
 }
 
-fn classify(event: &str) -> Mark {
-    let e = event.to_ascii_lowercase();
-    if e.contains("oom") {
-        Mark::Oom
-    } else if e.contains("segfault") {
-        Mark::Segfault
-    } else if e.contains("health check failed") || e.contains("health_status: unhealthy") {
-        Mark::Health
-    } else if e.contains("log line") {
-        Mark::Log
-    } else if e == "started" || e.ends_with(": start") || e.ends_with(": restart") {
-        Mark::Start
-    } else if e.starts_with("exited with code") || e.contains(": die") {
-        if e.contains("code 0 ") || e.contains("code 0)") || e.ends_with("code 0") {
-            Mark::Exit
-        } else {
-            Mark::ExitBad
-        }
-    } else if e.ends_with(": kill") || e.ends_with(": stop") {
-        Mark::Kill
-    } else {
-        Mark::Other
+/// The mark of a timeline entry, from its kind (and, for an exit, the
+/// exit code and Docker's OOMKilled flag).
+fn mark_of(e: &TimelineEntry) -> Mark {
+    match e.kind {
+        TimelineKind::OomKill => Mark::Oom,
+        TimelineKind::Segfault => Mark::Segfault,
+        TimelineKind::HealthFailed => Mark::Health,
+        TimelineKind::FirstLog | TimelineKind::LastLog => Mark::Log,
+        TimelineKind::Started | TimelineKind::Restarted => Mark::Start,
+        TimelineKind::Exited if e.oom_killed => Mark::Oom,
+        TimelineKind::Exited if e.exit_code == Some(0) => Mark::Exit,
+        TimelineKind::Exited => Mark::ExitBad,
+        TimelineKind::Killed | TimelineKind::Stopped => Mark::Kill,
+        TimelineKind::Created
+        | TimelineKind::HealthRecovered
+        | TimelineKind::HealthStarting
+        | TimelineKind::Destroyed
+        | TimelineKind::Paused
+        | TimelineKind::Unpaused
+        | TimelineKind::DockerEvent => Mark::Other,
     }
 }
 
@@ -465,48 +462,9 @@ fn tick_label(t: Timestamp, step: i64) -> String {
 }
 
 fn timeline(o: &mut String, r: &Report) {
-    // Events: the report's timeline, plus kernel events it does not already hold.
-    let mut events: Vec<(Timestamp, Option<String>, String, String)> = r
-        .timeline
-        .iter()
-        .filter_map(|e| {
-            Timestamp::parse_rfc3339(&e.time)
-                .map(|t| (t, e.container.clone(), e.event.clone(), e.source.clone()))
-        })
-        .collect();
-    let has = |events: &[(Timestamp, Option<String>, String, String)],
-               t: Timestamp,
-               c: &Option<String>,
-               needle: &str| {
-        events
-            .iter()
-            .any(|e| e.0 == t && &e.1 == c && e.2.contains(needle))
-    };
-    for k in &r.kernel.oom_kills {
-        if let Some(t) = k.time.as_deref().and_then(Timestamp::parse_rfc3339) {
-            if !has(&events, t, &k.container, "OOM") {
-                events.push((
-                    t,
-                    k.container.clone(),
-                    format!("kernel OOM killer killed {} (pid {})", k.process, k.pid),
-                    format!("{}:{}", k.source, k.line.unwrap_or(0)),
-                ));
-            }
-        }
-    }
-    for s in &r.kernel.segfaults {
-        if let Some(t) = s.time.as_deref().and_then(Timestamp::parse_rfc3339) {
-            if !has(&events, t, &s.container, "segfault") {
-                events.push((
-                    t,
-                    s.container.clone(),
-                    format!("kernel: {} (pid {}) segfault", s.process, s.pid),
-                    format!("{}:{}", s.source, s.line.unwrap_or(0)),
-                ));
-            }
-        }
-    }
-    events.sort();
+    // The report's timeline holds every timed event, kernel ones included,
+    // in time order.
+    let events = &r.timeline;
     o.push_str("<h2>Timeline</h2>\n");
     if events.is_empty() {
         o.push_str("<p class=\"muted\">No event in the inputs carries a time.</p>\n");
@@ -515,16 +473,18 @@ fn timeline(o: &mut String, r: &Report) {
     // Lanes: containers in report order, then any other named subject, then the host.
     let mut lanes: Vec<Option<String>> =
         r.containers.iter().map(|c| Some(c.name.clone())).collect();
-    for e in &events {
-        if !lanes.contains(&e.1) && e.1.is_some() {
-            lanes.push(e.1.clone());
+    for e in events {
+        if !lanes.contains(&e.container) && e.container.is_some() {
+            lanes.push(e.container.clone());
         }
     }
-    if events.iter().any(|e| e.1.is_none()) {
+    if events.iter().any(|e| e.container.is_none()) {
         lanes.push(None);
     }
-    let t0 = events[0].0;
-    let t1 = events[events.len() - 1].0;
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return;
+    };
+    let (t0, t1) = (first.time, last.time);
     let span = (t1.0 - t0.0).max(1);
     let (left, right, top, lane_h) = (150.0, 20.0, 34.0, 24.0);
     let width = 1200.0;
@@ -596,14 +556,17 @@ fn timeline(o: &mut String, r: &Report) {
     }
     o.push('\n');
     // Marks.
-    for (t, c, event, source) in &events {
-        let lane = lanes.iter().position(|l| l == c).unwrap_or(0);
+    for e in events {
+        let lane = lanes.iter().position(|l| l == &e.container).unwrap_or(0);
         let y = top + lane_h * lane as f64 + lane_h / 2.0;
         let title = h(&format!(
-            "{t} · {} · {event} · {source}",
-            c.as_deref().unwrap_or("host")
+            "{} · {} · {} · {}",
+            e.time,
+            e.container.as_deref().unwrap_or("host"),
+            e.event,
+            e.source
         ));
-        mark_svg(o, classify(event), x_of(*t), y, &title);
+        mark_svg(o, mark_of(e), x_of(e.time), y, &title);
         o.push('\n');
     }
     o.push_str("</svg>\n");
@@ -615,13 +578,14 @@ fn timeline(o: &mut String, r: &Report) {
         "<details><summary>Timeline as a table ({} events)</summary><table><thead><tr><th>time (UTC)</th><th>container</th><th>event</th><th>source</th></tr></thead><tbody>",
         events.len()
     );
-    for (t, c, event, source) in &events {
+    for e in events {
         let _ = writeln!(
             o,
-            "<tr><td class=\"mono\">{t}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
-            h(c.as_deref().unwrap_or("host")),
-            h(event),
-            h(source)
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
+            e.time,
+            h(e.container.as_deref().unwrap_or("host")),
+            h(&e.event),
+            h(&e.source)
         );
     }
     o.push_str("</tbody></table></details>\n");

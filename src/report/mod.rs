@@ -62,7 +62,8 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
     let containers = a
         .containers
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(k, r)| {
             let c = &r.c;
             Container {
                 name: c.name.clone(),
@@ -136,6 +137,12 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     })
                     .collect(),
                 sources: c.sources.clone(),
+                verdict: findings
+                    .iter()
+                    .filter(|f| f.container.as_deref() == Some(c.name.as_str()))
+                    .map(|f| f.severity)
+                    .min(),
+                name_resolution: a.name_resolution.get(k).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -364,116 +371,85 @@ fn drift(d: &crate::ingest::fs_export::Drift) -> Drift {
     }
 }
 
+/// Words the analysis's timeline. Ties at one instant and container are
+/// broken by source, then wording, and exact repeats (the same record read
+/// twice) are dropped, as the contract's one-entry-per-line order says.
 fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
-    // Sorted on the instant, not its text: "…58Z" comes before "…58.1Z".
-    let mut t: Vec<(crate::time::Timestamp, Option<String>, String, String)> = Vec::new();
-    let mut push = |time: Option<crate::time::Timestamp>,
-                    container: Option<&str>,
-                    source: &str,
-                    event: String| {
-        if let Some(time) = time {
-            t.push((
-                time,
-                container.map(str::to_string),
-                source.to_string(),
-                event,
-            ));
-        }
-    };
-    for r in &a.containers {
-        let c = &r.c;
-        let src = c.sources.first().map(String::as_str).unwrap_or("");
-        push(c.started_at, Some(&c.name), src, "started".into());
-        if c.status != "running" {
-            push(
-                c.finished_at,
-                Some(&c.name),
-                src,
-                format!(
-                    "exited with code {} ({}){}",
-                    c.exit_code,
-                    exit_meaning(c.exit_code),
-                    if c.oom_killed { ", OOMKilled" } else { "" }
+    use crate::correlate::timeline::Happening;
+    let mut t: Vec<(
+        crate::time::Timestamp,
+        Option<String>,
+        String,
+        String,
+        TimelineEntry,
+    )> = a
+        .timeline
+        .iter()
+        .map(|e| {
+            let event = match &e.happening {
+                Happening::Started => "started".to_string(),
+                Happening::Exited { code, oom_killed } => format!(
+                    "exited with code {code} ({}){}",
+                    exit_meaning(*code),
+                    if *oom_killed { ", OOMKilled" } else { "" }
                 ),
-            );
-        }
-        if let Some(h) = &c.health {
-            for p in h.log.iter().filter(|p| p.exit_code != 0) {
-                push(
-                    p.start,
-                    Some(&c.name),
-                    src,
-                    format!("health check failed (exit {})", p.exit_code),
-                );
-            }
-        }
-        if let Some(l) = &r.logs {
-            push(
-                l.first,
-                Some(&c.name),
-                l.files.first().map(String::as_str).unwrap_or(""),
-                "first log line".into(),
-            );
-            if let Some(last) = l.tail.last() {
-                push(
-                    l.last,
-                    Some(&c.name),
-                    &last.evidence.source,
-                    format!(
-                        "last log line: {}",
-                        crate::format::clip_line(&last.evidence.excerpt)
-                    ),
-                );
-            }
-        }
-        for e in &r.events {
-            let mut s = format!("docker event: {}", e.action);
-            if let Some(x) = e.exit_code {
-                s.push_str(&format!(" (exit code {x})"));
-            }
-            if let Some(x) = e.signal {
-                s.push_str(&format!(" (signal {x})"));
-            }
-            push(e.time, Some(&c.name), &e.evidence.source, s);
-        }
-    }
-    for o in &a.oom_kills {
-        let name = o.container.map(|i| a.containers[i].c.name.as_str());
-        let src = o
-            .event
-            .evidence
-            .last()
-            .map(|e| e.source.as_str())
-            .unwrap_or("");
-        push(
-            o.time,
-            name,
-            src,
-            format!(
-                "kernel OOM killer killed {} (pid {})",
-                o.event.process, o.event.pid
-            ),
-        );
-    }
-    for s in &a.segfaults {
-        let name = s.container.map(|i| a.containers[i].c.name.as_str());
-        push(
-            s.time,
-            name,
-            &s.event.evidence.source,
-            format!("kernel: {} (pid {}) segfault", s.event.process, s.event.pid),
-        );
-    }
-    t.sort();
-    t.dedup();
-    t.into_iter()
-        .map(|(time, container, source, event)| TimelineEntry {
-            time: time.to_string(),
-            container,
-            source,
-            event,
+                Happening::HealthFailed { exit_code } => {
+                    format!("health check failed (exit {exit_code})")
+                }
+                Happening::FirstLog => "first log line".to_string(),
+                Happening::LastLog { line } => {
+                    format!("last log line: {}", crate::format::clip_line(line))
+                }
+                Happening::Docker {
+                    action,
+                    exit_code,
+                    signal,
+                } => {
+                    let mut s = format!("docker event: {action}");
+                    if let Some(x) = exit_code {
+                        s.push_str(&format!(" (exit code {x})"));
+                    }
+                    if let Some(x) = signal {
+                        s.push_str(&format!(" (signal {x})"));
+                    }
+                    s
+                }
+                Happening::KernelOomKill { process, pid } => {
+                    format!("kernel OOM killer killed {process} (pid {pid})")
+                }
+                Happening::KernelSegfault { process, pid } => {
+                    format!("kernel: {process} (pid {pid}) segfault")
+                }
+            };
+            let container = e.container.map(|i| a.containers[i].c.name.clone());
+            let source = e
+                .sources
+                .first()
+                .map(|s| s.path.clone())
+                .unwrap_or_default();
+            let entry = TimelineEntry {
+                time: e.time,
+                container: container.clone(),
+                source: source.clone(),
+                event: event.clone(),
+                kind: e.kind,
+                sources: e
+                    .sources
+                    .iter()
+                    .map(|s| SourceRef {
+                        source: s.path.clone(),
+                        line: s.line,
+                    })
+                    .collect(),
+                exit_code: e.exit_code(),
+                oom_killed: e.oom_killed(),
+            };
+            (e.time, container, source, event, entry)
         })
-        .collect()
+        .collect();
+    t.sort_by(|x, y| (&x.0, &x.1, &x.2, &x.3).cmp(&(&y.0, &y.1, &y.2, &y.3)));
+    t.dedup_by(|x, y| (&x.0, &x.1, &x.2, &x.3) == (&y.0, &y.1, &y.2, &y.3));
+    t.into_iter().map(|x| x.4).collect()
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use crate::correlate::network::NameResolution;
+pub use crate::correlate::timeline::TimelineKind;
 pub use crate::model::{DiagSeverity, Severity};
 pub use crate::rules::RuleId;
+use crate::time::Timestamp;
 
 pub const SCHEMA: &str = "coroner.report/v1";
 
@@ -32,6 +35,20 @@ macro_rules! token_serde {
 }
 
 token_serde!(rule_token, RuleId, RuleId::from_name);
+token_serde!(kind_token, TimelineKind, TimelineKind::from_name);
+
+/// A typed instant written as the contract's RFC 3339 string.
+mod rfc3339 {
+    use super::*;
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(t)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text}")))
+    }
+}
 token_serde!(severity_token, Severity, |s| match s {
     "critical" => Some(Severity::Critical),
     "warning" => Some(Severity::Warning),
@@ -103,6 +120,14 @@ pub struct Container {
     pub mounts: Vec<String>,
     /// Every inspect file this container was read from.
     pub sources: Vec<String>,
+    /// Its worst finding's severity; None when no finding names it. Not in
+    /// the JSON contract (a reader derives it from `findings`).
+    #[serde(skip)]
+    pub verdict: Option<Severity>,
+    /// Which containers of this report (indices into `containers`) resolve
+    /// it by name. Not in the JSON contract yet.
+    #[serde(skip)]
+    pub name_resolution: NameResolution,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -299,12 +324,47 @@ pub struct Evidence {
     pub excerpt: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimelineEntry {
-    pub time: String,
+    #[serde(with = "rfc3339")]
+    pub time: Timestamp,
     pub container: Option<String>,
     pub source: String,
     pub event: String,
+    #[serde(with = "kind_token")]
+    pub kind: TimelineKind,
+    /// Every record of the happening: path inside the input and line.
+    pub sources: Vec<SourceRef>,
+    /// The exit code of an exit (`kind` = `exited`), when recorded. Not in
+    /// the JSON contract: the wording of `event` holds it.
+    #[serde(skip)]
+    pub exit_code: Option<i64>,
+    /// True for an exit Docker recorded as OOM-killed.
+    #[serde(skip)]
+    pub oom_killed: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceRef {
+    pub source: String,
+    pub line: Option<u64>,
+}
+
+impl Report {
+    /// Copies the facts that the JSON form does not carry (`#[serde(skip)]`
+    /// fields: numbers, enums and indices, never input text) from `from`, a
+    /// report of the same shape; redaction goes through the JSON form and
+    /// calls this to keep them.
+    pub fn keep_derived_from(&mut self, from: &Report) {
+        for (to, c) in self.containers.iter_mut().zip(&from.containers) {
+            to.verdict = c.verdict;
+            to.name_resolution = c.name_resolution.clone();
+        }
+        for (to, e) in self.timeline.iter_mut().zip(&from.timeline) {
+            to.exit_code = e.exit_code;
+            to.oom_killed = e.oom_killed;
+        }
+    }
 }
 
 /// One line of `index.ndjson`, written by `coroner batch` (issue #6): the

@@ -107,9 +107,9 @@ pub fn render(r: &Report) -> String {
             .iter()
             .filter(|f| f.container.as_deref() == Some(&ct.name))
             .collect();
-        let worst = mine
-            .first()
-            .map(|f| f.severity.as_str().to_uppercase())
+        let worst = ct
+            .verdict
+            .map(|s| s.as_str().to_uppercase())
             .unwrap_or_else(|| "OK".into());
         let _ = writeln!(
             o,
@@ -178,30 +178,23 @@ pub fn render(r: &Report) -> String {
                 .map(|h| format!("{} (failing streak {})", h.status, h.failing_streak))
                 .unwrap_or_else(|| "no check".into())
         );
-        let peers: Vec<&str> = r
-            .containers
-            .iter()
-            .filter(|o| {
-                o.name != ct.name
-                    && o.networks.iter().any(|n| {
-                        !matches!(n.as_str(), "bridge" | "host" | "none") && ct.networks.contains(n)
-                    })
-            })
-            .map(|o| o.name.as_str())
-            .collect();
-        let user_nets = ct
-            .networks
-            .iter()
-            .any(|n| !matches!(n.as_str(), "bridge" | "host" | "none"));
-        let names = if ct.networks.is_empty() {
-            String::new()
-        } else if !user_nets {
-            "; default bridge: no container names resolve here".to_string()
-        } else if peers.is_empty() {
-            "; no other container in the inputs shares its network(s), so none resolves by name"
-                .to_string()
-        } else {
-            format!("; resolves by name: {}", v(&peers.join(", ")))
+        let names = match &ct.name_resolution {
+            NameResolution::NoNetwork => String::new(),
+            NameResolution::DefaultBridge => {
+                "; default bridge: no container names resolve here".to_string()
+            }
+            NameResolution::Alone => {
+                "; no other container in the inputs shares its network(s), so none resolves by name"
+                    .to_string()
+            }
+            NameResolution::Peers(peers) => {
+                let peers: Vec<&str> = peers
+                    .iter()
+                    .filter_map(|&i| r.containers.get(i))
+                    .map(|o| o.name.as_str())
+                    .collect();
+                format!("; resolves by name: {}", v(&peers.join(", ")))
+            }
         };
         let _ = writeln!(
             o,
@@ -393,7 +386,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 o,
                 "  {:<32} {:<12} {}",
-                t.time,
+                t.time.to_string(),
                 v(t.container.as_deref().unwrap_or("-")),
                 v(&t.event)
             );
