@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod schema;
 pub mod text;
+pub mod untrusted;
 
 use crate::correlate::Analysis;
 use crate::format::exit_meaning;
