@@ -205,9 +205,9 @@ pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchInd
         .iter()
         .flat_map(|i| {
             if i.refs.is_empty() {
-                vec![i.id.clone()]
+                vec![i.id.unescaped().to_string()]
             } else {
-                i.refs.clone()
+                i.refs.iter().map(|r| r.unescaped().to_string()).collect()
             }
         })
         .collect();
@@ -238,7 +238,11 @@ pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchInd
 fn unreadable_message(r: &Report) -> String {
     let mut s = String::from("no input could be read as a Docker or kernel artifact");
     if let Some(d) = r.diagnostics.first() {
-        s.push_str(&format!(" ({}: {})", d.path, d.message));
+        s.push_str(&format!(
+            " ({}: {})",
+            d.path.unescaped(),
+            d.message.unescaped()
+        ));
     }
     s
 }

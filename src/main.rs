@@ -441,11 +441,7 @@ fn main() -> ExitCode {
                 .iter()
                 .filter(|d| d.severity == coroner::model::DiagSeverity::Error)
             {
-                eprintln!(
-                    "coroner: {}: {}",
-                    coroner::report::escape::visible(&d.path),
-                    coroner::report::escape::visible(&d.message)
-                );
+                eprintln!("coroner: {}: {}", d.path.text(), d.message.text());
             }
             if report.nothing_readable() {
                 eprintln!("coroner: error: no input could be read as a Docker or kernel artifact\nhint: pass docker inspect JSON, json-file logs, kernel logs, image archives or a bundle directory");

@@ -33,6 +33,10 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+fn uv(v: &[String]) -> Vec<Untrusted> {
+    v.iter().map(Untrusted::from).collect()
+}
+
 fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
     t.map(|t| t.to_string())
 }
@@ -40,7 +44,7 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
 fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
     v.iter()
         .map(|p| PathSize {
-            path: p.path.clone(),
+            path: p.path.clone().into(),
             size: p.size,
         })
         .collect()
@@ -48,14 +52,14 @@ fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
 
 /// Builds the contract's report from the analysis and the findings.
 pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
-    let name_of = |i: Option<usize>| i.map(|i| a.containers[i].c.name.clone());
+    let name_of = |i: Option<usize>| i.map(|i| Untrusted::new(a.containers[i].c.name.clone()));
     let mut diagnostics: Vec<Diagnostic> = a
         .diagnostics
         .iter()
         .map(|d| Diagnostic {
-            path: d.path.clone(),
+            path: d.path.clone().into(),
             severity: d.severity,
-            message: d.message.clone(),
+            message: d.message.clone().into(),
         })
         .collect();
     diagnostics.sort_by(|x, y| x.path.cmp(&y.path).then(x.message.cmp(&y.message)));
@@ -67,19 +71,19 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         .map(|(k, r)| {
             let c = &r.c;
             Container {
-                name: c.name.clone(),
-                id: c.id.clone(),
-                image: c.image.clone(),
-                status: c.status.clone(),
+                name: c.name.clone().into(),
+                id: c.id.clone().into(),
+                image: c.image.clone().into(),
+                status: c.status.clone().into(),
                 exit_code: c.exit_code,
                 exit_meaning: exit_meaning(c.exit_code),
                 oom_killed: c.oom_killed,
                 restart_count: c.restart_count,
-                restart_policy: c.restart_policy.clone(),
+                restart_policy: c.restart_policy.clone().into(),
                 started_at: ts(c.started_at),
                 finished_at: ts(c.finished_at),
                 health: c.health.as_ref().map(|h| Health {
-                    status: h.status.clone(),
+                    status: h.status.clone().into(),
                     failing_streak: h.failing_streak,
                     log: h
                         .log
@@ -87,7 +91,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                         .map(|p| HealthProbe {
                             start: ts(p.start),
                             exit_code: p.exit_code,
-                            output: p.output.clone(),
+                            output: p.output.clone().into(),
                         })
                         .collect(),
                 }),
@@ -95,7 +99,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     driver: if c.log_driver.is_empty() {
                         "json-file".into()
                     } else {
-                        c.log_driver.clone()
+                        c.log_driver.clone().into()
                     },
                     files: l.files.len() as u64,
                     lines: l.lines,
@@ -103,10 +107,10 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     first: ts(l.first),
                     last: ts(l.last),
                 }),
-                log_driver: c.log_driver.clone(),
-                user: c.user.clone(),
+                log_driver: c.log_driver.clone().into(),
+                user: c.user.clone().into(),
                 memory_limit_bytes: c.memory_limit,
-                networks: c.networks.clone(),
+                networks: uv(&c.networks),
                 ports: c
                     .port_bindings
                     .iter()
@@ -116,7 +120,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                         } else {
                             format!("{}:{}", b.host_ip, b.host_port)
                         };
-                        format!("{host}->{}", b.container_port)
+                        Untrusted::new(format!("{host}->{}", b.container_port))
                     })
                     .collect(),
                 mounts: c
@@ -128,16 +132,16 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                         } else {
                             m.name.clone()
                         };
-                        format!(
+                        Untrusted::new(format!(
                             "{} {}:{}{}",
                             m.kind,
                             src,
                             m.destination,
                             if m.rw { "" } else { ":ro" }
-                        )
+                        ))
                     })
                     .collect(),
-                sources: c.sources.clone(),
+                sources: uv(&c.sources),
                 verdict: findings
                     .iter()
                     .filter(|f| f.container.as_deref() == Some(c.name.as_str()))
@@ -163,18 +167,19 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     .or(e.evidence.last());
                 OomKill {
                     pid: e.pid as u64,
-                    process: e.process.clone(),
+                    process: e.process.clone().into(),
                     container: name_of(o.container),
                     cgroup: e
                         .task_memcg
                         .clone()
                         .or(e.oom_memcg.clone())
-                        .or(e.cpuset.clone()),
+                        .or(e.cpuset.clone())
+                        .map(Untrusted::new),
                     anon_rss_kib: e.anon_rss_kib,
                     time: ts(o.time),
                     uptime_s: e.stamp.uptime_s,
                     matched_by: o.matched_by.map(str::to_string),
-                    source: first.map(|x| x.source.clone()).unwrap_or_default(),
+                    source: first.map(|x| x.source.clone()).unwrap_or_default().into(),
                     line: first.and_then(|x| x.line),
                 }
             })
@@ -184,24 +189,24 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
             .iter()
             .map(|s| Segfault {
                 pid: s.event.pid as u64,
-                process: s.event.process.clone(),
+                process: s.event.process.clone().into(),
                 container: name_of(s.container),
                 time: ts(s.time),
                 uptime_s: s.event.stamp.uptime_s,
                 matched_by: s.matched_by.map(str::to_string),
-                source: s.event.evidence.source.clone(),
+                source: s.event.evidence.source.clone().into(),
                 line: s.event.evidence.line,
             })
             .collect(),
-        time_method: a.time_method.clone(),
+        time_method: a.time_method.clone().into(),
     };
     let images = a
         .images
         .iter()
         .map(|i| Image {
-            source: i.source.clone(),
-            refs: i.refs.clone(),
-            id: i.id.clone(),
+            source: i.source.clone().into(),
+            refs: uv(&i.refs),
+            id: i.id.clone().into(),
             created: ts(i.created),
             layers: i.layers.len() as u64,
             size_bytes: i.size_bytes,
@@ -211,9 +216,9 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 .layers
                 .iter()
                 .map(|l| LayerRow {
-                    digest: l.digest.clone(),
+                    digest: l.digest.clone().into(),
                     size_bytes: l.size_bytes,
-                    created_by: l.created_by.clone(),
+                    created_by: l.created_by.clone().into(),
                     files: l.files,
                     wasted_bytes: l.wasted_bytes,
                 })
@@ -230,7 +235,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     layer: b.layer as u64,
                     bytes: b.bytes,
                     files: b.files,
-                    example_paths: b.example_paths.clone(),
+                    example_paths: uv(&b.example_paths),
                 })
                 .collect(),
         })
@@ -242,15 +247,15 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         .map(|(k, x)| {
             let link = a.export_links.get(k);
             Filesystem {
-                source: x.source.clone(),
+                source: x.source.clone().into(),
                 files: x.files,
                 size_bytes: x.size_bytes,
                 largest_files: ps(&x.largest_files),
                 largest_dirs: ps(&x.largest_dirs),
-                setuid: x.setuid.clone(),
-                world_writable: x.world_writable.clone(),
+                setuid: uv(&x.setuid),
+                world_writable: uv(&x.world_writable),
                 container: name_of(link.and_then(|l| l.container)),
-                image: link.and_then(|l| l.image_name.clone()),
+                image: link.and_then(|l| l.image_name.clone()).map(Untrusted::new),
                 matched_by: link.and_then(|l| l.matched_by.map(str::to_string)),
                 drift: link.and_then(|l| l.drift.as_ref()).map(drift),
             }
@@ -260,7 +265,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         .inputs
         .iter()
         .map(|i| Input {
-            path: i.path.clone(),
+            path: i.path.clone().into(),
             kind: i.kind.as_str().into(),
             bytes: i.bytes,
         })
@@ -286,18 +291,18 @@ fn finding(f: crate::rules::Finding) -> Finding {
     Finding {
         rule: f.rule,
         severity: f.severity,
-        container: f.container,
-        image: f.image,
-        title: f.title,
-        explanation: f.explanation,
-        suggestion: f.suggestion,
+        container: f.container.map(Untrusted::new),
+        image: f.image.map(Untrusted::new),
+        title: f.title.into(),
+        explanation: f.explanation.into(),
+        suggestion: f.suggestion.into(),
         evidence: f
             .evidence
             .into_iter()
             .map(|e| Evidence {
-                source: e.source,
+                source: e.source.into(),
                 line: e.line,
-                excerpt: e.excerpt,
+                excerpt: e.excerpt.into(),
             })
             .collect(),
     }
@@ -305,12 +310,12 @@ fn finding(f: crate::rules::Finding) -> Finding {
 
 /// One line on how an export was matched and what drifted, for the text
 /// and Markdown reports; None when the export matched nothing.
-pub fn drift_summary(fs: &Filesystem) -> Option<String> {
+pub fn drift_summary(fs: &Filesystem) -> Option<Untrusted> {
     let how = fs.matched_by.as_deref()?;
     let who = match (&fs.container, &fs.image) {
-        (Some(c), Some(i)) => format!("container {c}, image {i}"),
-        (Some(c), None) => format!("container {c}"),
-        (None, Some(i)) => format!("image {i}"),
+        (Some(c), Some(i)) => format!("container {}, image {}", c.unescaped(), i.unescaped()),
+        (Some(c), None) => format!("container {}", c.unescaped()),
+        (None, Some(i)) => format!("image {}", i.unescaped()),
         (None, None) => return None,
     };
     let drift = match &fs.drift {
@@ -325,7 +330,7 @@ pub fn drift_summary(fs: &Filesystem) -> Option<String> {
             crate::format::human_bytes(d.deleted_bytes)
         ),
     };
-    Some(format!("matched {who} by {how}; {drift}"))
+    Some(Untrusted::new(format!("matched {who} by {how}; {drift}")))
 }
 
 fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
@@ -333,7 +338,7 @@ fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
         .iter()
         .map(|h| HistoryRow {
             created: ts(h.created),
-            created_by: h.created_by.clone(),
+            created_by: h.created_by.clone().into(),
             empty_layer: h.empty_layer,
             layer: h.layer.map(|l| l as u64),
         })
@@ -347,7 +352,7 @@ fn wasted_files(i: &crate::ingest::image::Image) -> Vec<WastedFile> {
     v.iter()
         .take(20)
         .map(|w| WastedFile {
-            path: w.path.clone(),
+            path: w.path.clone().into(),
             size: w.size,
             added_in_layer: w.added_in as u64,
             hidden_by_layer: w.hidden_by as u64,
@@ -430,15 +435,15 @@ fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
                 .unwrap_or_default();
             let entry = TimelineEntry {
                 time: e.time,
-                container: container.clone(),
-                source: source.clone(),
-                event: event.clone(),
+                container: container.clone().map(Untrusted::new),
+                source: source.clone().into(),
+                event: event.clone().into(),
                 kind: e.kind,
                 sources: e
                     .sources
                     .iter()
                     .map(|s| SourceRef {
-                        source: s.path.clone(),
+                        source: s.path.clone().into(),
                         line: s.line,
                     })
                     .collect(),

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::untrusted::Untrusted;
 pub use crate::correlate::network::NameResolution;
 pub use crate::correlate::timeline::TimelineKind;
 pub use crate::model::{DiagSeverity, Severity};
@@ -83,43 +84,43 @@ pub struct Tool {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Input {
-    pub path: String,
+    pub path: Untrusted,
     pub kind: String,
     pub bytes: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagnostic {
-    pub path: String,
+    pub path: Untrusted,
     #[serde(with = "diag_token")]
     pub severity: DiagSeverity,
-    pub message: String,
+    pub message: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Container {
-    pub name: String,
-    pub id: String,
-    pub image: String,
-    pub status: String,
+    pub name: Untrusted,
+    pub id: Untrusted,
+    pub image: Untrusted,
+    pub status: Untrusted,
     pub exit_code: i64,
     /// What the exit code means (the exit-code table: 137 = 128 + SIGKILL…).
     pub exit_meaning: String,
     pub oom_killed: bool,
     pub restart_count: i64,
-    pub restart_policy: String,
+    pub restart_policy: Untrusted,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub health: Option<Health>,
     pub logs: Option<Logs>,
-    pub log_driver: String,
-    pub user: String,
+    pub log_driver: Untrusted,
+    pub user: Untrusted,
     pub memory_limit_bytes: i64,
-    pub networks: Vec<String>,
-    pub ports: Vec<String>,
-    pub mounts: Vec<String>,
+    pub networks: Vec<Untrusted>,
+    pub ports: Vec<Untrusted>,
+    pub mounts: Vec<Untrusted>,
     /// Every inspect file this container was read from.
-    pub sources: Vec<String>,
+    pub sources: Vec<Untrusted>,
     /// Its worst finding's severity; None when no finding names it. Not in
     /// the JSON contract (a reader derives it from `findings`).
     #[serde(skip)]
@@ -132,7 +133,7 @@ pub struct Container {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Health {
-    pub status: String,
+    pub status: Untrusted,
     pub failing_streak: i64,
     pub log: Vec<HealthProbe>,
 }
@@ -141,12 +142,12 @@ pub struct Health {
 pub struct HealthProbe {
     pub start: Option<String>,
     pub exit_code: i64,
-    pub output: String,
+    pub output: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Logs {
-    pub driver: String,
+    pub driver: Untrusted,
     pub files: u64,
     pub lines: u64,
     pub stderr_lines: u64,
@@ -159,41 +160,41 @@ pub struct Kernel {
     pub oom_kills: Vec<OomKill>,
     pub segfaults: Vec<Segfault>,
     /// How raw kernel stamps were placed on the wall clock.
-    pub time_method: String,
+    pub time_method: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct OomKill {
     pub pid: u64,
-    pub process: String,
-    pub container: Option<String>,
-    pub cgroup: Option<String>,
+    pub process: Untrusted,
+    pub container: Option<Untrusted>,
+    pub cgroup: Option<Untrusted>,
     pub anon_rss_kib: Option<u64>,
     pub time: Option<String>,
     pub uptime_s: Option<f64>,
     /// Why the kill was attributed to its container ("cgroup", "pid", …).
     pub matched_by: Option<String>,
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Segfault {
     pub pid: u64,
-    pub process: String,
-    pub container: Option<String>,
+    pub process: Untrusted,
+    pub container: Option<Untrusted>,
     pub time: Option<String>,
     pub uptime_s: Option<f64>,
     pub matched_by: Option<String>,
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Image {
-    pub source: String,
-    pub refs: Vec<String>,
-    pub id: String,
+    pub source: Untrusted,
+    pub refs: Vec<Untrusted>,
+    pub id: Untrusted,
     pub created: Option<String>,
     pub layers: u64,
     pub size_bytes: u64,
@@ -218,14 +219,14 @@ pub struct Image {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct HistoryRow {
     pub created: Option<String>,
-    pub created_by: String,
+    pub created_by: Untrusted,
     pub empty_layer: bool,
     pub layer: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct WastedFile {
-    pub path: String,
+    pub path: Untrusted,
     pub size: u64,
     pub added_in_layer: u64,
     pub hidden_by_layer: u64,
@@ -240,41 +241,41 @@ pub struct BloatRow {
     pub layer: u64,
     pub bytes: u64,
     pub files: u64,
-    pub example_paths: Vec<String>,
+    pub example_paths: Vec<Untrusted>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LayerRow {
-    pub digest: String,
+    pub digest: Untrusted,
     /// Uncompressed bytes of the regular files the layer adds (its own
     /// contribution, before later layers hide anything).
     pub size_bytes: u64,
-    pub created_by: String,
+    pub created_by: Untrusted,
     pub files: u64,
     pub wasted_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PathSize {
-    pub path: String,
+    pub path: Untrusted,
     pub size: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Filesystem {
-    pub source: String,
+    pub source: Untrusted,
     pub files: u64,
     pub size_bytes: u64,
     pub largest_files: Vec<PathSize>,
     pub largest_dirs: Vec<PathSize>,
-    pub setuid: Vec<String>,
-    pub world_writable: Vec<String>,
+    pub setuid: Vec<Untrusted>,
+    pub world_writable: Vec<Untrusted>,
     /// The container the export was taken from, when one was matched.
     #[serde(default)]
-    pub container: Option<String>,
+    pub container: Option<Untrusted>,
     /// The image the container was created from (a ref, else its id).
     #[serde(default)]
-    pub image: Option<String>,
+    pub image: Option<Untrusted>,
     /// How the export was linked: "container-name", "container-id",
     /// "hostname" or "closest-image"; null when nothing matched.
     #[serde(default)]
@@ -309,28 +310,28 @@ pub struct Finding {
     pub rule: RuleId,
     #[serde(with = "severity_token")]
     pub severity: Severity,
-    pub container: Option<String>,
-    pub image: Option<String>,
-    pub title: String,
-    pub explanation: String,
-    pub suggestion: String,
+    pub container: Option<Untrusted>,
+    pub image: Option<Untrusted>,
+    pub title: Untrusted,
+    pub explanation: Untrusted,
+    pub suggestion: Untrusted,
     pub evidence: Vec<Evidence>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
-    pub excerpt: String,
+    pub excerpt: Untrusted,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimelineEntry {
     #[serde(with = "rfc3339")]
     pub time: Timestamp,
-    pub container: Option<String>,
-    pub source: String,
-    pub event: String,
+    pub container: Option<Untrusted>,
+    pub source: Untrusted,
+    pub event: Untrusted,
     #[serde(with = "kind_token")]
     pub kind: TimelineKind,
     /// Every record of the happening: path inside the input and line.
@@ -346,8 +347,18 @@ pub struct TimelineEntry {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SourceRef {
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
+}
+
+impl Evidence {
+    /// `source:line`, or the source alone.
+    pub fn location(&self) -> Untrusted {
+        match self.line {
+            Some(l) => Untrusted::new(format!("{}:{}", self.source.unescaped(), l)),
+            None => self.source.clone(),
+        }
+    }
 }
 
 impl Report {

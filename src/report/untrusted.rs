@@ -41,6 +41,12 @@ impl Untrusted {
         escape::html(&self.0)
     }
 
+    /// Lines for a fenced Markdown code block whose fence no line can close.
+    pub fn md_code_block(lines: &[Untrusted]) -> String {
+        let raw: Vec<String> = lines.iter().map(|l| l.0.clone()).collect();
+        escape::md_code_block(&raw)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -54,6 +60,28 @@ impl Untrusted {
     /// The first `n` characters, with `…` where it was cut (see `format::clip`).
     pub fn clip(&self, n: usize) -> Untrusted {
         Untrusted(crate::format::clip(&self.0, n))
+    }
+}
+
+impl Untrusted {
+    /// The first `n` characters.
+    pub fn take(&self, n: usize) -> Untrusted {
+        Untrusted(self.0.chars().take(n).collect())
+    }
+
+    /// At most `n` characters: a longer text keeps `n - 1` and ends in `…`.
+    pub fn shorten(&self, n: usize) -> Untrusted {
+        if self.0.chars().count() > n {
+            Untrusted(
+                self.0
+                    .chars()
+                    .take(n.saturating_sub(1))
+                    .chain(['…'])
+                    .collect(),
+            )
+        } else {
+            self.clone()
+        }
     }
 }
 

@@ -16,8 +16,9 @@ mod timeline;
 
 use super::escape::html as h;
 use super::schema::*;
-use super::text::{counts, evidence_line};
-use crate::format::{clip_line, human_bytes};
+use super::text::counts;
+use super::untrusted::join;
+use crate::format::human_bytes;
 use timeline::timeline;
 
 const CSS: &str = r#"
@@ -67,11 +68,18 @@ footer{color:var(--muted);font-size:12px;margin-top:32px}
 @media print{details::details-content{content-visibility:visible;display:block;height:auto}details>summary{list-style:none}body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
 "#;
 
-pub(super) fn sev_of(r: &Report, container: &str) -> Option<Severity> {
+pub(super) fn sev_of(r: &Report, container: &Untrusted) -> Option<Severity> {
     r.containers
         .iter()
-        .find(|c| c.name == container)
+        .find(|c| &c.name == container)
         .and_then(|c| c.verdict)
+}
+
+/// An optional input string, `–` when absent.
+pub(super) fn opt_u(s: &Option<Untrusted>) -> String {
+    s.as_ref()
+        .map(Untrusted::html)
+        .unwrap_or_else(|| "–".into())
 }
 
 pub(super) fn opt(s: &Option<String>) -> String {
@@ -130,8 +138,9 @@ pub fn render(r: &Report) -> String {
 
 fn subject(f: &Finding) -> String {
     f.container
-        .clone()
-        .or(f.image.clone())
+        .as_ref()
+        .or(f.image.as_ref())
+        .map(Untrusted::html)
         .unwrap_or_else(|| "host".into())
 }
 
@@ -145,15 +154,15 @@ fn findings_table(o: &mut String, r: &Report) {
     for f in &r.findings {
         let link = f
             .container
-            .as_deref()
-            .and_then(|n| r.containers.iter().position(|c| c.name == n))
-            .map(|i| format!("<a href=\"#c{i}\">{}</a>", h(&subject(f))))
-            .unwrap_or_else(|| h(&subject(f)));
+            .as_ref()
+            .and_then(|n| r.containers.iter().position(|c| &c.name == n))
+            .map(|i| format!("<a href=\"#c{i}\">{}</a>", subject(f)))
+            .unwrap_or_else(|| subject(f));
         let _ = writeln!(
             o,
             "<tr><td><span class=\"sev {s}\">{s}</span></td><td class=\"mono\">{}</td><td>{link}</td><td>{}</td></tr>",
             f.rule.as_str(),
-            h(&f.title),
+            f.title.html(),
             s = f.severity.as_str(),
         );
     }
@@ -168,14 +177,14 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
         s = f.severity.as_str()
     );
     if with_subject {
-        let _ = write!(o, " · {}", h(&subject(f)));
+        let _ = write!(o, " · {}", subject(f));
     }
     let _ = write!(
         o,
         "<p><b>{}</b></p><p>{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
-        h(&f.title),
-        h(&f.explanation),
-        h(&f.suggestion)
+        f.title.html(),
+        f.explanation.html(),
+        f.suggestion.html()
     );
     if !f.evidence.is_empty() {
         let _ = write!(
@@ -188,8 +197,8 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
             let _ = writeln!(
                 o,
                 "<span class=\"ev\"><span class=\"loc\">{}</span>  {}</span>",
-                h(&evidence_line(e)),
-                h(&e.excerpt)
+                e.location().html(),
+                e.excerpt.html()
             );
         }
         o.push_str("</pre></details>");
@@ -203,19 +212,19 @@ fn containers(o: &mut String, r: &Report) {
     }
     o.push_str("<h2>Containers</h2>\n<div class=\"cards\">\n");
     for (n, ct) in r.containers.iter().enumerate() {
-        let class = sev_of(r, &ct.name).map(Severity::as_str).unwrap_or("ok");
-        let status_class = match ct.status.as_str() {
-            "running" | "exited" | "dead" => ct.status.as_str(),
-            _ => "other",
-        };
+        let class = ct.verdict.map(Severity::as_str).unwrap_or("ok");
+        let status_class = ["running", "exited", "dead"]
+            .into_iter()
+            .find(|s| ct.status == *s)
+            .unwrap_or("other");
         let _ = writeln!(
             o,
             "<section class=\"card {class}\" id=\"c{n}\"><div class=\"head\"><h3>{}</h3><span class=\"status {status_class}\">{}</span></div>\
 <div class=\"meta\">{} · {}</div>",
-            h(&ct.name),
-            h(&ct.status),
-            h(&ct.image),
-            h(&ct.id.chars().take(12).collect::<String>()),
+            ct.name.html(),
+            ct.status.html(),
+            ct.image.html(),
+            ct.id.take(12).html(),
         );
         o.push_str("<dl class=\"facts\">");
         let _ = write!(
@@ -234,7 +243,7 @@ fn containers(o: &mut String, r: &Report) {
             if ct.restart_policy.is_empty() {
                 "none".to_string()
             } else {
-                h(&ct.restart_policy)
+                ct.restart_policy.html()
             }
         );
         let _ = write!(
@@ -247,7 +256,7 @@ fn containers(o: &mut String, r: &Report) {
             let _ = write!(
                 o,
                 "<dt>health</dt><dd>{} (failing streak {})</dd>",
-                h(&hl.status),
+                hl.status.html(),
                 hl.failing_streak
             );
         }
@@ -266,7 +275,7 @@ fn containers(o: &mut String, r: &Report) {
                     if ct.log_driver.is_empty() {
                         "-".to_string()
                     } else {
-                        h(&ct.log_driver)
+                        ct.log_driver.html()
                     }
                 );
             }
@@ -282,20 +291,24 @@ fn containers(o: &mut String, r: &Report) {
             let _ = write!(
                 o,
                 "<dt>networks</dt><dd>{}</dd>",
-                h(&ct.networks.join(", "))
+                join(&ct.networks, ", ").html()
             );
         }
         if !ct.ports.is_empty() {
-            let _ = write!(o, "<dt>ports</dt><dd>{}</dd>", h(&ct.ports.join(", ")));
+            let _ = write!(o, "<dt>ports</dt><dd>{}</dd>", join(&ct.ports, ", ").html());
         }
         if !ct.mounts.is_empty() {
-            let _ = write!(o, "<dt>mounts</dt><dd>{}</dd>", h(&ct.mounts.join(", ")));
+            let _ = write!(
+                o,
+                "<dt>mounts</dt><dd>{}</dd>",
+                join(&ct.mounts, ", ").html()
+            );
         }
         o.push_str("</dl>\n");
         let mine: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.container.as_deref() == Some(ct.name.as_str()))
+            .filter(|f| f.container.as_ref() == Some(&ct.name))
             .collect();
         if mine.is_empty() {
             o.push_str("<p class=\"muted\">No findings.</p>\n");
@@ -309,11 +322,11 @@ fn containers(o: &mut String, r: &Report) {
 }
 
 fn other_findings(o: &mut String, r: &Report) {
-    let names: Vec<&str> = r.containers.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&Untrusted> = r.containers.iter().map(|c| &c.name).collect();
     let rest: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| f.container.as_deref().map_or(true, |c| !names.contains(&c)))
+        .filter(|f| f.container.as_ref().map_or(true, |c| !names.contains(&c)))
         .collect();
     if rest.is_empty() {
         return;
@@ -333,21 +346,21 @@ fn kernel(o: &mut String, r: &Report) {
         return;
     }
     o.push_str("<h2>Kernel</h2>\n");
-    let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", h(&k.time_method));
+    let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", k.time_method.html());
     o.push_str("<table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
     for x in &k.oom_kills {
         let _ = writeln!(
             o,
             "<tr><td>OOM kill</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
             x.pid,
-            h(&x.process),
-            opt(&x.container),
+            x.process.html(),
+            opt_u(&x.container),
             opt(&x.matched_by),
             x.anon_rss_kib
                 .map(|k| human_bytes(k * 1024))
                 .unwrap_or_else(|| "–".into()),
             opt(&x.time),
-            h(&x.source),
+            x.source.html(),
             x.line.unwrap_or(0)
         );
     }
@@ -356,11 +369,11 @@ fn kernel(o: &mut String, r: &Report) {
             o,
             "<tr><td>segfault</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">–</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
             x.pid,
-            h(&x.process),
-            opt(&x.container),
+            x.process.html(),
+            opt_u(&x.container),
             opt(&x.matched_by),
             opt(&x.time),
-            h(&x.source),
+            x.source.html(),
             x.line.unwrap_or(0)
         );
     }
@@ -397,19 +410,19 @@ fn layer_chart(o: &mut String, im: &Image) {
             (bar_w * l.wasted_bytes as f64 / max).max(1.5)
         };
         let created = if l.created_by.is_empty() {
-            "(created_by not recorded)".to_string()
+            Untrusted::new("(created_by not recorded)")
         } else {
             l.created_by.clone()
         };
-        let title = h(&format!(
+        let title = format!(
             "layer {} · {} · {} byte(s), {} file(s), {} wasted byte(s) · {}",
             n + 1,
-            l.digest,
+            l.digest.html(),
             l.size_bytes,
             l.files,
             l.wasted_bytes,
-            created
-        ));
+            created.html()
+        );
         let _ = writeln!(
             o,
             "<g><title>{title}</title><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#667085\">#{}</text>\
@@ -427,19 +440,10 @@ fn layer_chart(o: &mut String, im: &Image) {
             y + 11.5,
             human_bytes(l.size_bytes),
             human_bytes(l.wasted_bytes),
-            h(&clip(&created, 90)),
+            created.shorten(90).html(),
         );
     }
     o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted: bytes of earlier layers that this layer deletes or overwrites</span></div></div>\n");
-}
-
-fn clip(s: &str, n: usize) -> String {
-    let one = clip_line(s);
-    if one.chars().count() > n {
-        one.chars().take(n - 1).chain(['…']).collect()
-    } else {
-        one
-    }
 }
 
 fn images(o: &mut String, r: &Report) {
@@ -449,20 +453,20 @@ fn images(o: &mut String, r: &Report) {
     o.push_str("<h2>Images</h2>\n");
     for im in &r.images {
         let name = if im.refs.is_empty() {
-            im.id.chars().take(19).collect()
+            im.id.take(19)
         } else {
-            im.refs.join(", ")
+            join(&im.refs, ", ")
         };
         let _ = writeln!(
             o,
             "<h3 class=\"image\">{}</h3><p class=\"muted\">{} layer(s), {} in the final view, {} wasted, efficiency {:.1}% · created {} · source <span class=\"mono\">{}</span></p>",
-            h(&name),
+            name.html(),
             im.layers,
             human_bytes(im.size_bytes),
             human_bytes(im.wasted_bytes),
             im.efficiency * 100.0,
             opt(&im.created),
-            h(&im.source)
+            im.source.html()
         );
         layer_chart(o, im);
         if !im.largest_files.is_empty() {
@@ -472,7 +476,7 @@ fn images(o: &mut String, r: &Report) {
                     o,
                     "<tr><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
                     human_bytes(p.size),
-                    h(&p.path)
+                    p.path.html()
                 );
             }
             o.push_str("</tbody></table></details>\n");
@@ -489,11 +493,11 @@ fn filesystems(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td class=\"wrap mono\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>",
-            h(&f.source),
+            f.source.html(),
             f.files,
             human_bytes(f.size_bytes),
-            h(&f.setuid.join(", ")),
-            h(&f.world_writable.join(", "))
+            join(&f.setuid, ", ").html(),
+            join(&f.world_writable, ", ").html()
         );
     }
     o.push_str("</tbody></table>\n");
@@ -511,7 +515,7 @@ fn inputs(o: &mut String, r: &Report) {
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
             h(&i.kind),
             i.bytes,
-            h(&i.path)
+            i.path.html()
         );
     }
     o.push_str("</tbody></table></details>\n");
@@ -528,8 +532,8 @@ fn inputs(o: &mut String, r: &Report) {
             o,
             "<tr><td>{}</td><td class=\"wrap mono\">{}</td><td>{}</td></tr>",
             d.severity.as_str(),
-            h(&d.path),
-            h(&d.message)
+            d.path.html(),
+            d.message.html()
         );
     }
     o.push_str("</tbody></table>\n");

@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
-use super::super::escape::html as h;
 use super::super::schema::*;
 use super::sev_of;
+use crate::report::untrusted::Untrusted;
 use crate::time::Timestamp;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
         return;
     }
     // Lanes: containers in report order, then any other named subject, then the host.
-    let mut lanes: Vec<Option<String>> =
+    let mut lanes: Vec<Option<Untrusted>> =
         r.containers.iter().map(|c| Some(c.name.clone())).collect();
     for e in events {
         if !lanes.contains(&e.container) && e.container.is_some() {
@@ -205,20 +205,16 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
                     None => "#344054",
                 },
             ),
-            None => ("host / kernel".to_string(), "#667085"),
+            None => (Untrusted::new("host / kernel"), "#667085"),
         };
-        let shown: String = if label.chars().count() > 20 {
-            label.chars().take(19).chain(['…']).collect()
-        } else {
-            label.clone()
-        };
+        let shown = label.shorten(20);
         let _ = writeln!(
             o,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"{colour}\">{}<title>{}</title></text>",
             left - 8.0,
             y + lane_h / 2.0 + 4.0,
-            h(&shown),
-            h(&label)
+            shown.html(),
+            label.html()
         );
     }
     // Time axis.
@@ -243,13 +239,16 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
     for e in events {
         let lane = lanes.iter().position(|l| l == &e.container).unwrap_or(0);
         let y = top + lane_h * lane as f64 + lane_h / 2.0;
-        let title = h(&format!(
+        let title = format!(
             "{} · {} · {} · {}",
             e.time,
-            e.container.as_deref().unwrap_or("host"),
-            e.event,
-            e.source
-        ));
+            e.container
+                .as_ref()
+                .map(Untrusted::html)
+                .unwrap_or_else(|| "host".into()),
+            e.event.html(),
+            e.source.html()
+        );
         mark_svg(o, mark_of(e), x_of(e.time), y, &title);
         o.push('\n');
     }
@@ -267,9 +266,12 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
             o,
             "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
             e.time,
-            h(e.container.as_deref().unwrap_or("host")),
-            h(&e.event),
-            h(&e.source)
+            e.container
+                .as_ref()
+                .map(Untrusted::html)
+                .unwrap_or_else(|| "host".into()),
+            e.event.html(),
+            e.source.html()
         );
     }
     o.push_str("</tbody></table></details>\n");
