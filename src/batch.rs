@@ -193,7 +193,11 @@ fn extension(f: Format) -> &'static str {
 /// The facts of one report, as one index line.
 pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchIndexLine {
     let n = |s| r.findings.iter().filter(|f| f.severity == s).count() as u64;
-    let mut rules: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str().to_string())
+        .collect();
     rules.sort();
     rules.dedup();
     let mut images: Vec<String> = r
@@ -201,9 +205,9 @@ pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchInd
         .iter()
         .flat_map(|i| {
             if i.refs.is_empty() {
-                vec![i.id.clone()]
+                vec![i.id.unescaped().to_string()]
             } else {
-                i.refs.clone()
+                i.refs.iter().map(|r| r.unescaped().to_string()).collect()
             }
         })
         .collect();
@@ -234,7 +238,11 @@ pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchInd
 fn unreadable_message(r: &Report) -> String {
     let mut s = String::from("no input could be read as a Docker or kernel artifact");
     if let Some(d) = r.diagnostics.first() {
-        s.push_str(&format!(" ({}: {})", d.path, d.message));
+        s.push_str(&format!(
+            " ({}: {})",
+            d.path.unescaped(),
+            d.message.unescaped()
+        ));
     }
     s
 }

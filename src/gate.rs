@@ -88,7 +88,7 @@ fn efficiency(i: &Image) -> f64 {
 pub fn evaluate(report: &Report, gate: &Gate) -> Vec<GateResult> {
     let mut out = Vec::new();
     for i in &report.images {
-        let image = i.refs.first().cloned().unwrap_or_else(|| i.id.clone());
+        let image = i.refs.first().unwrap_or(&i.id).unescaped().to_string();
         if let Some(max) = gate.max_wasted_bytes {
             out.push(GateResult {
                 rule: "max-wasted-bytes",

@@ -14,6 +14,7 @@
 pub mod archive;
 pub mod batch;
 pub mod correlate;
+pub mod format;
 pub mod gate;
 pub mod ingest;
 pub mod model;

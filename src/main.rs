@@ -573,12 +573,12 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            for d in report.diagnostics.iter().filter(|d| d.severity == "error") {
-                eprintln!(
-                    "coroner: {}: {}",
-                    coroner::report::escape::visible(&d.path),
-                    coroner::report::escape::visible(&d.message)
-                );
+            for d in report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == coroner::model::DiagSeverity::Error)
+            {
+                eprintln!("coroner: {}: {}", d.path.text(), d.message.text());
             }
             let missing = unreadable(&config.paths);
             for (p, e) in &missing {

@@ -445,15 +445,70 @@ pub fn redact_json(v: &mut serde_json::Value) {
 /// token, numbered in walk order.
 pub fn redact_report(report: &crate::report::schema::Report) -> crate::report::schema::Report {
     let mut v = serde_json::to_value(report).expect("report types always serialise");
+    let original = v.clone();
     let mut r = Redactor::numbered();
     r.redact_json(&mut v);
     r.sweep_json(&mut v);
-    serde_json::from_value(v).expect("redaction keeps the report's shape")
+    restore_tokens(&mut v, &original);
+    let mut out: crate::report::schema::Report =
+        serde_json::from_value(v).expect("redaction keeps the report's shape");
+    out.keep_derived_from(report);
+    out
+}
+
+/// Puts back the fields that are typed in the schema (instants, enum
+/// tokens): they hold no input text, and a secret swept out of one (digits
+/// of a timestamp, say) would no longer parse back into the report.
+fn restore_tokens(v: &mut serde_json::Value, original: &serde_json::Value) {
+    for (list, keys) in [
+        ("timeline", &["time", "kind"][..]),
+        ("findings", &["rule", "severity"][..]),
+        ("diagnostics", &["severity"][..]),
+    ] {
+        let (Some(to), Some(from)) = (
+            v.get_mut(list).and_then(|x| x.as_array_mut()),
+            original.get(list).and_then(|x| x.as_array()),
+        ) else {
+            continue;
+        };
+        for (x, y) in to.iter_mut().zip(from) {
+            for k in keys {
+                if let (Some(slot), Some(val)) = (x.get_mut(*k), y.get(*k)) {
+                    *slot = val.clone();
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_keeps_typed_timeline_fields_even_when_a_secret_matches_their_digits() {
+        use crate::report::schema::*;
+        let mut r = Report::default();
+        r.containers.push(Container {
+            name: "c".into(),
+            mounts: vec!["DB_PASSWORD=29T03:20:28".into()],
+            ..Default::default()
+        });
+        r.timeline.push(TimelineEntry {
+            time: crate::time::Timestamp::parse_rfc3339("2026-11-29T03:20:28.235153122Z").unwrap(),
+            container: Some("c".into()),
+            source: "at 29T03:20:28".into(),
+            event: "started".into(),
+            kind: TimelineKind::Started,
+            sources: vec![],
+            exit_code: None,
+            oom_killed: false,
+        });
+        let out = redact_report(&r);
+        assert_eq!(out.timeline[0].time, r.timeline[0].time);
+        assert_eq!(out.timeline[0].kind, TimelineKind::Started);
+        assert!(!out.timeline[0].source.unescaped().contains("29T03"));
+    }
 
     #[test]
     fn env_values_with_secret_names_go() {

@@ -77,7 +77,7 @@ fn every_container_state_matches_the_ground_truth() {
         let c = container(name);
         assert_eq!(
             (
-                c.status.as_str(),
+                c.status.unescaped(),
                 c.exit_code,
                 c.oom_killed,
                 c.restart_count
@@ -119,7 +119,10 @@ fn healthy_containers_get_no_warning() {
         let loud: Vec<_> = report()
             .findings
             .iter()
-            .filter(|f| f.container.as_deref() == Some(name) && f.severity != Severity::Info)
+            .filter(|f| {
+                f.container.as_ref().map(|s| s.unescaped()) == Some(name)
+                    && f.severity != Severity::Info
+            })
             .map(|f| f.rule.as_str())
             .collect();
         assert!(loud.is_empty(), "{name} is healthy but got {loud:?}");
@@ -132,7 +135,13 @@ fn kernel_kills_are_attributed_by_cgroup() {
     let mut kills: Vec<(u64, &str, Option<&str>)> = k
         .oom_kills
         .iter()
-        .map(|o| (o.pid, o.process.as_str(), o.container.as_deref()))
+        .map(|o| {
+            (
+                o.pid,
+                o.process.unescaped(),
+                o.container.as_ref().map(|s| s.unescaped()),
+            )
+        })
         .collect();
     kills.sort();
     assert_eq!(
@@ -148,7 +157,8 @@ fn kernel_kills_are_attributed_by_cgroup() {
     let pod = k.oom_kills.iter().find(|o| o.pid == 20251).unwrap();
     assert!(pod
         .cgroup
-        .as_deref()
+        .as_ref()
+        .map(|s| s.unescaped())
         .unwrap_or("")
         .starts_with("/kubepods/burstable/pod"));
     assert_eq!(
@@ -162,13 +172,21 @@ fn kernel_kills_are_attributed_by_cgroup() {
     assert_eq!(k.segfaults.len(), 1);
     let s = &k.segfaults[0];
     assert_eq!(
-        (s.pid, s.process.as_str(), s.container.as_deref()),
+        (
+            s.pid,
+            s.process.unescaped(),
+            s.container.as_ref().map(|s| s.unescaped())
+        ),
         (19247, "crash", Some("psegv"))
     );
     // Monotonic 1872.136075 s + boot (collected-at minus uptime) lands inside psegv's life.
     let t = s.time.as_deref().expect("segfault placed on the clock");
     assert!(t.starts_with("2026-11-29T03:19:59.9"), "{t}");
-    assert!(k.time_method.contains("uptime"), "{}", k.time_method);
+    assert!(
+        k.time_method.unescaped().contains("uptime"),
+        "{}",
+        k.time_method.unescaped()
+    );
 }
 
 #[test]
@@ -176,12 +194,17 @@ fn kernel_evidence_cites_file_and_line() {
     let f = report()
         .findings
         .iter()
-        .find(|f| f.rule == "oom-killed" && f.container.as_deref() == Some("pindexer"))
+        .find(|f| {
+            f.rule == "oom-killed"
+                && f.container.as_ref().map(|s| s.unescaped()) == Some("pindexer")
+        })
         .unwrap();
     assert!(
-        f.evidence.iter().any(|e| e.source.contains("dmesg")
-            && e.line.is_some()
-            && e.excerpt.contains("Killed process 18778")),
+        f.evidence
+            .iter()
+            .any(|e| e.source.unescaped().contains("dmesg")
+                && e.line.is_some()
+                && e.excerpt.unescaped().contains("Killed process 18778")),
         "{:#?}",
         f.evidence
     );
@@ -193,7 +216,7 @@ fn kernel_evidence_cites_file_and_line() {
     assert!(seg
         .evidence
         .iter()
-        .any(|e| e.excerpt.contains("segfault at 0") && e.line.is_some()));
+        .any(|e| e.excerpt.unescaped().contains("segfault at 0") && e.line.is_some()));
 }
 
 #[test]
@@ -209,10 +232,14 @@ fn pchatty_logs_count_logical_lines_across_rotation() {
     let crash = report()
         .findings
         .iter()
-        .find(|f| f.rule == "crash-signature" && f.container.as_deref() == Some("pchatty"))
+        .find(|f| {
+            f.rule == "crash-signature"
+                && f.container.as_ref().map(|s| s.unescaped()) == Some("pchatty")
+        })
         .unwrap();
     assert!(crash.evidence.iter().any(|e| e
         .excerpt
+        .unescaped()
         .contains("panic: runtime error: index out of range")));
 }
 
@@ -224,7 +251,7 @@ fn psilent_says_why_there_are_no_logs() {
         .iter()
         .find(|f| f.rule == "logs-unavailable")
         .unwrap();
-    assert!(f.explanation.contains("none"));
+    assert!(f.explanation.unescaped().contains("none"));
 }
 
 #[test]
@@ -234,12 +261,19 @@ fn dns_failure_names_the_network() {
         .iter()
         .find(|f| f.rule == "dns-failure")
         .unwrap();
-    assert_eq!(f.container.as_deref(), Some("pflapper"));
-    assert!(f.explanation.contains("bridge"), "{}", f.explanation);
+    assert_eq!(
+        f.container.as_ref().map(|s| s.unescaped()),
+        Some("pflapper")
+    );
+    assert!(
+        f.explanation.unescaped().contains("bridge"),
+        "{}",
+        f.explanation.unescaped()
+    );
     assert!(f
         .evidence
         .iter()
-        .any(|e| e.excerpt.contains("lookup redis: no such host")));
+        .any(|e| e.excerpt.unescaped().contains("lookup redis: no such host")));
 }
 
 #[test]
@@ -250,9 +284,10 @@ fn permission_denied_names_user_and_mount() {
         .find(|f| f.rule == "volume-permission-denied")
         .unwrap();
     assert!(
-        f.explanation.contains("1000:1000") && f.explanation.contains("/data"),
+        f.explanation.unescaped().contains("1000:1000")
+            && f.explanation.unescaped().contains("/data"),
         "{}",
-        f.explanation
+        f.explanation.unescaped()
     );
 }
 
@@ -263,14 +298,22 @@ fn port_mismatch_and_health_probe_name_the_ports() {
         .iter()
         .find(|f| f.rule == "port-mismatch")
         .unwrap();
-    assert!(f.title.contains("8080"), "{}", f.title);
-    assert!(f.explanation.contains("80"));
+    assert!(
+        f.title.unescaped().contains("8080"),
+        "{}",
+        f.title.unescaped()
+    );
+    assert!(f.explanation.unescaped().contains("80"));
     let h = report()
         .findings
         .iter()
         .find(|f| f.rule == "unhealthy")
         .unwrap();
-    assert!(h.explanation.contains("3000"), "{}", h.explanation);
+    assert!(
+        h.explanation.unescaped().contains("3000"),
+        "{}",
+        h.explanation.unescaped()
+    );
 }
 
 #[test]
@@ -293,7 +336,7 @@ fn every_input_is_listed_with_its_kind() {
         report()
             .inputs
             .iter()
-            .find(|i| i.path.ends_with(suffix))
+            .find(|i| i.path.unescaped().ends_with(suffix))
             .map(|i| i.kind.as_str())
             .unwrap_or_else(|| panic!("{suffix} not listed"))
     };
@@ -362,7 +405,15 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
         let mut v: Vec<(String, String)> = r
             .findings
             .iter()
-            .map(|f| (f.container.clone().unwrap_or_default(), f.rule.clone()))
+            .map(|f| {
+                (
+                    f.container
+                        .as_ref()
+                        .map(|c| c.unescaped().to_string())
+                        .unwrap_or_default(),
+                    f.rule.to_string(),
+                )
+            })
             .collect();
         v.sort();
         v
@@ -371,8 +422,9 @@ fn the_same_bundle_as_a_nested_tar_gz_gives_the_same_findings() {
     assert!(r
         .inputs
         .iter()
-        .any(|i| i.kind == "bundle" && i.path.ends_with("support-bundle")));
+        .any(|i| i.kind == "bundle" && i.path.unescaped().ends_with("support-bundle")));
     assert!(r.inputs.iter().any(|i| i
         .path
+        .unescaped()
         .contains("support-bundle!/nested/containers-archive!/containers/pweb/inspect.json")));
 }

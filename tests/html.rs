@@ -86,7 +86,11 @@ fn html_is_well_formed_and_complete() {
     assert_eq!(with_layers, 2);
     assert_eq!(html.matches("<svg class=\"layers\"").count(), with_layers);
     for c in &r.containers {
-        assert!(html.contains(&format!("<h3>{}</h3>", c.name)), "{}", c.name);
+        assert!(
+            html.contains(&format!("<h3>{}</h3>", c.name.unescaped())),
+            "{}",
+            c.name.unescaped()
+        );
     }
     // Banner counts by severity.
     let crit = r
@@ -142,13 +146,14 @@ fn hostile_strings_never_become_markup() {
     let r = coroner::run(&coroner::Config::new(vec![tmp.path().to_path_buf()]));
     assert_eq!(r.containers.len(), 1);
     assert!(
-        r.containers[0].name.contains("<script>"),
+        r.containers[0].name.unescaped().contains("<script>"),
         "fixture holds the hostile name"
     );
     assert!(
-        r.findings
+        r.findings.iter().any(|f| f
+            .evidence
             .iter()
-            .any(|f| f.evidence.iter().any(|e| e.excerpt.contains("<script>"))),
+            .any(|e| e.excerpt.unescaped().contains("<script>"))),
         "fixture puts the hostile line in evidence"
     );
     let html = render(&r, Format::Html);

@@ -25,9 +25,9 @@ fn check_pbloated(name: &str) {
     let i: &Image = &r.images[0];
     assert_eq!(i.refs, ["pbloated:1.0"], "{name}");
     assert!(
-        i.id.starts_with("sha256:") && i.id.len() == 71,
+        i.id.unescaped().starts_with("sha256:") && i.id.unescaped().len() == 71,
         "{name}: {}",
-        i.id
+        i.id.unescaped()
     );
     assert!(i
         .created
@@ -46,11 +46,11 @@ fn check_pbloated(name: &str) {
     );
     assert!((i.efficiency - 0.442025).abs() < 1e-6);
     assert_eq!(
-        (i.largest_files[0].path.as_str(), i.largest_files[0].size),
+        (i.largest_files[0].path.unescaped(), i.largest_files[0].size),
         ("/var/cache/apt/pkgcache.bin", 2_097_152)
     );
     assert_eq!(
-        (i.largest_files[1].path.as_str(), i.largest_files[1].size),
+        (i.largest_files[1].path.unescaped(), i.largest_files[1].size),
         ("/bin/busybox", 1_982_256)
     );
     assert_eq!(i.largest_dirs[0].path, "/app");
@@ -71,12 +71,12 @@ fn check_pbloated(name: &str) {
             .chain([None])
             .collect::<Vec<_>>()
     );
-    assert!(i.history[7].empty_layer && i.history[7].created_by.contains("CMD"));
+    assert!(i.history[7].empty_layer && i.history[7].created_by.unescaped().contains("CMD"));
     // Top wasted files: who added and who hid them.
     let w = &i.wasted_files[0];
     assert_eq!(
         (
-            w.path.as_str(),
+            w.path.unescaped(),
             w.size,
             w.added_in_layer,
             w.hidden_by_layer,
@@ -86,21 +86,30 @@ fn check_pbloated(name: &str) {
     );
     assert!(i.wasted_files[1..]
         .iter()
-        .all(|w| w.path.starts_with("/app/.git/") && w.hidden_by_layer == 6));
+        .all(|w| w.path.unescaped().starts_with("/app/.git/") && w.hidden_by_layer == 6));
     assert_eq!(i.wasted_files.len(), 20, "capped at 20 of 41");
 
     let wasted = findings(&r, "image-wasted-space");
     assert_eq!(wasted.len(), 1, "{name}");
     let f = wasted[0];
-    assert_eq!(f.image.as_deref(), Some("pbloated:1.0"));
-    assert!(f.title.contains("8291456 B"), "{}", f.title);
+    assert_eq!(
+        f.image.as_ref().map(|s| s.unescaped()),
+        Some("pbloated:1.0")
+    );
+    assert!(
+        f.title.unescaped().contains("8291456 B"),
+        "{}",
+        f.title.unescaped()
+    );
     assert!(f
         .explanation
+        .unescaped()
         .contains("layer 5 `/bin/sh -c rm /app/cache.bin`"));
     assert!(f
         .explanation
+        .unescaped()
         .contains("layer 7 `/bin/sh -c rm -rf /app/.git`"));
-    let ev: Vec<&str> = f.evidence.iter().map(|e| e.excerpt.as_str()).collect();
+    let ev: Vec<&str> = f.evidence.iter().map(|e| e.excerpt.unescaped()).collect();
     assert!(
         ev[0].starts_with("/app/cache.bin (6291456 B) added in layer 4"),
         "{ev:?}"
@@ -118,29 +127,37 @@ fn check_pbloated(name: &str) {
         "multi-stage",
         "--mount=type=cache",
     ] {
-        assert!(f.suggestion.contains(fix), "{fix}: {}", f.suggestion);
+        assert!(
+            f.suggestion.unescaped().contains(fix),
+            "{fix}: {}",
+            f.suggestion.unescaped()
+        );
     }
 
     let bloat = findings(&r, "image-bloat");
     let apt = bloat
         .iter()
-        .find(|f| f.title.contains("package-manager cache"))
+        .find(|f| f.title.unescaped().contains("package-manager cache"))
         .expect("apt cache");
     assert!(apt
         .explanation
+        .unescaped()
         .contains("Layer 6 (`/bin/sh -c mkdir -p /var/cache/apt"));
-    assert!(apt.explanation.contains("2097152 B"));
+    assert!(apt.explanation.unescaped().contains("2097152 B"));
     assert_eq!(
         apt.evidence[0].excerpt,
         "/var/cache/apt/pkgcache.bin (layer 6)"
     );
     let nm = bloat
         .iter()
-        .find(|f| f.title.contains("node_modules"))
+        .find(|f| f.title.unescaped().contains("node_modules"))
         .expect("node_modules");
-    assert!(nm.explanation.contains("Layer 3") && nm.explanation.contains("2488983 B"));
+    assert!(
+        nm.explanation.unescaped().contains("Layer 3")
+            && nm.explanation.unescaped().contains("2488983 B")
+    );
     // `.git` is gone from the final view: wasted, not bloat.
-    assert!(!bloat.iter().any(|f| f.title.contains(".git")));
+    assert!(!bloat.iter().any(|f| f.title.unescaped().contains(".git")));
     assert_eq!(bloat.len(), 2, "{bloat:?}");
     assert!(findings(&r, "secrets-in-env").is_empty());
 }
@@ -175,7 +192,7 @@ fn two_clean_images_waste_nothing() {
 fn fs<'a>(r: &'a Report, name: &str) -> &'a Filesystem {
     r.filesystems
         .iter()
-        .find(|f| f.source.ends_with(name))
+        .find(|f| f.source.unescaped().ends_with(name))
         .expect("export in report")
 }
 
@@ -190,8 +207,8 @@ fn export_matched_to_container_and_image_with_drift() {
     let web = fs(&r, "pweb.tar.gz");
     assert_eq!(web.files, 9);
     assert_eq!(web.size_bytes, 1_982_292);
-    assert_eq!(web.container.as_deref(), Some("pweb"));
-    assert_eq!(web.image.as_deref(), Some("pweb:2.3"));
+    assert_eq!(web.container.as_ref().map(|s| s.unescaped()), Some("pweb"));
+    assert_eq!(web.image.as_ref().map(|s| s.unescaped()), Some("pweb:2.3"));
     assert_eq!(web.matched_by.as_deref(), Some("container-name"));
     // By hand (`tar -tvf`): the export is the image's two layers plus the
     // init layer (.dockerenv, dev/, etc/hostname|hosts|resolv.conf|mtab,
@@ -211,12 +228,15 @@ fn export_matched_to_container_and_image_with_drift() {
     assert_eq!(batch.matched_by.as_deref(), Some("closest-image"));
     assert_eq!(batch.container, None);
     // papi:1.4 (busybox + /www/health) is closer than pweb:2.3 (+ index.html).
-    assert_eq!(batch.image.as_deref(), Some("papi:1.4"));
+    assert_eq!(
+        batch.image.as_ref().map(|s| s.unescaped()),
+        Some("papi:1.4")
+    );
     let d = batch.drift.as_ref().expect("drift");
     let del: Vec<(&str, u64)> = d
         .deleted
         .iter()
-        .map(|p| (p.path.as_str(), p.size))
+        .map(|p| (p.path.unescaped(), p.size))
         .collect();
     assert_eq!(del, [("/www", 0), ("/www/health", 3)]);
     assert_eq!((d.added_count, d.changed_count, d.deleted_count), (0, 0, 2));
@@ -239,9 +259,15 @@ fn export_of_container_whose_image_is_missing_says_so() {
         "bundle/containers/pbatch/inspect.json",
     ]);
     let batch = fs(&r, "pbatch.tar.zst");
-    assert_eq!(batch.container.as_deref(), Some("pbatch"));
+    assert_eq!(
+        batch.container.as_ref().map(|s| s.unescaped()),
+        Some("pbatch")
+    );
     assert_eq!(batch.matched_by.as_deref(), Some("container-name"));
-    assert_eq!(batch.image.as_deref(), Some("bb:latest"));
+    assert_eq!(
+        batch.image.as_ref().map(|s| s.unescaped()),
+        Some("bb:latest")
+    );
     assert!(batch.drift.is_none());
     assert!(render(&r, Format::Text).contains("the image is not among the inputs"));
 }
@@ -306,19 +332,29 @@ fn build_arg_token_and_env_secret_in_an_image_are_found_and_redacted() {
     let s = findings(&r, "secrets-in-env");
     assert_eq!(s.len(), 1, "{:?}", r.findings);
     let f = s[0];
-    assert_eq!(f.image.as_deref(), Some("leaky:1"));
+    assert_eq!(f.image.as_ref().map(|s| s.unescaped()), Some("leaky:1"));
     assert_eq!(f.container, None);
-    assert!(f.title.contains("DB_PASSWORD"), "{}", f.title);
-    assert!(f.title.contains("2 build step(s)"), "{}", f.title);
-    assert!(f
-        .evidence
-        .iter()
-        .any(|e| e.excerpt.starts_with("config Env DB_PASSWORD=[REDACTED")));
+    assert!(
+        f.title.unescaped().contains("DB_PASSWORD"),
+        "{}",
+        f.title.unescaped()
+    );
+    assert!(
+        f.title.unescaped().contains("2 build step(s)"),
+        "{}",
+        f.title.unescaped()
+    );
     assert!(f.evidence.iter().any(|e| e
         .excerpt
+        .unescaped()
+        .starts_with("config Env DB_PASSWORD=[REDACTED")));
+    assert!(f.evidence.iter().any(|e| e
+        .excerpt
+        .unescaped()
         .starts_with("history[1] (layer 1) created_by: |1 NPM_TOKEN=[REDACTED")));
     assert!(r.images[0].history[0]
         .created_by
+        .unescaped()
         .contains("NPM_TOKEN=[REDACTED"));
     for fmt in [Format::Text, Format::Markdown, Format::Json] {
         let out = render(&r, fmt);

@@ -42,7 +42,7 @@ fn api_1_24_example_is_read() {
     let r = report_of("moby-api-docs-v1.24_container-inspect_DOC-EXAMPLE_handedited.json");
     let c = &r.containers[0];
     assert_eq!(
-        (c.name.as_str(), c.status.as_str(), c.exit_code),
+        (c.name.unescaped(), c.status.unescaped(), c.exit_code),
         ("boring_euclid", "running", 9)
     );
     assert_eq!(c.restart_policy, "on-failure");
@@ -54,7 +54,7 @@ fn a_head_cut_short_is_recovered_with_a_diagnostic() {
     assert!(r
         .diagnostics
         .iter()
-        .any(|d| d.message.contains("cut short")));
+        .any(|d| d.message.unescaped().contains("cut short")));
     let c = &r.containers[0];
     assert_eq!(
         c.id,
@@ -65,7 +65,7 @@ fn a_head_cut_short_is_recovered_with_a_diagnostic() {
         "no Name before the cut: the short id stands in"
     );
     let h = c.health.as_ref().expect("health survived the cut");
-    assert_eq!((h.status.as_str(), h.failing_streak), ("unhealthy", 356));
+    assert_eq!((h.status.unescaped(), h.failing_streak), ("unhealthy", 356));
     assert!(h.log.iter().any(|p| p.exit_code == -1));
     assert!(rules(&r).contains(&"unhealthy"));
 
@@ -74,7 +74,7 @@ fn a_head_cut_short_is_recovered_with_a_diagnostic() {
     );
     let c = &r.containers[0];
     assert_eq!(
-        (c.status.as_str(), c.exit_code, c.oom_killed),
+        (c.status.unescaped(), c.exit_code, c.oom_killed),
         ("exited", 137, false)
     );
     assert!(rules(&r).contains(&"stop-timeout-kill"), "{:?}", rules(&r));
@@ -98,7 +98,7 @@ fn state_and_health_fragments_become_named_containers() {
 
     let r = report_of("svengo-docker-tor-77_state-health_unhealthy.json");
     let h = r.containers[0].health.as_ref().unwrap();
-    assert_eq!((h.status.as_str(), h.failing_streak), ("unhealthy", 4));
+    assert_eq!((h.status.unescaped(), h.failing_streak), ("unhealthy", 4));
     assert!(rules(&r).contains(&"unhealthy"));
 
     for starting in [

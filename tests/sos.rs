@@ -44,7 +44,7 @@ fn extension_less_inspect_files_are_read_by_content() {
         let x = c(name);
         assert_eq!(
             (
-                x.status.as_str(),
+                x.status.unescaped(),
                 x.exit_code,
                 x.oom_killed,
                 x.restart_count
@@ -56,11 +56,11 @@ fn extension_less_inspect_files_are_read_by_content() {
     assert!(report()
         .inputs
         .iter()
-        .any(|i| i.path.ends_with("docker_inspect_qoom") && i.kind == "inspect"));
+        .any(|i| i.path.unescaped().ends_with("docker_inspect_qoom") && i.kind == "inspect"));
     assert!(report()
         .inputs
         .iter()
-        .any(|i| i.path.ends_with("date_--utc") && i.kind == "host-info"));
+        .any(|i| i.path.unescaped().ends_with("date_--utc") && i.kind == "host-info"));
 }
 
 #[test]
@@ -96,7 +96,13 @@ fn child_segfaults_are_attributed_through_the_logs() {
     let mut segs: Vec<(u64, &str, Option<&str>)> = k
         .segfaults
         .iter()
-        .map(|s| (s.pid, s.process.as_str(), s.container.as_deref()))
+        .map(|s| {
+            (
+                s.pid,
+                s.process.unescaped(),
+                s.container.as_ref().map(|s| s.unescaped()),
+            )
+        })
         .collect();
     segs.sort();
     assert_eq!(
@@ -109,13 +115,16 @@ fn child_segfaults_are_attributed_through_the_logs() {
     );
     assert_eq!(k.oom_kills.len(), 1);
     assert_eq!(
-        (k.oom_kills[0].pid, k.oom_kills[0].container.as_deref()),
+        (
+            k.oom_kills[0].pid,
+            k.oom_kills[0].container.as_ref().map(|s| s.unescaped())
+        ),
         (21923, Some("qoom"))
     );
     assert!(
-        k.time_method.contains("uptime"),
+        k.time_method.unescaped().contains("uptime"),
         "date --utc and proc/uptime place the stamps: {}",
-        k.time_method
+        k.time_method.unescaped()
     );
     assert!(report()
         .findings

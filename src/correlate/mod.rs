@@ -7,6 +7,8 @@
 pub mod attribute;
 pub mod clock;
 pub mod export;
+pub mod network;
+pub mod timeline;
 
 use std::collections::BTreeMap;
 
@@ -90,6 +92,10 @@ pub struct Analysis {
     /// Logs whose container is not among the inspected ones.
     pub orphan_logs: Vec<(String, Logs)>,
     pub events: Vec<Event>,
+    /// One per container, in `containers` order: who resolves it by name.
+    pub name_resolution: Vec<network::NameResolution>,
+    /// Every timed happening, kernel events included, in time order.
+    pub timeline: Vec<timeline::TimelineEvent>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -202,6 +208,8 @@ pub fn correlate(ing: Ingested) -> Analysis {
     a.containers = recs;
     attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
     a.export_links = export::link(&a.exports, &a.containers, &a.images);
+    a.name_resolution = network::name_resolution(&a.containers);
+    a.timeline = timeline::build(&a);
     a
 }
 

@@ -4,10 +4,21 @@
 
 use std::fmt::Write;
 
-use super::escape::{md_code_block, md_inline as m, md_paragraph};
+use super::escape::md_inline as m;
 use super::schema::*;
-use super::text::{counts, evidence_line};
-use crate::rules::human_bytes;
+use super::text::counts;
+use super::untrusted::join;
+
+/// An optional input string, `-` when absent.
+fn mo(u: Option<&Untrusted>) -> String {
+    u.map(Untrusted::md).unwrap_or_else(|| "-".into())
+}
+
+/// Escaped pieces joined by a separator of ours.
+fn mj(parts: &[Untrusted], sep: &str) -> String {
+    join(parts, sep).md()
+}
+use crate::format::human_bytes;
 
 /// Evidence lines shown per finding.
 pub const DEFAULT_MAX_EVIDENCE: usize = 8;
@@ -39,16 +50,17 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         for f in &r.findings {
             let who = f
                 .container
-                .clone()
-                .or(f.image.clone())
+                .as_ref()
+                .or(f.image.as_ref())
+                .map(Untrusted::md)
                 .unwrap_or_else(|| "host".into());
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
                 f.severity.as_str(),
-                m(&f.rule),
-                m(&who),
-                m(&f.title)
+                m(f.rule.as_str()),
+                who,
+                f.title.md()
             );
         }
         let _ = writeln!(o);
@@ -63,19 +75,19 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             o,
             "### {} · {} · {}\n",
             f.severity.as_str().to_uppercase(),
-            m(&f.rule),
-            m(&f.title)
+            m(f.rule.as_str()),
+            f.title.md()
         );
-        let _ = writeln!(o, "{}\n", md_paragraph(&f.explanation));
-        let _ = writeln!(o, "**What to do:** {}\n", m(&f.suggestion));
+        let _ = writeln!(o, "{}\n", f.explanation.md_paragraph());
+        let _ = writeln!(o, "**What to do:** {}\n", f.suggestion.md());
         if !f.evidence.is_empty() {
-            let lines: Vec<String> = f
+            let lines: Vec<Untrusted> = f
                 .evidence
                 .iter()
                 .take(max_evidence)
-                .map(|e| format!("{}: {}", evidence_line(e), e.excerpt))
+                .map(|e| join(&[e.location(), e.excerpt.clone()], ": "))
                 .collect();
-            let _ = write!(o, "{}", md_code_block(&lines));
+            let _ = write!(o, "{}", Untrusted::md_code_block(&lines));
             if f.evidence.len() > max_evidence {
                 let _ = writeln!(
                     o,
@@ -95,29 +107,29 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                m(&ct.name),
-                m(&ct.status),
+                ct.name.md(),
+                ct.status.md(),
                 ct.exit_code,
                 m(&ct.exit_meaning),
                 ct.oom_killed,
                 ct.restart_count,
                 ct.health
                     .as_ref()
-                    .map(|h| m(&h.status))
+                    .map(|h| h.status.md())
                     .unwrap_or_else(|| "-".into()),
                 ct.logs
                     .as_ref()
                     .map(|l| format!("{} ({})", l.lines, l.stderr_lines))
                     .unwrap_or_else(|| format!(
                         "none ({})",
-                        m(if ct.log_driver.is_empty() {
-                            "-"
+                        if ct.log_driver.is_empty() {
+                            "-".to_string()
                         } else {
-                            &ct.log_driver
-                        })
+                            ct.log_driver.md()
+                        }
                     )),
-                m(&ct.networks.join(", ")),
-                m(&ct.ports.join(", "))
+                mj(&ct.networks, ", "),
+                mj(&ct.ports, ", ")
             );
         }
         let _ = writeln!(o);
@@ -125,7 +137,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
 
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "## Kernel\n");
-        let _ = writeln!(o, "Times: {}\n", m(&r.kernel.time_method));
+        let _ = writeln!(o, "Times: {}\n", r.kernel.time_method.md());
         let _ = writeln!(
             o,
             "| event | pid | process | container | cgroup | time | evidence |"
@@ -136,11 +148,11 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 o,
                 "| OOM kill | {} | {} | {} | {} | {} | {} |",
                 k.pid,
-                m(&k.process),
-                m(k.container.as_deref().unwrap_or("-")),
-                m(k.cgroup.as_deref().unwrap_or("-")),
+                k.process.md(),
+                mo(k.container.as_ref()),
+                mo(k.cgroup.as_ref()),
                 k.time.as_deref().unwrap_or("?"),
-                m(&format!("{}:{}", k.source, k.line.unwrap_or(0)))
+                (format!("{}:{}", k.source.md(), k.line.unwrap_or(0)))
             );
         }
         for s in &r.kernel.segfaults {
@@ -148,10 +160,10 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 o,
                 "| segfault | {} | {} | {} | - | {} | {} |",
                 s.pid,
-                m(&s.process),
-                m(s.container.as_deref().unwrap_or("-")),
+                s.process.md(),
+                mo(s.container.as_ref()),
                 s.time.as_deref().unwrap_or("?"),
-                m(&format!("{}:{}", s.source, s.line.unwrap_or(0)))
+                (format!("{}:{}", s.source.md(), s.line.unwrap_or(0)))
             );
         }
         let _ = writeln!(o);
@@ -163,12 +175,12 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             let _ = writeln!(
                 o,
                 "### {}\n\n{} layer(s), {} in the final view, {} B wasted, efficiency {:.1}%. Source: {}\n",
-                m(&im.refs.join(", ")),
+                mj(&im.refs, ", "),
                 im.layers,
                 human_bytes(im.size_bytes),
                 im.wasted_bytes,
                 im.efficiency * 100.0,
-                m(&im.source)
+                im.source.md()
             );
             let _ = writeln!(o, "| # | size | files | wasted | created by |");
             let _ = writeln!(o, "|---:|---:|---:|---:|---|");
@@ -180,7 +192,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                     l.size_bytes,
                     l.files,
                     l.wasted_bytes,
-                    m(&crate::rules::clip_line(&l.created_by))
+                    l.created_by.clip(120).md()
                 );
             }
             let _ = writeln!(o);
@@ -193,14 +205,14 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             let _ = writeln!(
                 o,
                 "- {}: {} file(s), {}; {} setuid/setgid, {} world-writable",
-                m(&fs.source),
+                fs.source.md(),
                 fs.files,
                 human_bytes(fs.size_bytes),
                 fs.setuid.len(),
                 fs.world_writable.len()
             );
             if let Some(line) = super::drift_summary(fs) {
-                let _ = writeln!(o, "  - {}", m(&line));
+                let _ = writeln!(o, "  - {}", line.md());
             }
         }
         let _ = writeln!(o);
@@ -215,8 +227,8 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 o,
                 "| {} | {} | {} |",
                 t.time,
-                m(t.container.as_deref().unwrap_or("-")),
-                m(&t.event)
+                mo(t.container.as_ref()),
+                t.event.md()
             );
         }
         let _ = writeln!(o);
@@ -225,12 +237,18 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
     let _ = writeln!(o, "| kind | bytes | path |");
     let _ = writeln!(o, "|---|---:|---|");
     for inp in &r.inputs {
-        let _ = writeln!(o, "| {} | {} | {} |", inp.kind, inp.bytes, m(&inp.path));
+        let _ = writeln!(o, "| {} | {} | {} |", inp.kind, inp.bytes, inp.path.md());
     }
     if !r.diagnostics.is_empty() {
         let _ = writeln!(o, "\n## Diagnostics\n");
         for d in &r.diagnostics {
-            let _ = writeln!(o, "- {}: {}: {}", d.severity, m(&d.path), m(&d.message));
+            let _ = writeln!(
+                o,
+                "- {}: {}: {}",
+                d.severity.as_str(),
+                d.path.md(),
+                d.message.md()
+            );
         }
     }
     o
@@ -245,12 +263,12 @@ mod tests {
         let mut r = Report::default();
         for start in ["1. pweb", "- pweb", "+ pweb", "=== pweb", "    pweb"] {
             r.findings.push(Finding {
-                rule: "oom-child-killed".into(),
+                rule: RuleId::OomChildKilled,
                 severity: Severity::Warning,
                 container: Some(start.into()),
                 image: None,
                 title: "t".into(),
-                explanation: format!("{start} is still running @here"),
+                explanation: format!("{start} is still running @here").into(),
                 suggestion: "s".into(),
                 evidence: vec![],
             });

@@ -8,9 +8,10 @@ pub mod json;
 pub mod markdown;
 pub mod schema;
 pub mod text;
+pub mod untrusted;
 
 use crate::correlate::Analysis;
-use crate::rules::exit_meaning;
+use crate::format::exit_meaning;
 use schema::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +33,10 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+fn uv(v: &[String]) -> Vec<Untrusted> {
+    v.iter().map(Untrusted::from).collect()
+}
+
 fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
     t.map(|t| t.to_string())
 }
@@ -39,22 +44,22 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
 fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
     v.iter()
         .map(|p| PathSize {
-            path: p.path.clone(),
+            path: p.path.clone().into(),
             size: p.size,
         })
         .collect()
 }
 
 /// Builds the contract's report from the analysis and the findings.
-pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
-    let name_of = |i: Option<usize>| i.map(|i| a.containers[i].c.name.clone());
+pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
+    let name_of = |i: Option<usize>| i.map(|i| Untrusted::new(a.containers[i].c.name.clone()));
     let mut diagnostics: Vec<Diagnostic> = a
         .diagnostics
         .iter()
         .map(|d| Diagnostic {
-            path: d.path.clone(),
-            severity: d.severity.as_str().into(),
-            message: d.message.clone(),
+            path: d.path.clone().into(),
+            severity: d.severity,
+            message: d.message.clone().into(),
         })
         .collect();
     diagnostics.sort_by(|x, y| x.path.cmp(&y.path).then(x.message.cmp(&y.message)));
@@ -62,22 +67,23 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
     let containers = a
         .containers
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(k, r)| {
             let c = &r.c;
             Container {
-                name: c.name.clone(),
-                id: c.id.clone(),
-                image: c.image.clone(),
-                status: c.status.clone(),
+                name: c.name.clone().into(),
+                id: c.id.clone().into(),
+                image: c.image.clone().into(),
+                status: c.status.clone().into(),
                 exit_code: c.exit_code,
                 exit_meaning: exit_meaning(c.exit_code),
                 oom_killed: c.oom_killed,
                 restart_count: c.restart_count,
-                restart_policy: c.restart_policy.clone(),
+                restart_policy: c.restart_policy.clone().into(),
                 started_at: ts(c.started_at),
                 finished_at: ts(c.finished_at),
                 health: c.health.as_ref().map(|h| Health {
-                    status: h.status.clone(),
+                    status: h.status.clone().into(),
                     failing_streak: h.failing_streak,
                     log: h
                         .log
@@ -85,7 +91,7 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                         .map(|p| HealthProbe {
                             start: ts(p.start),
                             exit_code: p.exit_code,
-                            output: p.output.clone(),
+                            output: p.output.clone().into(),
                         })
                         .collect(),
                 }),
@@ -93,7 +99,7 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     driver: if c.log_driver.is_empty() {
                         "json-file".into()
                     } else {
-                        c.log_driver.clone()
+                        c.log_driver.clone().into()
                     },
                     files: l.files.len() as u64,
                     lines: l.lines,
@@ -101,10 +107,10 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     first: ts(l.first),
                     last: ts(l.last),
                 }),
-                log_driver: c.log_driver.clone(),
-                user: c.user.clone(),
+                log_driver: c.log_driver.clone().into(),
+                user: c.user.clone().into(),
                 memory_limit_bytes: c.memory_limit,
-                networks: c.networks.clone(),
+                networks: uv(&c.networks),
                 ports: c
                     .port_bindings
                     .iter()
@@ -114,7 +120,7 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                         } else {
                             format!("{}:{}", b.host_ip, b.host_port)
                         };
-                        format!("{host}->{}", b.container_port)
+                        Untrusted::new(format!("{host}->{}", b.container_port))
                     })
                     .collect(),
                 mounts: c
@@ -126,16 +132,22 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                         } else {
                             m.name.clone()
                         };
-                        format!(
+                        Untrusted::new(format!(
                             "{} {}:{}{}",
                             m.kind,
                             src,
                             m.destination,
                             if m.rw { "" } else { ":ro" }
-                        )
+                        ))
                     })
                     .collect(),
-                sources: c.sources.clone(),
+                sources: uv(&c.sources),
+                verdict: findings
+                    .iter()
+                    .filter(|f| f.container.as_deref() == Some(c.name.as_str()))
+                    .map(|f| f.severity)
+                    .min(),
+                name_resolution: a.name_resolution.get(k).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -155,18 +167,19 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     .or(e.evidence.last());
                 OomKill {
                     pid: e.pid as u64,
-                    process: e.process.clone(),
+                    process: e.process.clone().into(),
                     container: name_of(o.container),
                     cgroup: e
                         .task_memcg
                         .clone()
                         .or(e.oom_memcg.clone())
-                        .or(e.cpuset.clone()),
+                        .or(e.cpuset.clone())
+                        .map(Untrusted::new),
                     anon_rss_kib: e.anon_rss_kib,
                     time: ts(o.time),
                     uptime_s: e.stamp.uptime_s,
                     matched_by: o.matched_by.map(str::to_string),
-                    source: first.map(|x| x.source.clone()).unwrap_or_default(),
+                    source: first.map(|x| x.source.clone()).unwrap_or_default().into(),
                     line: first.and_then(|x| x.line),
                 }
             })
@@ -176,24 +189,24 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
             .iter()
             .map(|s| Segfault {
                 pid: s.event.pid as u64,
-                process: s.event.process.clone(),
+                process: s.event.process.clone().into(),
                 container: name_of(s.container),
                 time: ts(s.time),
                 uptime_s: s.event.stamp.uptime_s,
                 matched_by: s.matched_by.map(str::to_string),
-                source: s.event.evidence.source.clone(),
+                source: s.event.evidence.source.clone().into(),
                 line: s.event.evidence.line,
             })
             .collect(),
-        time_method: a.time_method.clone(),
+        time_method: a.time_method.clone().into(),
     };
     let images = a
         .images
         .iter()
         .map(|i| Image {
-            source: i.source.clone(),
-            refs: i.refs.clone(),
-            id: i.id.clone(),
+            source: i.source.clone().into(),
+            refs: uv(&i.refs),
+            id: i.id.clone().into(),
             created: ts(i.created),
             layers: i.layers.len() as u64,
             size_bytes: i.size_bytes,
@@ -203,9 +216,9 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                 .layers
                 .iter()
                 .map(|l| LayerRow {
-                    digest: l.digest.clone(),
+                    digest: l.digest.clone().into(),
                     size_bytes: l.size_bytes,
-                    created_by: l.created_by.clone(),
+                    created_by: l.created_by.clone().into(),
                     files: l.files,
                     wasted_bytes: l.wasted_bytes,
                 })
@@ -222,7 +235,7 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
                     layer: b.layer as u64,
                     bytes: b.bytes,
                     files: b.files,
-                    example_paths: b.example_paths.clone(),
+                    example_paths: uv(&b.example_paths),
                 })
                 .collect(),
         })
@@ -234,15 +247,15 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
         .map(|(k, x)| {
             let link = a.export_links.get(k);
             Filesystem {
-                source: x.source.clone(),
+                source: x.source.clone().into(),
                 files: x.files,
                 size_bytes: x.size_bytes,
                 largest_files: ps(&x.largest_files),
                 largest_dirs: ps(&x.largest_dirs),
-                setuid: x.setuid.clone(),
-                world_writable: x.world_writable.clone(),
+                setuid: uv(&x.setuid),
+                world_writable: uv(&x.world_writable),
                 container: name_of(link.and_then(|l| l.container)),
-                image: link.and_then(|l| l.image_name.clone()),
+                image: link.and_then(|l| l.image_name.clone()).map(Untrusted::new),
                 matched_by: link.and_then(|l| l.matched_by.map(str::to_string)),
                 drift: link.and_then(|l| l.drift.as_ref()).map(drift),
             }
@@ -252,7 +265,7 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
         .inputs
         .iter()
         .map(|i| Input {
-            path: i.path.clone(),
+            path: i.path.clone().into(),
             kind: i.kind.as_str().into(),
             bytes: i.bytes,
         })
@@ -269,19 +282,40 @@ pub fn build(a: &Analysis, findings: Vec<Finding>) -> Report {
         kernel,
         images,
         filesystems,
-        findings,
+        findings: findings.into_iter().map(finding).collect(),
         timeline: timeline(a),
+    }
+}
+
+fn finding(f: crate::rules::Finding) -> Finding {
+    Finding {
+        rule: f.rule,
+        severity: f.severity,
+        container: f.container.map(Untrusted::new),
+        image: f.image.map(Untrusted::new),
+        title: f.title.into(),
+        explanation: f.explanation.into(),
+        suggestion: f.suggestion.into(),
+        evidence: f
+            .evidence
+            .into_iter()
+            .map(|e| Evidence {
+                source: e.source.into(),
+                line: e.line,
+                excerpt: e.excerpt.into(),
+            })
+            .collect(),
     }
 }
 
 /// One line on how an export was matched and what drifted, for the text
 /// and Markdown reports; None when the export matched nothing.
-pub fn drift_summary(fs: &Filesystem) -> Option<String> {
+pub fn drift_summary(fs: &Filesystem) -> Option<Untrusted> {
     let how = fs.matched_by.as_deref()?;
     let who = match (&fs.container, &fs.image) {
-        (Some(c), Some(i)) => format!("container {c}, image {i}"),
-        (Some(c), None) => format!("container {c}"),
-        (None, Some(i)) => format!("image {i}"),
+        (Some(c), Some(i)) => format!("container {}, image {}", c.unescaped(), i.unescaped()),
+        (Some(c), None) => format!("container {}", c.unescaped()),
+        (None, Some(i)) => format!("image {}", i.unescaped()),
         (None, None) => return None,
     };
     let drift = match &fs.drift {
@@ -289,14 +323,14 @@ pub fn drift_summary(fs: &Filesystem) -> Option<String> {
         Some(d) => format!(
             "drift: {} added ({}), {} changed ({}), {} deleted ({}) compared with the image",
             d.added_count,
-            crate::rules::human_bytes(d.added_bytes),
+            crate::format::human_bytes(d.added_bytes),
             d.changed_count,
-            crate::rules::human_bytes(d.changed_bytes),
+            crate::format::human_bytes(d.changed_bytes),
             d.deleted_count,
-            crate::rules::human_bytes(d.deleted_bytes)
+            crate::format::human_bytes(d.deleted_bytes)
         ),
     };
-    Some(format!("matched {who} by {how}; {drift}"))
+    Some(Untrusted::new(format!("matched {who} by {how}; {drift}")))
 }
 
 fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
@@ -304,7 +338,7 @@ fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
         .iter()
         .map(|h| HistoryRow {
             created: ts(h.created),
-            created_by: h.created_by.clone(),
+            created_by: h.created_by.clone().into(),
             empty_layer: h.empty_layer,
             layer: h.layer.map(|l| l as u64),
         })
@@ -318,7 +352,7 @@ fn wasted_files(i: &crate::ingest::image::Image) -> Vec<WastedFile> {
     v.iter()
         .take(20)
         .map(|w| WastedFile {
-            path: w.path.clone(),
+            path: w.path.clone().into(),
             size: w.size,
             added_in_layer: w.added_in as u64,
             hidden_by_layer: w.hidden_by as u64,
@@ -343,116 +377,85 @@ fn drift(d: &crate::ingest::fs_export::Drift) -> Drift {
     }
 }
 
+/// Words the analysis's timeline. Ties at one instant and container are
+/// broken by source, then wording, and exact repeats (the same record read
+/// twice) are dropped, as the contract's one-entry-per-line order says.
 fn timeline(a: &Analysis) -> Vec<TimelineEntry> {
-    // Sorted on the instant, not its text: "…58Z" comes before "…58.1Z".
-    let mut t: Vec<(crate::time::Timestamp, Option<String>, String, String)> = Vec::new();
-    let mut push = |time: Option<crate::time::Timestamp>,
-                    container: Option<&str>,
-                    source: &str,
-                    event: String| {
-        if let Some(time) = time {
-            t.push((
-                time,
-                container.map(str::to_string),
-                source.to_string(),
-                event,
-            ));
-        }
-    };
-    for r in &a.containers {
-        let c = &r.c;
-        let src = c.sources.first().map(String::as_str).unwrap_or("");
-        push(c.started_at, Some(&c.name), src, "started".into());
-        if c.status != "running" {
-            push(
-                c.finished_at,
-                Some(&c.name),
-                src,
-                format!(
-                    "exited with code {} ({}){}",
-                    c.exit_code,
-                    exit_meaning(c.exit_code),
-                    if c.oom_killed { ", OOMKilled" } else { "" }
+    use crate::correlate::timeline::Happening;
+    let mut t: Vec<(
+        crate::time::Timestamp,
+        Option<String>,
+        String,
+        String,
+        TimelineEntry,
+    )> = a
+        .timeline
+        .iter()
+        .map(|e| {
+            let event = match &e.happening {
+                Happening::Started => "started".to_string(),
+                Happening::Exited { code, oom_killed } => format!(
+                    "exited with code {code} ({}){}",
+                    exit_meaning(*code),
+                    if *oom_killed { ", OOMKilled" } else { "" }
                 ),
-            );
-        }
-        if let Some(h) = &c.health {
-            for p in h.log.iter().filter(|p| p.exit_code != 0) {
-                push(
-                    p.start,
-                    Some(&c.name),
-                    src,
-                    format!("health check failed (exit {})", p.exit_code),
-                );
-            }
-        }
-        if let Some(l) = &r.logs {
-            push(
-                l.first,
-                Some(&c.name),
-                l.files.first().map(String::as_str).unwrap_or(""),
-                "first log line".into(),
-            );
-            if let Some(last) = l.tail.last() {
-                push(
-                    l.last,
-                    Some(&c.name),
-                    &last.evidence.source,
-                    format!(
-                        "last log line: {}",
-                        crate::rules::clip_line(&last.evidence.excerpt)
-                    ),
-                );
-            }
-        }
-        for e in &r.events {
-            let mut s = format!("docker event: {}", e.action);
-            if let Some(x) = e.exit_code {
-                s.push_str(&format!(" (exit code {x})"));
-            }
-            if let Some(x) = e.signal {
-                s.push_str(&format!(" (signal {x})"));
-            }
-            push(e.time, Some(&c.name), &e.evidence.source, s);
-        }
-    }
-    for o in &a.oom_kills {
-        let name = o.container.map(|i| a.containers[i].c.name.as_str());
-        let src = o
-            .event
-            .evidence
-            .last()
-            .map(|e| e.source.as_str())
-            .unwrap_or("");
-        push(
-            o.time,
-            name,
-            src,
-            format!(
-                "kernel OOM killer killed {} (pid {})",
-                o.event.process, o.event.pid
-            ),
-        );
-    }
-    for s in &a.segfaults {
-        let name = s.container.map(|i| a.containers[i].c.name.as_str());
-        push(
-            s.time,
-            name,
-            &s.event.evidence.source,
-            format!("kernel: {} (pid {}) segfault", s.event.process, s.event.pid),
-        );
-    }
-    t.sort();
-    t.dedup();
-    t.into_iter()
-        .map(|(time, container, source, event)| TimelineEntry {
-            time: time.to_string(),
-            container,
-            source,
-            event,
+                Happening::HealthFailed { exit_code } => {
+                    format!("health check failed (exit {exit_code})")
+                }
+                Happening::FirstLog => "first log line".to_string(),
+                Happening::LastLog { line } => {
+                    format!("last log line: {}", crate::format::clip_line(line))
+                }
+                Happening::Docker {
+                    action,
+                    exit_code,
+                    signal,
+                } => {
+                    let mut s = format!("docker event: {action}");
+                    if let Some(x) = exit_code {
+                        s.push_str(&format!(" (exit code {x})"));
+                    }
+                    if let Some(x) = signal {
+                        s.push_str(&format!(" (signal {x})"));
+                    }
+                    s
+                }
+                Happening::KernelOomKill { process, pid } => {
+                    format!("kernel OOM killer killed {process} (pid {pid})")
+                }
+                Happening::KernelSegfault { process, pid } => {
+                    format!("kernel: {process} (pid {pid}) segfault")
+                }
+            };
+            let container = e.container.map(|i| a.containers[i].c.name.clone());
+            let source = e
+                .sources
+                .first()
+                .map(|s| s.path.clone())
+                .unwrap_or_default();
+            let entry = TimelineEntry {
+                time: e.time,
+                container: container.clone().map(Untrusted::new),
+                source: source.clone().into(),
+                event: event.clone().into(),
+                kind: e.kind,
+                sources: e
+                    .sources
+                    .iter()
+                    .map(|s| SourceRef {
+                        source: s.path.clone().into(),
+                        line: s.line,
+                    })
+                    .collect(),
+                exit_code: e.exit_code(),
+                oom_killed: e.oom_killed(),
+            };
+            (e.time, container, source, event, entry)
         })
-        .collect()
+        .collect();
+    t.sort_by(|x, y| (&x.0, &x.1, &x.2, &x.3).cmp(&(&y.0, &y.1, &y.2, &y.3)));
+    t.dedup_by(|x, y| (&x.0, &x.1, &x.2, &x.3) == (&y.0, &y.1, &y.2, &y.3));
+    t.into_iter().map(|x| x.4).collect()
 }
 
 #[cfg(test)]

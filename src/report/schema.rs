@@ -4,9 +4,63 @@
 //! Fields may be added; none of the contract's fields may be renamed or
 //! dropped without bumping `SCHEMA`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use super::untrusted::Untrusted;
+pub use crate::correlate::network::NameResolution;
+pub use crate::correlate::timeline::TimelineKind;
+pub use crate::model::{DiagSeverity, Severity};
+pub use crate::rules::RuleId;
+use crate::time::Timestamp;
 
 pub const SCHEMA: &str = "coroner.report/v1";
+
+/// Enums of the lower layers, written as their contract tokens. They are
+/// serialised here so that only this module knows serde.
+macro_rules! token_serde {
+    ($module:ident, $ty:ty, $from:expr) => {
+        mod $module {
+            use super::*;
+            pub fn serialize<S: Serializer>(v: &$ty, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(v.as_str())
+            }
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                let name = String::deserialize(d)?;
+                let from: fn(&str) -> Option<$ty> = $from;
+                from(&name).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {}: {name}", stringify!($ty)))
+                })
+            }
+        }
+    };
+}
+
+token_serde!(rule_token, RuleId, RuleId::from_name);
+token_serde!(kind_token, TimelineKind, TimelineKind::from_name);
+
+/// A typed instant written as the contract's RFC 3339 string.
+mod rfc3339 {
+    use super::*;
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(t)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text}")))
+    }
+}
+token_serde!(severity_token, Severity, |s| match s {
+    "critical" => Some(Severity::Critical),
+    "warning" => Some(Severity::Warning),
+    "info" => Some(Severity::Info),
+    _ => None,
+});
+token_serde!(diag_token, DiagSeverity, |s| match s {
+    "error" => Some(DiagSeverity::Error),
+    "warning" => Some(DiagSeverity::Warning),
+    _ => None,
+});
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Report {
@@ -30,47 +84,56 @@ pub struct Tool {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Input {
-    pub path: String,
+    pub path: Untrusted,
     pub kind: String,
     pub bytes: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagnostic {
-    pub path: String,
-    pub severity: String,
-    pub message: String,
+    pub path: Untrusted,
+    #[serde(with = "diag_token")]
+    pub severity: DiagSeverity,
+    pub message: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Container {
-    pub name: String,
-    pub id: String,
-    pub image: String,
-    pub status: String,
+    pub name: Untrusted,
+    pub id: Untrusted,
+    pub image: Untrusted,
+    pub status: Untrusted,
     pub exit_code: i64,
     /// What the exit code means (the exit-code table: 137 = 128 + SIGKILL…).
     pub exit_meaning: String,
     pub oom_killed: bool,
     pub restart_count: i64,
-    pub restart_policy: String,
+    pub restart_policy: Untrusted,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub health: Option<Health>,
     pub logs: Option<Logs>,
-    pub log_driver: String,
-    pub user: String,
+    pub log_driver: Untrusted,
+    pub user: Untrusted,
     pub memory_limit_bytes: i64,
-    pub networks: Vec<String>,
-    pub ports: Vec<String>,
-    pub mounts: Vec<String>,
+    pub networks: Vec<Untrusted>,
+    pub ports: Vec<Untrusted>,
+    pub mounts: Vec<Untrusted>,
     /// Every inspect file this container was read from.
-    pub sources: Vec<String>,
+    pub sources: Vec<Untrusted>,
+    /// Its worst finding's severity; None when no finding names it. Not in
+    /// the JSON contract (a reader derives it from `findings`).
+    #[serde(skip)]
+    pub verdict: Option<Severity>,
+    /// Which containers of this report (indices into `containers`) resolve
+    /// it by name. Not in the JSON contract yet.
+    #[serde(skip)]
+    pub name_resolution: NameResolution,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Health {
-    pub status: String,
+    pub status: Untrusted,
     pub failing_streak: i64,
     pub log: Vec<HealthProbe>,
 }
@@ -79,12 +142,12 @@ pub struct Health {
 pub struct HealthProbe {
     pub start: Option<String>,
     pub exit_code: i64,
-    pub output: String,
+    pub output: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Logs {
-    pub driver: String,
+    pub driver: Untrusted,
     pub files: u64,
     pub lines: u64,
     pub stderr_lines: u64,
@@ -97,41 +160,41 @@ pub struct Kernel {
     pub oom_kills: Vec<OomKill>,
     pub segfaults: Vec<Segfault>,
     /// How raw kernel stamps were placed on the wall clock.
-    pub time_method: String,
+    pub time_method: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct OomKill {
     pub pid: u64,
-    pub process: String,
-    pub container: Option<String>,
-    pub cgroup: Option<String>,
+    pub process: Untrusted,
+    pub container: Option<Untrusted>,
+    pub cgroup: Option<Untrusted>,
     pub anon_rss_kib: Option<u64>,
     pub time: Option<String>,
     pub uptime_s: Option<f64>,
     /// Why the kill was attributed to its container ("cgroup", "pid", …).
     pub matched_by: Option<String>,
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Segfault {
     pub pid: u64,
-    pub process: String,
-    pub container: Option<String>,
+    pub process: Untrusted,
+    pub container: Option<Untrusted>,
     pub time: Option<String>,
     pub uptime_s: Option<f64>,
     pub matched_by: Option<String>,
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Image {
-    pub source: String,
-    pub refs: Vec<String>,
-    pub id: String,
+    pub source: Untrusted,
+    pub refs: Vec<Untrusted>,
+    pub id: Untrusted,
     pub created: Option<String>,
     pub layers: u64,
     pub size_bytes: u64,
@@ -156,14 +219,14 @@ pub struct Image {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct HistoryRow {
     pub created: Option<String>,
-    pub created_by: String,
+    pub created_by: Untrusted,
     pub empty_layer: bool,
     pub layer: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct WastedFile {
-    pub path: String,
+    pub path: Untrusted,
     pub size: u64,
     pub added_in_layer: u64,
     pub hidden_by_layer: u64,
@@ -178,41 +241,41 @@ pub struct BloatRow {
     pub layer: u64,
     pub bytes: u64,
     pub files: u64,
-    pub example_paths: Vec<String>,
+    pub example_paths: Vec<Untrusted>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LayerRow {
-    pub digest: String,
+    pub digest: Untrusted,
     /// Uncompressed bytes of the regular files the layer adds (its own
     /// contribution, before later layers hide anything).
     pub size_bytes: u64,
-    pub created_by: String,
+    pub created_by: Untrusted,
     pub files: u64,
     pub wasted_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PathSize {
-    pub path: String,
+    pub path: Untrusted,
     pub size: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Filesystem {
-    pub source: String,
+    pub source: Untrusted,
     pub files: u64,
     pub size_bytes: u64,
     pub largest_files: Vec<PathSize>,
     pub largest_dirs: Vec<PathSize>,
-    pub setuid: Vec<String>,
-    pub world_writable: Vec<String>,
+    pub setuid: Vec<Untrusted>,
+    pub world_writable: Vec<Untrusted>,
     /// The container the export was taken from, when one was matched.
     #[serde(default)]
-    pub container: Option<String>,
+    pub container: Option<Untrusted>,
     /// The image the container was created from (a ref, else its id).
     #[serde(default)]
-    pub image: Option<String>,
+    pub image: Option<Untrusted>,
     /// How the export was linked: "container-name", "container-id",
     /// "hostname" or "closest-image"; null when nothing matched.
     #[serde(default)]
@@ -241,49 +304,78 @@ pub struct Drift {
 /// Entries listed per drift category; the counts say how many there were.
 pub const DRIFT_CAP: usize = 200;
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
-    pub rule: String,
+    #[serde(with = "rule_token")]
+    pub rule: RuleId,
+    #[serde(with = "severity_token")]
     pub severity: Severity,
-    pub container: Option<String>,
-    pub image: Option<String>,
-    pub title: String,
-    pub explanation: String,
-    pub suggestion: String,
+    pub container: Option<Untrusted>,
+    pub image: Option<Untrusted>,
+    pub title: Untrusted,
+    pub explanation: Untrusted,
+    pub suggestion: Untrusted,
     pub evidence: Vec<Evidence>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
-    pub source: String,
+    pub source: Untrusted,
     pub line: Option<u64>,
-    pub excerpt: String,
+    pub excerpt: Untrusted,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimelineEntry {
+    #[serde(with = "rfc3339")]
+    pub time: Timestamp,
+    pub container: Option<Untrusted>,
+    pub source: Untrusted,
+    pub event: Untrusted,
+    #[serde(with = "kind_token")]
+    pub kind: TimelineKind,
+    /// Every record of the happening: path inside the input and line.
+    pub sources: Vec<SourceRef>,
+    /// The exit code of an exit (`kind` = `exited`), when recorded. Not in
+    /// the JSON contract: the wording of `event` holds it.
+    #[serde(skip)]
+    pub exit_code: Option<i64>,
+    /// True for an exit Docker recorded as OOM-killed.
+    #[serde(skip)]
+    pub oom_killed: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TimelineEntry {
-    pub time: String,
-    pub container: Option<String>,
-    pub source: String,
-    pub event: String,
+pub struct SourceRef {
+    pub source: Untrusted,
+    pub line: Option<u64>,
+}
+
+impl Evidence {
+    /// `source:line`, or the source alone.
+    pub fn location(&self) -> Untrusted {
+        match self.line {
+            Some(l) => Untrusted::new(format!("{}:{}", self.source.unescaped(), l)),
+            None => self.source.clone(),
+        }
+    }
+}
+
+impl Report {
+    /// Copies the facts that the JSON form does not carry (`#[serde(skip)]`
+    /// fields: numbers, enums and indices, never input text) from `from`, a
+    /// report of the same shape; redaction goes through the JSON form and
+    /// calls this to keep them.
+    pub fn keep_derived_from(&mut self, from: &Report) {
+        for (to, c) in self.containers.iter_mut().zip(&from.containers) {
+            to.verdict = c.verdict;
+            to.name_resolution = c.name_resolution.clone();
+        }
+        for (to, e) in self.timeline.iter_mut().zip(&from.timeline) {
+            to.exit_code = e.exit_code;
+            to.oom_killed = e.oom_killed;
+        }
+    }
 }
 
 /// One line of `index.ndjson`, written by `coroner batch` (issue #6): the

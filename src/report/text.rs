@@ -5,12 +5,17 @@
 
 use std::fmt::Write;
 
-use super::escape::visible;
 use super::schema::*;
-use crate::rules::human_bytes;
+use super::untrusted::join;
+use crate::format::human_bytes;
 
-fn v(s: &str) -> String {
-    visible(s).into_owned()
+fn v(s: &Untrusted) -> String {
+    s.text().into_owned()
+}
+
+/// Escaped pieces joined by a separator of ours.
+fn vj(parts: &[Untrusted], sep: &str) -> String {
+    v(&join(parts, sep))
 }
 
 fn wrap(out: &mut String, first_indent: &str, text: &str) {
@@ -45,13 +50,6 @@ pub fn counts(r: &Report) -> (usize, usize, usize) {
     )
 }
 
-pub fn evidence_line(e: &Evidence) -> String {
-    match e.line {
-        Some(l) => format!("{}:{}", e.source, l),
-        None => e.source.clone(),
-    }
-}
-
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let (c, w, i) = counts(r);
@@ -73,27 +71,22 @@ pub fn render(r: &Report) -> String {
     }
     for f in &r.findings {
         let who = match (&f.container, &f.image) {
-            (Some(c), _) => c.clone(),
-            (None, Some(i)) => i.clone(),
+            (Some(c), _) => v(c),
+            (None, Some(i)) => v(i),
             _ => "host".into(),
         };
         let _ = writeln!(
             o,
             "[{}] {} ({}): {}",
             f.severity.as_str().to_uppercase(),
-            v(&who),
+            who,
             f.rule,
             v(&f.title)
         );
         wrap(&mut o, "    ", &v(&f.explanation));
         wrap(&mut o, "    → ", &v(&f.suggestion));
         for e in &f.evidence {
-            let _ = writeln!(
-                o,
-                "      {}  {}",
-                v(&evidence_line(e)),
-                v(&crate::rules::clip(&e.excerpt, 240))
-            );
+            let _ = writeln!(o, "      {}  {}", v(&e.location()), v(&e.excerpt.clip(240)));
         }
         let _ = writeln!(o);
     }
@@ -105,25 +98,25 @@ pub fn render(r: &Report) -> String {
         let mine: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.container.as_deref() == Some(&ct.name))
+            .filter(|f| f.container.as_ref() == Some(&ct.name))
             .collect();
-        let worst = mine
-            .first()
-            .map(|f| f.severity.as_str().to_uppercase())
+        let worst = ct
+            .verdict
+            .map(|s| s.as_str().to_uppercase())
             .unwrap_or_else(|| "OK".into());
         let _ = writeln!(
             o,
             "{} [{}] {} — image {}",
             v(&ct.name),
             worst,
-            ct.status,
+            v(&ct.status),
             v(&ct.image)
         );
         let ended = ct.finished_at.clone().filter(|_| ct.status != "running");
         let _ = writeln!(
             o,
             "  1. running?   {}{}; exit {} ({}); OOMKilled={}; restarts {} (policy {})",
-            ct.status,
+            v(&ct.status),
             ended.map(|t| format!(" since {t}")).unwrap_or_else(|| ct
                 .started_at
                 .clone()
@@ -134,9 +127,9 @@ pub fn render(r: &Report) -> String {
             ct.oom_killed,
             ct.restart_count,
             if ct.restart_policy.is_empty() {
-                "no"
+                "no".to_string()
             } else {
-                &ct.restart_policy
+                v(&ct.restart_policy)
             }
         );
         let logs = match &ct.logs {
@@ -154,12 +147,12 @@ pub fn render(r: &Report) -> String {
             {
                 format!(
                     "none: logging driver `{}` keeps no logs on the host",
-                    ct.log_driver
+                    v(&ct.log_driver)
                 )
             }
             None => "none in the inputs".into(),
         };
-        let _ = writeln!(o, "  2. logs?      {}", v(&logs));
+        let _ = writeln!(o, "  2. logs?      {}", logs);
         let _ = writeln!(
             o,
             "  3. config?    user {}; memory limit {}; health {}",
@@ -175,33 +168,26 @@ pub fn render(r: &Report) -> String {
             },
             ct.health
                 .as_ref()
-                .map(|h| format!("{} (failing streak {})", h.status, h.failing_streak))
+                .map(|h| format!("{} (failing streak {})", v(&h.status), h.failing_streak))
                 .unwrap_or_else(|| "no check".into())
         );
-        let peers: Vec<&str> = r
-            .containers
-            .iter()
-            .filter(|o| {
-                o.name != ct.name
-                    && o.networks.iter().any(|n| {
-                        !matches!(n.as_str(), "bridge" | "host" | "none") && ct.networks.contains(n)
-                    })
-            })
-            .map(|o| o.name.as_str())
-            .collect();
-        let user_nets = ct
-            .networks
-            .iter()
-            .any(|n| !matches!(n.as_str(), "bridge" | "host" | "none"));
-        let names = if ct.networks.is_empty() {
-            String::new()
-        } else if !user_nets {
-            "; default bridge: no container names resolve here".to_string()
-        } else if peers.is_empty() {
-            "; no other container in the inputs shares its network(s), so none resolves by name"
-                .to_string()
-        } else {
-            format!("; resolves by name: {}", v(&peers.join(", ")))
+        let names = match &ct.name_resolution {
+            NameResolution::NoNetwork => String::new(),
+            NameResolution::DefaultBridge => {
+                "; default bridge: no container names resolve here".to_string()
+            }
+            NameResolution::Alone => {
+                "; no other container in the inputs shares its network(s), so none resolves by name"
+                    .to_string()
+            }
+            NameResolution::Peers(peers) => {
+                let peers: Vec<String> = peers
+                    .iter()
+                    .filter_map(|&i| r.containers.get(i))
+                    .map(|o| v(&o.name))
+                    .collect();
+                format!("; resolves by name: {}", peers.join(", "))
+            }
         };
         let _ = writeln!(
             o,
@@ -209,12 +195,12 @@ pub fn render(r: &Report) -> String {
             if ct.networks.is_empty() {
                 "no network".into()
             } else {
-                v(&ct.networks.join(", "))
+                vj(&ct.networks, ", ")
             },
             if ct.ports.is_empty() {
                 "none published".into()
             } else {
-                v(&ct.ports.join(", "))
+                vj(&ct.ports, ", ")
             },
             names
         );
@@ -224,7 +210,7 @@ pub fn render(r: &Report) -> String {
             if ct.mounts.is_empty() {
                 "no mounts".into()
             } else {
-                v(&ct.mounts.join(", "))
+                vj(&ct.mounts, ", ")
             }
         );
         let img = r.images.iter().find(|i| i.refs.contains(&ct.image));
@@ -247,7 +233,7 @@ pub fn render(r: &Report) -> String {
             .kernel
             .oom_kills
             .iter()
-            .filter(|k| k.container.as_deref() == Some(&ct.name))
+            .filter(|k| k.container.as_ref() == Some(&ct.name))
         {
             proc_.push(format!(
                 "kernel OOM kill of {} (pid {})",
@@ -259,7 +245,7 @@ pub fn render(r: &Report) -> String {
             .kernel
             .segfaults
             .iter()
-            .filter(|k| k.container.as_deref() == Some(&ct.name))
+            .filter(|k| k.container.as_ref() == Some(&ct.name))
         {
             proc_.push(format!(
                 "kernel segfault of {} (pid {})",
@@ -296,8 +282,8 @@ pub fn render(r: &Report) -> String {
                 "  OOM kill  pid {} {}  container {}  cgroup {}  at {}  ({}:{})",
                 k.pid,
                 v(&k.process),
-                k.container.clone().unwrap_or_else(|| "-".into()),
-                v(&k.cgroup.clone().unwrap_or_else(|| "-".into())),
+                k.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
+                k.cgroup.as_ref().map(v).unwrap_or_else(|| "-".into()),
                 k.time.clone().unwrap_or_else(|| "?".into()),
                 v(&k.source),
                 k.line.map(|l| l.to_string()).unwrap_or_default()
@@ -309,7 +295,7 @@ pub fn render(r: &Report) -> String {
                 "  segfault  pid {} {}  container {}  at {}  ({}:{})",
                 s.pid,
                 v(&s.process),
-                s.container.clone().unwrap_or_else(|| "-".into()),
+                s.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
                 s.time.clone().unwrap_or_else(|| "?".into()),
                 v(&s.source),
                 s.line.map(|l| l.to_string()).unwrap_or_default()
@@ -322,7 +308,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             o,
             "IMAGE {} ({}): {} layer(s), {} ({} B), wasted {} B, efficiency {:.1}%",
-            v(&im.refs.join(", ")),
+            vj(&im.refs, ", "),
             v(&im.source),
             im.layers,
             human_bytes(im.size_bytes),
@@ -338,7 +324,7 @@ pub fn render(r: &Report) -> String {
                 human_bytes(l.size_bytes),
                 l.files,
                 human_bytes(l.wasted_bytes),
-                v(&super::super::rules::clip_line(&l.created_by))
+                v(&l.created_by.clip(120))
             );
         }
         for f in im.largest_files.iter().take(5) {
@@ -393,8 +379,8 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 o,
                 "  {:<32} {:<12} {}",
-                t.time,
-                v(t.container.as_deref().unwrap_or("-")),
+                t.time.to_string(),
+                t.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
                 v(&t.event)
             );
         }
@@ -408,7 +394,13 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o);
         let _ = writeln!(o, "DIAGNOSTICS ({})", r.diagnostics.len());
         for d in &r.diagnostics {
-            let _ = writeln!(o, "  {}: {}: {}", d.severity, v(&d.path), v(&d.message));
+            let _ = writeln!(
+                o,
+                "  {}: {}: {}",
+                d.severity.as_str(),
+                v(&d.path),
+                v(&d.message)
+            );
         }
     }
     o

@@ -2,11 +2,12 @@
 //! timeout, SIGTERM, segfault, abort, missing command), restart loops,
 //! one-shot commands and health checks.
 
-use super::{finding, human_bytes, RuleOptions};
+use super::{finding, RuleOptions};
+use super::{Finding, RuleId, Severity};
 use crate::correlate::{Analysis, ContainerRecord};
+use crate::format::human_bytes;
 use crate::ingest::json_log::SignatureKind;
 use crate::model::Evidence;
-use crate::report::schema::{Finding, Severity};
 
 fn exited(r: &ContainerRecord) -> bool {
     matches!(r.c.status.as_str(), "exited" | "dead" | "restarting")
@@ -104,7 +105,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             )
         };
         out.push(finding(
-            "oom-killed",
+            RuleId::OomKilled,
             Severity::Critical,
             r,
             format!("{} was killed by the kernel OOM killer (exit 137)", c.name),
@@ -145,11 +146,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 "The OOM killer killed {who} inside {}'s memory cgroup, but PID 1 survived and exited {} ({}). The work that child was doing was lost silently.",
                 c.name,
                 c.exit_code,
-                super::exit_meaning(c.exit_code)
+                crate::format::exit_meaning(c.exit_code)
             )
         };
         out.push(finding(
-            "oom-child-killed",
+            RuleId::OomChildKilled,
             Severity::Warning,
             r,
             format!("a process inside {} was OOM-killed; PID 1 survived", c.name),
@@ -182,7 +183,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             .iter()
             .any(|e| e.action == "kill" && e.signal == Some(15));
         out.push(finding(
-            "stop-timeout-kill",
+            RuleId::StopTimeoutKill,
             Severity::Warning,
             r,
             format!("{} was killed with SIGKILL, not by the OOM killer (exit 137)", c.name),
@@ -199,7 +200,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let mut ev = inspect_ev(r);
         ev.extend(last_lines(r, 2));
         out.push(finding(
-            "sigterm-exit",
+            RuleId::SigtermExit,
             Severity::Info,
             r,
             format!("{} stopped on SIGTERM and exited 143", c.name),
@@ -232,7 +233,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             " No kernel `segfault at` line in the bundle matches it.".into()
         };
         out.push(finding(
-            "segfault",
+            RuleId::Segfault,
             Severity::Critical,
             r,
             if ended && c.exit_code == 139 {
@@ -247,7 +248,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 format!(
                     "A process in the container was killed by SIGSEGV after an invalid memory access; the container's main process went on and ended with exit code {} ({}).{k}",
                     c.exit_code,
-                    super::exit_meaning(c.exit_code)
+                    crate::format::exit_meaning(c.exit_code)
                 )
             },
             "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
@@ -259,7 +260,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let mut ev = inspect_ev(r);
         ev.extend(last_lines(r, 3));
         out.push(finding(
-            "abort",
+            RuleId::Abort,
             Severity::Critical,
             r,
             format!("{} aborted (SIGABRT, exit 134)", c.name),
@@ -294,14 +295,14 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             c.cmd.join(" ")
         };
         out.push(finding(
-            "command-not-found",
+            RuleId::CommandNotFound,
             Severity::Critical,
             r,
             format!("{} could not start its command `{}`", c.name, cmd),
             format!(
                 "Exit code {} means {}. {}",
                 c.exit_code,
-                super::exit_meaning(c.exit_code),
+                crate::format::exit_meaning(c.exit_code),
                 if c.error.is_empty() {
                     "The runtime could not execute the container's command.".to_string()
                 } else {
@@ -353,7 +354,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             None => String::new(),
         };
         out.push(finding(
-            "crash-loop",
+            RuleId::CrashLoop,
             Severity::Critical,
             r,
             format!("{} is in a crash loop ({} restarts)", c.name, c.restart_count),
@@ -362,7 +363,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 c.restart_count,
                 c.status,
                 c.exit_code,
-                super::exit_meaning(c.exit_code)
+                crate::format::exit_meaning(c.exit_code)
             ),
             "Fix the error the container hits at start-up (see the evidence); until then, a restart policy only hides it. Look at the first run's logs, not only the last.".into(),
             ev,
@@ -385,7 +386,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                     format!("{} {}", c.path, c.args.join(" "))
                 };
                 out.push(finding(
-                    "exited-immediately",
+                    RuleId::ExitedImmediately,
                     Severity::Warning,
                     r,
                     format!("{} exited 0 within {} s of starting", c.name, secs.max(0)),
@@ -457,7 +458,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             .map(|p| p.output.trim().to_string())
             .unwrap_or_default();
         out.push(finding(
-            "unhealthy",
+            RuleId::Unhealthy,
             Severity::Critical,
             r,
             format!("{} is unhealthy: its health check failed {} times in a row", c.name, h.failing_streak),
@@ -480,13 +481,13 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
     let explained = out.iter().any(|f| {
         f.container.as_deref() == Some(c.name.as_str())
             && matches!(
-                f.rule.as_str(),
-                "crash-loop"
-                    | "crash-signature"
-                    | "volume-permission-denied"
-                    | "command-not-found"
-                    | "dns-failure"
-                    | "oom-child-killed"
+                f.rule,
+                RuleId::CrashLoop
+                    | RuleId::CrashSignature
+                    | RuleId::VolumePermissionDenied
+                    | RuleId::CommandNotFound
+                    | RuleId::DnsFailure
+                    | RuleId::OomChildKilled
             )
     });
     if explained {
@@ -520,14 +521,14 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
         ev.extend(stderr);
     }
     out.push(finding(
-        "app-error-exit",
+        RuleId::AppErrorExit,
         Severity::Warning,
         r,
         format!("{} exited with code {}", c.name, c.exit_code),
         format!(
             "The application ended itself with exit code {} ({}); no signal, OOM kill or runtime error explains it.{logs_words}",
             c.exit_code,
-            super::exit_meaning(c.exit_code)
+            crate::format::exit_meaning(c.exit_code)
         ),
         "Read the application's own error output for that code; reproduce with `docker run --rm -it` and the same environment.".into(),
         ev,

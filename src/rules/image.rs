@@ -2,11 +2,12 @@
 //! the seed's table says should not ship, each with the layer that did it
 //! and the fix.
 
-use super::{clip, human_bytes, RuleOptions};
+use super::RuleOptions;
+use super::{Finding, RuleId, Severity};
 use crate::correlate::Analysis;
+use crate::format::{clip, human_bytes};
 use crate::ingest::image::WastedFile;
 use crate::model::Evidence;
-use crate::report::schema::{Finding, Severity};
 
 fn fix_for(category: &str) -> &'static str {
     match category {
@@ -131,7 +132,7 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                 .collect::<Vec<_>>()
                 .join("; ");
             out.push(Finding {
-                rule: "image-wasted-space".into(),
+                rule: RuleId::ImageWastedSpace,
                 severity: Severity::Warning,
                 container: None,
                 image: Some(name.clone()),
@@ -153,7 +154,7 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                 Severity::Info
             };
             out.push(Finding {
-                rule: "image-bloat".into(),
+                rule: RuleId::ImageBloat,
                 severity,
                 container: None,
                 image: Some(name.clone()),

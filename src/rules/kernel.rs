@@ -2,8 +2,8 @@
 //! match no container in the inputs.
 
 use super::ev;
+use super::{Finding, RuleId, Severity};
 use crate::correlate::Analysis;
-use crate::report::schema::{Finding, Severity};
 
 pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
     let hint = "Add the `docker inspect` output of every container on the host (`docker inspect $(docker ps -aq)`) to the bundle; if the process is not in a container, it is a host problem: check the host's memory and the process itself.";
@@ -15,7 +15,7 @@ pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
             .or(k.cpuset.clone())
             .unwrap_or_else(|| "unknown".into());
         out.push(Finding {
-            rule: "unmatched-kernel-event".into(),
+            rule: RuleId::UnmatchedKernelEvent,
             severity: Severity::Warning,
             container: None,
             image: None,
@@ -33,7 +33,7 @@ pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
     for s in a.segfaults.iter().filter(|s| s.container.is_none()) {
         let k = &s.event;
         out.push(Finding {
-            rule: "unmatched-kernel-event".into(),
+            rule: RuleId::UnmatchedKernelEvent,
             severity: Severity::Warning,
             container: None,
             image: None,

@@ -1,11 +1,12 @@
 //! Log rules: crash signatures, grouped error lines, permission errors on
 //! volumes, and logs that a logging driver never kept.
 
-use super::{clip, finding};
+use super::finding;
+use super::{Finding, RuleId, Severity};
 use crate::correlate::ContainerRecord;
+use crate::format::clip;
 use crate::ingest::json_log::SignatureKind;
 use crate::model::Evidence;
-use crate::report::schema::{Finding, Severity};
 
 fn is_root(user: &str) -> bool {
     let u = user.split(':').next().unwrap_or("");
@@ -16,7 +17,7 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
     let c = &r.c;
     if !c.log_driver.is_empty() && c.log_driver != "json-file" && c.log_driver != "local" {
         out.push(finding(
-            "logs-unavailable",
+            RuleId::LogsUnavailable,
             Severity::Warning,
             r,
             format!("{} logs with the `{}` driver: the bundle cannot hold its logs", c.name, c.log_driver),
@@ -41,7 +42,7 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             ev.push(s.last.evidence.clone());
         }
         out.push(finding(
-            "crash-signature",
+            RuleId::CrashSignature,
             Severity::Critical,
             r,
             format!("{} logged a crash: {}", c.name, clip(&s.last.evidence.excerpt, 100)),
@@ -72,7 +73,7 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
                 })
                 .unwrap_or_default();
             out.push(finding(
-                "volume-permission-denied",
+                RuleId::VolumePermissionDenied,
                 Severity::Critical,
                 r,
                 format!("{} cannot write to {m}: permission denied", c.name),
@@ -108,7 +109,7 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             .collect::<Vec<_>>()
             .join("; ");
         out.push(finding(
-            "log-errors",
+            RuleId::LogErrors,
             Severity::Info,
             r,
             format!(

@@ -5,18 +5,33 @@
 //! same model always gives the same findings.
 
 mod container;
-mod exit_code;
+pub mod id;
 mod image;
 mod kernel;
 mod logs;
 mod network;
 mod secrets;
 
-pub use exit_code::exit_meaning;
+pub use id::RuleId;
 
 use crate::correlate::{Analysis, ContainerRecord};
 use crate::model::Evidence;
-use crate::report::schema::{self, Finding, Severity};
+pub use crate::model::Severity;
+
+/// What a rule concluded: the rule, how bad, about which container or image,
+/// in plain words, with the input lines that show it. `report::build` maps
+/// it to the contract's `schema::Finding`; rules never build schema types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub container: Option<String>,
+    pub image: Option<String>,
+    pub title: String,
+    pub explanation: String,
+    pub suggestion: String,
+    pub evidence: Vec<Evidence>,
+}
 
 /// Thresholds rules use; the CLI exposes them.
 #[derive(Clone, Debug)]
@@ -69,21 +84,17 @@ pub fn sort(f: &mut [Finding]) {
                 (None, None) => std::cmp::Ordering::Equal,
             })
             .then_with(|| a.image.cmp(&b.image))
-            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
             .then_with(|| a.title.cmp(&b.title))
     });
 }
 
-pub(crate) fn ev(e: &Evidence) -> schema::Evidence {
-    schema::Evidence {
-        source: e.source.clone(),
-        line: e.line,
-        excerpt: e.excerpt.clone(),
-    }
+pub(crate) fn ev(e: &Evidence) -> Evidence {
+    e.clone()
 }
 
 pub(crate) fn finding(
-    rule: &str,
+    rule: RuleId,
     severity: Severity,
     r: &ContainerRecord,
     title: String,
@@ -92,7 +103,7 @@ pub(crate) fn finding(
     evidence: Vec<Evidence>,
 ) -> Finding {
     Finding {
-        rule: rule.to_string(),
+        rule,
         severity,
         container: Some(r.c.name.clone()),
         image: if r.c.image.is_empty() {
@@ -103,42 +114,6 @@ pub(crate) fn finding(
         title,
         explanation,
         suggestion,
-        evidence: evidence.iter().map(ev).collect(),
-    }
-}
-
-/// Human-readable bytes, binary units: `64 MiB`, `1.9 MiB`, `512 B`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64;
-    let mut u = 0;
-    v /= 1024.0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if (v - v.round()).abs() < 0.05 {
-        format!("{:.0} {}", v, UNITS[u])
-    } else {
-        format!("{:.1} {}", v, UNITS[u])
-    }
-}
-
-/// A log line shortened for a one-line summary.
-pub fn clip_line(s: &str) -> String {
-    clip(s, 120)
-}
-
-/// Shortens `s` to `n` characters, marking the cut with `…`.
-pub fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
+        evidence,
     }
 }

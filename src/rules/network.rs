@@ -2,9 +2,9 @@
 //! resolution failures explained by the networks the container is on.
 
 use super::finding;
+use super::{Finding, RuleId, Severity};
 use crate::correlate::{Analysis, ContainerRecord};
 use crate::ingest::json_log::SignatureKind;
-use crate::report::schema::{Finding, Severity};
 
 /// Port numbers named in a command line or URL: `-p 80`, `--port=8080`,
 /// `:3000`, `PORT=5000`, `listen 80`.
@@ -118,7 +118,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>) {
                 format!("{}:{}", b.host_ip, b.host_port)
             };
             out.push(finding(
-                "port-mismatch",
+                RuleId::PortMismatch,
                 Severity::Warning,
                 r,
                 format!("{} publishes {host}->{} but nothing listens on container port {p}", c.name, b.container_port),
@@ -178,7 +178,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>) {
             why.push_str(" On the default `bridge` network, Docker's embedded DNS does not resolve container names at all: only user-defined networks do.");
         }
         out.push(finding(
-            "dns-failure",
+            RuleId::DnsFailure,
             Severity::Warning,
             r,
             format!("{} cannot resolve {}", c.name, host.clone().map(|h| format!("`{h}`")).unwrap_or_else(|| "a host name".into())),

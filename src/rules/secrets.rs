@@ -5,10 +5,10 @@
 //! really shows it).
 
 use super::finding;
+use super::{Finding, RuleId, Severity};
 use crate::correlate::ContainerRecord;
 use crate::model::Evidence;
 use crate::redact::redact;
-use crate::report::schema::{Finding, Severity};
 
 /// The names (or a description) of secret-bearing entries among `items`,
 /// with the raw entry (redacted later, with the rest of the report).
@@ -56,7 +56,7 @@ pub fn container(r: &ContainerRecord, out: &mut Vec<Finding>) {
         return;
     }
     out.push(finding(
-        "secrets-in-env",
+        RuleId::SecretsInEnv,
         Severity::Warning,
         r,
         format!("{} carries secrets in plain text: {}", c.name, names.join(", ")),
@@ -72,7 +72,7 @@ pub fn container(r: &ContainerRecord, out: &mut Vec<Finding>) {
 /// pulls the image can read both with `docker history --no-trunc` or
 /// `docker inspect`.
 pub fn image(img: &crate::ingest::image::Image, name: &str, out: &mut Vec<Finding>) {
-    let mut ev: Vec<crate::report::schema::Evidence> = Vec::new();
+    let mut ev: Vec<crate::model::Evidence> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for (n, red) in secret_entries(&img.config.env) {
         if !names.contains(&n) {
@@ -109,7 +109,7 @@ pub fn image(img: &crate::ingest::image::Image, name: &str, out: &mut Vec<Findin
         return;
     }
     out.push(Finding {
-        rule: "secrets-in-env".into(),
+        rule: RuleId::SecretsInEnv,
         severity: Severity::Warning,
         container: None,
         image: Some(name.to_string()),

@@ -51,7 +51,7 @@ pub fn rules_of<'r>(report: &'r coroner::report::schema::Report, name: &str) -> 
     report
         .findings
         .iter()
-        .filter(|f| f.container.as_deref() == Some(name))
+        .filter(|f| f.container.as_ref().map(|s| s.unescaped()) == Some(name))
         .map(|f| f.rule.as_str())
         .collect()
 }

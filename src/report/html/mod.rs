@@ -12,11 +12,14 @@
 
 use std::fmt::Write;
 
+mod timeline;
+
 use super::escape::html as h;
 use super::schema::*;
-use super::text::{counts, evidence_line};
-use crate::rules::{clip_line, human_bytes};
-use crate::time::Timestamp;
+use super::text::counts;
+use super::untrusted::join;
+use crate::format::human_bytes;
+use timeline::timeline;
 
 const CSS: &str = r#"
 :root{--crit:#b42318;--crit-bg:#fef3f2;--warn:#b54708;--warn-bg:#fffaeb;--info:#175cd3;--info-bg:#eff8ff;--ok:#067647;--ink:#1d2939;--muted:#667085;--line:#e4e7ec;--bg:#f9fafb}
@@ -65,15 +68,21 @@ footer{color:var(--muted);font-size:12px;margin-top:32px}
 @media print{details::details-content{content-visibility:visible;display:block;height:auto}details>summary{list-style:none}body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
 "#;
 
-fn sev_of(r: &Report, container: &str) -> Option<Severity> {
-    r.findings
+pub(super) fn sev_of(r: &Report, container: &Untrusted) -> Option<Severity> {
+    r.containers
         .iter()
-        .filter(|f| f.container.as_deref() == Some(container))
-        .map(|f| f.severity)
-        .min()
+        .find(|c| &c.name == container)
+        .and_then(|c| c.verdict)
 }
 
-fn opt(s: &Option<String>) -> String {
+/// An optional input string, `–` when absent.
+pub(super) fn opt_u(s: &Option<Untrusted>) -> String {
+    s.as_ref()
+        .map(Untrusted::html)
+        .unwrap_or_else(|| "–".into())
+}
+
+pub(super) fn opt(s: &Option<String>) -> String {
     s.as_deref().map(h).unwrap_or_else(|| "–".into())
 }
 
@@ -129,8 +138,9 @@ pub fn render(r: &Report) -> String {
 
 fn subject(f: &Finding) -> String {
     f.container
-        .clone()
-        .or(f.image.clone())
+        .as_ref()
+        .or(f.image.as_ref())
+        .map(Untrusted::html)
         .unwrap_or_else(|| "host".into())
 }
 
@@ -144,15 +154,15 @@ fn findings_table(o: &mut String, r: &Report) {
     for f in &r.findings {
         let link = f
             .container
-            .as_deref()
-            .and_then(|n| r.containers.iter().position(|c| c.name == n))
-            .map(|i| format!("<a href=\"#c{i}\">{}</a>", h(&subject(f))))
-            .unwrap_or_else(|| h(&subject(f)));
+            .as_ref()
+            .and_then(|n| r.containers.iter().position(|c| &c.name == n))
+            .map(|i| format!("<a href=\"#c{i}\">{}</a>", subject(f)))
+            .unwrap_or_else(|| subject(f));
         let _ = writeln!(
             o,
             "<tr><td><span class=\"sev {s}\">{s}</span></td><td class=\"mono\">{}</td><td>{link}</td><td>{}</td></tr>",
-            h(&f.rule),
-            h(&f.title),
+            f.rule.as_str(),
+            f.title.html(),
             s = f.severity.as_str(),
         );
     }
@@ -163,18 +173,18 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
     let _ = write!(
         o,
         "<div class=\"finding\"><span class=\"sev {s}\">{s}</span> <span class=\"mono\">{}</span>",
-        h(&f.rule),
+        f.rule.as_str(),
         s = f.severity.as_str()
     );
     if with_subject {
-        let _ = write!(o, " · {}", h(&subject(f)));
+        let _ = write!(o, " · {}", subject(f));
     }
     let _ = write!(
         o,
         "<p><b>{}</b></p><p>{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
-        h(&f.title),
-        h(&f.explanation),
-        h(&f.suggestion)
+        f.title.html(),
+        f.explanation.html(),
+        f.suggestion.html()
     );
     if !f.evidence.is_empty() {
         let _ = write!(
@@ -187,8 +197,8 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
             let _ = writeln!(
                 o,
                 "<span class=\"ev\"><span class=\"loc\">{}</span>  {}</span>",
-                h(&evidence_line(e)),
-                h(&e.excerpt)
+                e.location().html(),
+                e.excerpt.html()
             );
         }
         o.push_str("</pre></details>");
@@ -202,19 +212,19 @@ fn containers(o: &mut String, r: &Report) {
     }
     o.push_str("<h2>Containers</h2>\n<div class=\"cards\">\n");
     for (n, ct) in r.containers.iter().enumerate() {
-        let class = sev_of(r, &ct.name).map(Severity::as_str).unwrap_or("ok");
-        let status_class = match ct.status.as_str() {
-            "running" | "exited" | "dead" => ct.status.as_str(),
-            _ => "other",
-        };
+        let class = ct.verdict.map(Severity::as_str).unwrap_or("ok");
+        let status_class = ["running", "exited", "dead"]
+            .into_iter()
+            .find(|s| ct.status == *s)
+            .unwrap_or("other");
         let _ = writeln!(
             o,
             "<section class=\"card {class}\" id=\"c{n}\"><div class=\"head\"><h3>{}</h3><span class=\"status {status_class}\">{}</span></div>\
 <div class=\"meta\">{} · {}</div>",
-            h(&ct.name),
-            h(&ct.status),
-            h(&ct.image),
-            h(&ct.id.chars().take(12).collect::<String>()),
+            ct.name.html(),
+            ct.status.html(),
+            ct.image.html(),
+            ct.id.take(12).html(),
         );
         o.push_str("<dl class=\"facts\">");
         let _ = write!(
@@ -233,7 +243,7 @@ fn containers(o: &mut String, r: &Report) {
             if ct.restart_policy.is_empty() {
                 "none".to_string()
             } else {
-                h(&ct.restart_policy)
+                ct.restart_policy.html()
             }
         );
         let _ = write!(
@@ -246,7 +256,7 @@ fn containers(o: &mut String, r: &Report) {
             let _ = write!(
                 o,
                 "<dt>health</dt><dd>{} (failing streak {})</dd>",
-                h(&hl.status),
+                hl.status.html(),
                 hl.failing_streak
             );
         }
@@ -265,7 +275,7 @@ fn containers(o: &mut String, r: &Report) {
                     if ct.log_driver.is_empty() {
                         "-".to_string()
                     } else {
-                        h(&ct.log_driver)
+                        ct.log_driver.html()
                     }
                 );
             }
@@ -281,20 +291,24 @@ fn containers(o: &mut String, r: &Report) {
             let _ = write!(
                 o,
                 "<dt>networks</dt><dd>{}</dd>",
-                h(&ct.networks.join(", "))
+                join(&ct.networks, ", ").html()
             );
         }
         if !ct.ports.is_empty() {
-            let _ = write!(o, "<dt>ports</dt><dd>{}</dd>", h(&ct.ports.join(", ")));
+            let _ = write!(o, "<dt>ports</dt><dd>{}</dd>", join(&ct.ports, ", ").html());
         }
         if !ct.mounts.is_empty() {
-            let _ = write!(o, "<dt>mounts</dt><dd>{}</dd>", h(&ct.mounts.join(", ")));
+            let _ = write!(
+                o,
+                "<dt>mounts</dt><dd>{}</dd>",
+                join(&ct.mounts, ", ").html()
+            );
         }
         o.push_str("</dl>\n");
         let mine: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.container.as_deref() == Some(ct.name.as_str()))
+            .filter(|f| f.container.as_ref() == Some(&ct.name))
             .collect();
         if mine.is_empty() {
             o.push_str("<p class=\"muted\">No findings.</p>\n");
@@ -308,11 +322,11 @@ fn containers(o: &mut String, r: &Report) {
 }
 
 fn other_findings(o: &mut String, r: &Report) {
-    let names: Vec<&str> = r.containers.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&Untrusted> = r.containers.iter().map(|c| &c.name).collect();
     let rest: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| f.container.as_deref().map_or(true, |c| !names.contains(&c)))
+        .filter(|f| f.container.as_ref().map_or(true, |c| !names.contains(&c)))
         .collect();
     if rest.is_empty() {
         return;
@@ -326,328 +340,27 @@ fn other_findings(o: &mut String, r: &Report) {
     o.push_str("</div>\n");
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mark {
-    Start,
-    Exit,
-    ExitBad,
-    Kill,
-    Health,
-    Oom,
-    Segfault,
-    Log,
-    Other,
-}
-
-fn classify(event: &str) -> Mark {
-    let e = event.to_ascii_lowercase();
-    if e.contains("oom") {
-        Mark::Oom
-    } else if e.contains("segfault") {
-        Mark::Segfault
-    } else if e.contains("health check failed") || e.contains("health_status: unhealthy") {
-        Mark::Health
-    } else if e.contains("log line") {
-        Mark::Log
-    } else if e == "started" || e.ends_with(": start") || e.ends_with(": restart") {
-        Mark::Start
-    } else if e.starts_with("exited with code") || e.contains(": die") {
-        if e.contains("code 0 ") || e.contains("code 0)") || e.ends_with("code 0") {
-            Mark::Exit
-        } else {
-            Mark::ExitBad
-        }
-    } else if e.ends_with(": kill") || e.ends_with(": stop") {
-        Mark::Kill
-    } else {
-        Mark::Other
-    }
-}
-
-/// One SVG mark centred on (x, y) with a `<title>` tooltip.
-fn mark_svg(o: &mut String, m: Mark, x: f64, y: f64, title: &str) {
-    let t = format!("<title>{title}</title>");
-    let _ = match m {
-        Mark::Start => write!(
-            o,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"#12b76a\" stroke=\"#fff\">{t}</circle>"
-        ),
-        Mark::Exit => write!(
-            o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#98a2b3\" stroke=\"#fff\">{t}</rect>",
-            x - 4.0,
-            y - 4.0
-        ),
-        Mark::ExitBad => write!(
-            o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#b42318\" stroke=\"#fff\">{t}</rect>",
-            x - 4.5,
-            y - 4.5
-        ),
-        Mark::Kill => write!(
-            o,
-            "<path d=\"M{:.1} {:.1}l8 8m0 -8l-8 8\" stroke=\"#344054\" stroke-width=\"2\">{t}</path>",
-            x - 4.0,
-            y - 4.0
-        ),
-        Mark::Health => write!(
-            o,
-            "<path d=\"M{x:.1} {:.1}l5 5l-5 5l-5 -5z\" fill=\"#f79009\" stroke=\"#fff\">{t}</path>",
-            y - 5.0
-        ),
-        Mark::Oom => write!(
-            o,
-            "<path d=\"M{x:.1} {:.1}l6.5 11h-13z\" fill=\"#d92d20\" stroke=\"#7a271a\">{t}</path>",
-            y - 6.5
-        ),
-        Mark::Segfault => write!(
-            o,
-            "<path d=\"M{x:.1} {:.1}l6 6l-6 6l-6 -6z\" fill=\"#7a5af8\" stroke=\"#fff\">{t}</path>",
-            y - 6.0
-        ),
-        Mark::Log => write!(
-            o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"2\" height=\"12\" fill=\"#667085\">{t}</rect>",
-            x - 1.0,
-            y - 6.0
-        ),
-        Mark::Other => write!(
-            o,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"#98a2b3\">{t}</circle>"
-        ),
-    };
-}
-
-/// A step between ticks, in nanoseconds, giving at most ~10 ticks.
-fn tick_step(span_ns: i64) -> i64 {
-    const STEPS: [i64; 24] = [
-        1_000_000,
-        2_000_000,
-        5_000_000,
-        10_000_000,
-        20_000_000,
-        50_000_000,
-        100_000_000,
-        200_000_000,
-        500_000_000,
-        1_000_000_000,
-        2_000_000_000,
-        5_000_000_000,
-        10_000_000_000,
-        15_000_000_000,
-        30_000_000_000,
-        60_000_000_000,
-        120_000_000_000,
-        300_000_000_000,
-        600_000_000_000,
-        1_800_000_000_000,
-        3_600_000_000_000,
-        21_600_000_000_000,
-        86_400_000_000_000,
-        604_800_000_000_000,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|s| span_ns / s <= 10)
-        .unwrap_or_else(|| (span_ns / 10).max(1))
-}
-
-fn tick_label(t: Timestamp, step: i64) -> String {
-    let (y, mo, d, hh, mi, s, n) = t.civil();
-    if step >= 86_400_000_000_000 {
-        format!("{y:04}-{mo:02}-{d:02}")
-    } else if step >= 1_000_000_000 {
-        format!("{hh:02}:{mi:02}:{s:02}")
-    } else {
-        format!("{mi:02}:{s:02}.{:03}", n / 1_000_000)
-    }
-}
-
-fn timeline(o: &mut String, r: &Report) {
-    // Events: the report's timeline, plus kernel events it does not already hold.
-    let mut events: Vec<(Timestamp, Option<String>, String, String)> = r
-        .timeline
-        .iter()
-        .filter_map(|e| {
-            Timestamp::parse_rfc3339(&e.time)
-                .map(|t| (t, e.container.clone(), e.event.clone(), e.source.clone()))
-        })
-        .collect();
-    let has = |events: &[(Timestamp, Option<String>, String, String)],
-               t: Timestamp,
-               c: &Option<String>,
-               needle: &str| {
-        events
-            .iter()
-            .any(|e| e.0 == t && &e.1 == c && e.2.contains(needle))
-    };
-    for k in &r.kernel.oom_kills {
-        if let Some(t) = k.time.as_deref().and_then(Timestamp::parse_rfc3339) {
-            if !has(&events, t, &k.container, "OOM") {
-                events.push((
-                    t,
-                    k.container.clone(),
-                    format!("kernel OOM killer killed {} (pid {})", k.process, k.pid),
-                    format!("{}:{}", k.source, k.line.unwrap_or(0)),
-                ));
-            }
-        }
-    }
-    for s in &r.kernel.segfaults {
-        if let Some(t) = s.time.as_deref().and_then(Timestamp::parse_rfc3339) {
-            if !has(&events, t, &s.container, "segfault") {
-                events.push((
-                    t,
-                    s.container.clone(),
-                    format!("kernel: {} (pid {}) segfault", s.process, s.pid),
-                    format!("{}:{}", s.source, s.line.unwrap_or(0)),
-                ));
-            }
-        }
-    }
-    events.sort();
-    o.push_str("<h2>Timeline</h2>\n");
-    if events.is_empty() {
-        o.push_str("<p class=\"muted\">No event in the inputs carries a time.</p>\n");
-        return;
-    }
-    // Lanes: containers in report order, then any other named subject, then the host.
-    let mut lanes: Vec<Option<String>> =
-        r.containers.iter().map(|c| Some(c.name.clone())).collect();
-    for e in &events {
-        if !lanes.contains(&e.1) && e.1.is_some() {
-            lanes.push(e.1.clone());
-        }
-    }
-    if events.iter().any(|e| e.1.is_none()) {
-        lanes.push(None);
-    }
-    let t0 = events[0].0;
-    let t1 = events[events.len() - 1].0;
-    let span = (t1.0 - t0.0).max(1);
-    let (left, right, top, lane_h) = (150.0, 20.0, 34.0, 24.0);
-    let width = 1200.0;
-    let plot_w = width - left - right;
-    let height = top + lane_h * lanes.len() as f64 + 10.0;
-    let x_of = |t: Timestamp| left + plot_w * ((t.0 - t0.0) as f64 / span as f64);
-    let _ = writeln!(
-        o,
-        "<p class=\"muted\">{} event(s) from {} to {} (UTC). Hover a mark for its time, event and source.</p>",
-        events.len(),
-        t0,
-        t1
-    );
-    let _ = writeln!(
-        o,
-        "<div class=\"svgwrap\"><svg id=\"timeline\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Incident timeline, one lane per container\">"
-    );
-    // Lanes and labels.
-    for (n, lane) in lanes.iter().enumerate() {
-        let y = top + lane_h * n as f64;
-        if n % 2 == 0 {
-            let _ = write!(
-                o,
-                "<rect x=\"0\" y=\"{y:.1}\" width=\"{width}\" height=\"{lane_h}\" fill=\"#f9fafb\"/>"
-            );
-        }
-        let (label, colour) = match lane {
-            Some(name) => (
-                name.clone(),
-                match sev_of(r, name) {
-                    Some(Severity::Critical) => "#b42318",
-                    Some(Severity::Warning) => "#b54708",
-                    Some(Severity::Info) => "#175cd3",
-                    None => "#344054",
-                },
-            ),
-            None => ("host / kernel".to_string(), "#667085"),
-        };
-        let shown: String = if label.chars().count() > 20 {
-            label.chars().take(19).chain(['…']).collect()
-        } else {
-            label.clone()
-        };
-        let _ = writeln!(
-            o,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"{colour}\">{}<title>{}</title></text>",
-            left - 8.0,
-            y + lane_h / 2.0 + 4.0,
-            h(&shown),
-            h(&label)
-        );
-    }
-    // Time axis.
-    let step = tick_step(span);
-    let first_tick =
-        t0.0.div_euclid(step) * step + if t0.0.rem_euclid(step) == 0 { 0 } else { step };
-    let mut tick = first_tick;
-    while tick <= t1.0 {
-        let x = x_of(Timestamp(tick));
-        let _ = write!(
-            o,
-            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e4e7ec\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#667085\">{}</text>",
-            top - 4.0,
-            height - 10.0,
-            top - 10.0,
-            tick_label(Timestamp(tick), step)
-        );
-        tick += step;
-    }
-    o.push('\n');
-    // Marks.
-    for (t, c, event, source) in &events {
-        let lane = lanes.iter().position(|l| l == c).unwrap_or(0);
-        let y = top + lane_h * lane as f64 + lane_h / 2.0;
-        let title = h(&format!(
-            "{t} · {} · {event} · {source}",
-            c.as_deref().unwrap_or("host")
-        ));
-        mark_svg(o, classify(event), x_of(*t), y, &title);
-        o.push('\n');
-    }
-    o.push_str("</svg>\n");
-    // Legend (inline SVG glyphs, one small svg each would count as extra svgs: use text swatches).
-    o.push_str("<div class=\"legend\"><span><b style=\"color:#12b76a\">●</b> start</span><span><b style=\"color:#98a2b3\">■</b> clean exit</span><span><b style=\"color:#b42318\">■</b> failed exit</span><span><b style=\"color:#344054\">✕</b> kill / stop</span><span><b style=\"color:#f79009\">◆</b> health check failed</span><span><b style=\"color:#d92d20\">▲</b> OOM kill</span><span><b style=\"color:#7a5af8\">◆</b> segfault</span><span><b style=\"color:#667085\">|</b> first / last log line</span><span><b style=\"color:#98a2b3\">•</b> other event</span></div>\n</div>\n");
-    // The same events as text, for print, screen readers and copy-paste.
-    let _ = writeln!(
-        o,
-        "<details><summary>Timeline as a table ({} events)</summary><table><thead><tr><th>time (UTC)</th><th>container</th><th>event</th><th>source</th></tr></thead><tbody>",
-        events.len()
-    );
-    for (t, c, event, source) in &events {
-        let _ = writeln!(
-            o,
-            "<tr><td class=\"mono\">{t}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
-            h(c.as_deref().unwrap_or("host")),
-            h(event),
-            h(source)
-        );
-    }
-    o.push_str("</tbody></table></details>\n");
-}
-
 fn kernel(o: &mut String, r: &Report) {
     let k = &r.kernel;
     if k.oom_kills.is_empty() && k.segfaults.is_empty() {
         return;
     }
     o.push_str("<h2>Kernel</h2>\n");
-    let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", h(&k.time_method));
+    let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", k.time_method.html());
     o.push_str("<table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
     for x in &k.oom_kills {
         let _ = writeln!(
             o,
             "<tr><td>OOM kill</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
             x.pid,
-            h(&x.process),
-            opt(&x.container),
+            x.process.html(),
+            opt_u(&x.container),
             opt(&x.matched_by),
             x.anon_rss_kib
                 .map(|k| human_bytes(k * 1024))
                 .unwrap_or_else(|| "–".into()),
             opt(&x.time),
-            h(&x.source),
+            x.source.html(),
             x.line.unwrap_or(0)
         );
     }
@@ -656,11 +369,11 @@ fn kernel(o: &mut String, r: &Report) {
             o,
             "<tr><td>segfault</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">–</td><td class=\"mono\">{}</td><td class=\"wrap mono\">{}:{}</td></tr>",
             x.pid,
-            h(&x.process),
-            opt(&x.container),
+            x.process.html(),
+            opt_u(&x.container),
             opt(&x.matched_by),
             opt(&x.time),
-            h(&x.source),
+            x.source.html(),
             x.line.unwrap_or(0)
         );
     }
@@ -697,19 +410,19 @@ fn layer_chart(o: &mut String, im: &Image) {
             (bar_w * l.wasted_bytes as f64 / max).max(1.5)
         };
         let created = if l.created_by.is_empty() {
-            "(created_by not recorded)".to_string()
+            Untrusted::new("(created_by not recorded)")
         } else {
             l.created_by.clone()
         };
-        let title = h(&format!(
+        let title = format!(
             "layer {} · {} · {} byte(s), {} file(s), {} wasted byte(s) · {}",
             n + 1,
-            l.digest,
+            l.digest.html(),
             l.size_bytes,
             l.files,
             l.wasted_bytes,
-            created
-        ));
+            created.html()
+        );
         let _ = writeln!(
             o,
             "<g><title>{title}</title><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#667085\">#{}</text>\
@@ -727,19 +440,10 @@ fn layer_chart(o: &mut String, im: &Image) {
             y + 11.5,
             human_bytes(l.size_bytes),
             human_bytes(l.wasted_bytes),
-            h(&clip(&created, 90)),
+            created.shorten(90).html(),
         );
     }
     o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted: bytes of earlier layers that this layer deletes or overwrites</span></div></div>\n");
-}
-
-fn clip(s: &str, n: usize) -> String {
-    let one = clip_line(s);
-    if one.chars().count() > n {
-        one.chars().take(n - 1).chain(['…']).collect()
-    } else {
-        one
-    }
 }
 
 fn images(o: &mut String, r: &Report) {
@@ -749,20 +453,20 @@ fn images(o: &mut String, r: &Report) {
     o.push_str("<h2>Images</h2>\n");
     for im in &r.images {
         let name = if im.refs.is_empty() {
-            im.id.chars().take(19).collect()
+            im.id.take(19)
         } else {
-            im.refs.join(", ")
+            join(&im.refs, ", ")
         };
         let _ = writeln!(
             o,
             "<h3 class=\"image\">{}</h3><p class=\"muted\">{} layer(s), {} in the final view, {} wasted, efficiency {:.1}% · created {} · source <span class=\"mono\">{}</span></p>",
-            h(&name),
+            name.html(),
             im.layers,
             human_bytes(im.size_bytes),
             human_bytes(im.wasted_bytes),
             im.efficiency * 100.0,
             opt(&im.created),
-            h(&im.source)
+            im.source.html()
         );
         layer_chart(o, im);
         if !im.largest_files.is_empty() {
@@ -772,7 +476,7 @@ fn images(o: &mut String, r: &Report) {
                     o,
                     "<tr><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
                     human_bytes(p.size),
-                    h(&p.path)
+                    p.path.html()
                 );
             }
             o.push_str("</tbody></table></details>\n");
@@ -789,11 +493,11 @@ fn filesystems(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td class=\"wrap mono\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>",
-            h(&f.source),
+            f.source.html(),
             f.files,
             human_bytes(f.size_bytes),
-            h(&f.setuid.join(", ")),
-            h(&f.world_writable.join(", "))
+            join(&f.setuid, ", ").html(),
+            join(&f.world_writable, ", ").html()
         );
     }
     o.push_str("</tbody></table>\n");
@@ -811,7 +515,7 @@ fn inputs(o: &mut String, r: &Report) {
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
             h(&i.kind),
             i.bytes,
-            h(&i.path)
+            i.path.html()
         );
     }
     o.push_str("</tbody></table></details>\n");
@@ -827,9 +531,9 @@ fn inputs(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td class=\"wrap mono\">{}</td><td>{}</td></tr>",
-            h(&d.severity),
-            h(&d.path),
-            h(&d.message)
+            d.severity.as_str(),
+            d.path.html(),
+            d.message.html()
         );
     }
     o.push_str("</tbody></table>\n");
