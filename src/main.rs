@@ -586,7 +586,7 @@ fn main() -> ExitCode {
                 if report
                     .diagnostics
                     .iter()
-                    .any(|d| d.severity == "error" && d.path == shown)
+                    .any(|d| d.severity == coroner::model::DiagSeverity::Error && d.path == shown)
                 {
                     continue; // already said above
                 }
