@@ -589,7 +589,6 @@ pub(super) fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
     st.close();
 }
 
-
 /// Damage met while scanning, worded for the file's diagnostics.
 #[derive(Debug, thiserror::Error)]
 enum LogIssue<'p> {
@@ -672,7 +671,8 @@ pub(super) fn finish(path: &str, limits: &Limits, acc: &mut Acc) -> LogFile {
             count: bad,
             first_line: first_bad,
         };
-        out.diagnostics.push(Diagnostic::warning(path, issue.to_string()));
+        out.diagnostics
+            .push(Diagnostic::warning(path, issue.to_string()));
     }
     if capped_lines > 0 {
         let issue = LogIssue::LongLines {
@@ -681,7 +681,8 @@ pub(super) fn finish(path: &str, limits: &Limits, acc: &mut Acc) -> LogFile {
             max_bytes: limits.max_line_bytes,
             first_line: first_capped,
         };
-        out.diagnostics.push(Diagnostic::warning(path, issue.to_string()));
+        out.diagnostics
+            .push(Diagnostic::warning(path, issue.to_string()));
     }
     out.tail = acc
         .tail

@@ -4,7 +4,7 @@
 //! 16 KiB) continued by the next record of the same stream.
 //!
 //! Speed: lines are split with `memchr`; a record in dockerd's key order is
-//! read from the end of the line (`scan.rs`), so the log text itself is not
+//! read from the end of the line (`record.rs`), so the log text itself is not
 //! scanned; other shapes go through a forward scanner and then `serde_json`.
 //! Error words are found by one SIMD multi-literal search over the whole
 //! file (`PREFILTER_STEMS`); only stderr lines, lines with a prefilter hit
@@ -27,9 +27,9 @@ mod acc;
 mod patterns;
 mod read;
 mod record;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use read::{parse, parse_file, parse_reader, Chunked, LogReadError, CHUNK_BYTES};
 use record::parse_record;

@@ -121,7 +121,9 @@ fn escaped_backslash_n_is_not_a_line_end() {
 
 #[test]
 fn invalid_utf8_and_escapes() {
-    let mut data = br#"{"log":"\u001b[31mred\u001b[0m \ud83d\ude00 \"q\"\n","stream":"stdout","time":"T"}"#.to_vec();
+    let mut data =
+        br#"{"log":"\u001b[31mred\u001b[0m \ud83d\ude00 \"q\"\n","stream":"stdout","time":"T"}"#
+            .to_vec();
     data.push(b'\n');
     data.extend_from_slice(
         b"{\"log\":\"bad \xff\xfe bytes error\\n\",\"stream\":\"stdout\",\"time\":\"T\"}\n",

@@ -103,4 +103,3 @@ pub struct KernelLog {
     pub segfaults: Vec<Segfault>,
     pub diagnostics: Vec<Diagnostic>,
 }
-

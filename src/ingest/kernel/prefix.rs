@@ -1,4 +1,3 @@
-
 //! The line grammar of kernel logs: the prefix of one physical line (printk
 //! level, raw/`-T`/iso dmesg stamp, BSD/ISO/RFC 5424 syslog, journalctl
 //! variants, vmware.log `Guest:` wrappers, caller ids) decoded into a
