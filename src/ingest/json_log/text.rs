@@ -6,38 +6,37 @@ use memchr::memchr;
 /// unknown escapes and lone surrogates never fail (the latter become
 /// U+FFFD); bytes that are not UTF-8 are copied as they are.
 pub(crate) fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < raw.len() {
-        let Some(k) = memchr(b'\\', &raw[i..]) else {
-            out.extend_from_slice(&raw[i..]);
+    let mut rest = raw;
+    loop {
+        let Some(k) = memchr(b'\\', rest) else {
+            out.extend_from_slice(rest);
             return;
         };
-        out.extend_from_slice(&raw[i..i + k]);
-        let j = i + k;
-        let Some(&c) = raw.get(j + 1) else {
+        let (text, esc) = rest.split_at(k);
+        out.extend_from_slice(text);
+        let [_, c, after @ ..] = esc else {
             out.push(b'\\');
             return;
         };
-        i = j + 2;
-        match c {
+        rest = after;
+        match *c {
             b'n' => out.push(b'\n'),
             b't' => out.push(b'\t'),
             b'r' => out.push(b'\r'),
             b'b' => out.push(8),
             b'f' => out.push(12),
-            b'"' | b'\\' | b'/' => out.push(c),
-            b'u' => match hex4(raw.get(j + 2..j + 6)) {
-                Some(u) => {
-                    i = j + 6;
+            b'"' | b'\\' | b'/' => out.push(*c),
+            b'u' => match hex4(after) {
+                Some((u, after)) => {
+                    rest = after;
                     let ch = if (0xD800..0xDC00).contains(&u) {
-                        let low = if raw.get(i..i + 2) == Some(b"\\u") {
-                            hex4(raw.get(i + 2..i + 6)).filter(|l| (0xDC00..0xE000).contains(l))
-                        } else {
-                            None
-                        };
+                        let low = rest
+                            .strip_prefix(b"\\u")
+                            .and_then(hex4)
+                            .filter(|(l, _)| (0xDC00..0xE000).contains(l));
                         match low {
-                            Some(l) => {
-                                i += 6;
+                            Some((l, after)) => {
+                                rest = after;
                                 char::from_u32(0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00))
                             }
                             None => None,
@@ -59,13 +58,14 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-fn hex4(b: Option<&[u8]>) -> Option<u32> {
-    let b = b?;
+/// The value of the four hex digits `s` starts with, and what follows them.
+fn hex4(s: &[u8]) -> Option<(u32, &[u8])> {
+    let (hex, rest) = s.split_first_chunk::<4>()?;
     let mut v = 0u32;
-    for &c in b {
+    for &c in hex {
         v = v * 16 + (c as char).to_digit(16)?;
     }
-    Some(v)
+    Some((v, rest))
 }
 
 pub(crate) const EXCERPT_CHARS: usize = 512;
@@ -122,14 +122,12 @@ pub(crate) fn mask_template(text: &str, out: &mut Vec<u8>) {
                 i += n;
                 continue;
             }
-            if c == b'0' && matches!(b.get(i + 1), Some(b'x') | Some(b'X')) {
-                let n = b[i + 2..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_hexdigit())
-                    .count();
-                if n > 0 && !next_is_word(b, i + 2 + n) {
+            let hex = b[i..].strip_prefix(b"0x");
+            if let Some(hex) = hex.or_else(|| b[i..].strip_prefix(b"0X")) {
+                let n = hex.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+                if n > 0 && !next_is_word(hex, n) {
                     out.extend_from_slice(b"<HEX>");
-                    i += 2 + n;
+                    i = b.len() - hex.len() + n;
                     continue;
                 }
             }
@@ -140,17 +138,15 @@ pub(crate) fn mask_template(text: &str, out: &mut Vec<u8>) {
                 continue;
             }
             if c.is_ascii_digit() {
-                let mut n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-                if b.get(i + n) == Some(&b'.')
-                    && b.get(i + n + 1).is_some_and(|c| c.is_ascii_digit())
-                {
-                    n += 1 + b[i + n + 1..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_digit())
-                        .count();
+                let n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                i += n;
+                if let Some(frac) = b[i..].strip_prefix(b".") {
+                    let f = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+                    if f > 0 {
+                        i = b.len() - frac.len() + f;
+                    }
                 }
                 out.extend_from_slice(b"<N>");
-                i += n;
                 continue;
             }
         }

@@ -1,6 +1,6 @@
 //! Reading one json-file record from one physical line: a fast path over the
 //! fixed key order dockerd writes, and a `serde_json` fallback for anything
-//! else.
+//! else. Offsets come from searches and `strip_prefix`/`strip_suffix`.
 
 use std::borrow::Cow;
 
@@ -31,35 +31,38 @@ pub(crate) fn parse_record(line: &[u8]) -> Option<Record<'_>> {
     parse_fast(line).or_else(|| parse_slow(line))
 }
 
+/// How every record dockerd writes begins: the `log` key and the opening
+/// quote of its value.
+const LOG_KEY: &[u8] = b"{\"log\":\"";
+
+/// The bytes before and after the byte at `i` (found by a search), which
+/// is dropped.
+fn split_around(s: &[u8], i: usize) -> (&[u8], &[u8]) {
+    let (before, at) = s.split_at(i);
+    (before, at.split_first().map_or(&[][..], |(_, after)| after))
+}
+
 /// The common shape without attrs, read from the end of the line so the
 /// log text is never scanned: `…","stream":"stdXXX","time":"…"}`. In valid
 /// JSON the bytes `","stream":"` cannot occur inside a string (every quote
 /// there is escaped), so the first of them closes the `log` value.
 fn parse_tail_first(line: &[u8]) -> Option<Record<'_>> {
-    const SUFFIX: usize = r#"","stream":"stdout""#.len();
-    if !line.starts_with(b"{\"log\":\"") {
-        return None;
-    }
-    let body = line.strip_suffix(b"\"}")?;
-    let tq = memrchr(b'"', body)?;
-    let time = &body[tq + 1..];
-    let before = body[..tq].strip_suffix(b",\"time\":")?;
-    if before.len() < 8 + SUFFIX {
-        return None;
-    }
-    let (raw_end, tail) = before.split_at(before.len() - SUFFIX);
+    const STREAM_KEY: &[u8; 15] = br#"","stream":"std"#;
+    let rest = line.strip_prefix(LOG_KEY)?;
+    let body = rest.strip_suffix(b"\"}")?;
+    let (before, time) = split_around(body, memrchr(b'"', body)?);
+    let before = before.strip_suffix(b",\"time\":")?;
     // Fixed-size comparisons compile to a few word compares, not calls.
-    let tail: &[u8; SUFFIX] = tail.try_into().ok()?;
-    let (head, std) = tail.split_at(15);
-    if head != br#"","stream":"std"# {
-        return None;
-    }
+    let (before, std) = before.split_last_chunk::<4>()?;
     let stream = match std {
         br#"out""# => Stream::Stdout,
         br#"err""# => Stream::Stderr,
         _ => return None,
     };
-    let raw = &raw_end[8..];
+    let (raw, key) = before.split_last_chunk::<{ STREAM_KEY.len() }>()?;
+    if key != STREAM_KEY {
+        return None;
+    }
     // The closing quote must not be escaped, and a final `\n` must not be
     // an escaped backslash followed by `n`.
     let slashes = |b: &[u8]| b.iter().rev().take_while(|&&c| c == b'\\').count();
@@ -88,29 +91,27 @@ fn parse_fast(line: &[u8]) -> Option<Record<'_>> {
 
 /// Reads the record front to back, skipping `attrs`.
 fn parse_forward(line: &[u8]) -> Option<Record<'_>> {
-    let rest = line.strip_prefix(b"{\"log\":\"")?;
+    let rest = line.strip_prefix(LOG_KEY)?;
     let (end, ends_nl) = scan_string(rest)?;
-    let raw = &rest[..end];
-    let r = rest[end + 1..].strip_prefix(b",\"stream\":\"")?;
-    let stream = if r.starts_with(b"stdout\"") {
-        Stream::Stdout
-    } else if r.starts_with(b"stderr\"") {
-        Stream::Stderr
+    let (raw, after) = split_around(rest, end);
+    let r = after.strip_prefix(b",\"stream\":\"")?;
+    let (stream, mut r) = if let Some(r) = r.strip_prefix(b"stdout\"") {
+        (Stream::Stdout, r)
+    } else if let Some(r) = r.strip_prefix(b"stderr\"") {
+        (Stream::Stderr, r)
     } else {
         return None;
     };
-    let mut r = &r[7..];
     if let Some(a) = r.strip_prefix(b",\"attrs\":") {
         let n = skip_object(a)?;
-        r = &a[n..];
+        r = a.split_at(n).1;
     }
     let r = r.strip_prefix(b",\"time\":\"")?;
-    let q = memchr(b'"', r)?;
-    let time = &r[..q];
+    let (time, after) = split_around(r, memchr(b'"', r)?);
     if memchr(b'\\', time).is_some() {
         return None;
     }
-    let r = r[q + 1..].strip_prefix(b"}")?;
+    let r = after.strip_prefix(b"}")?;
     if !r.iter().all(|c| c.is_ascii_whitespace()) {
         return None;
     }
@@ -126,24 +127,26 @@ fn parse_forward(line: &[u8]) -> Option<Record<'_>> {
 /// consumed. Returns its index and whether the value ends with a newline
 /// escape (`\n` or `\u000a`), which a literal `\\n` does not.
 pub(crate) fn scan_string(s: &[u8]) -> Option<(usize, bool)> {
-    let mut i = 0;
-    let mut last_esc_end = usize::MAX;
-    let mut last_esc_nl = false;
+    let mut rest = s;
+    // The escape just before `rest` was a newline (`\n`, `\u000a`).
+    let mut after_nl_escape = false;
     loop {
-        let j = i + memchr2(b'"', b'\\', &s[i..])?;
-        if s[j] == b'"' {
-            return Some((j, last_esc_end == j && last_esc_nl));
-        }
-        let c = *s.get(j + 1)?;
-        if c == b'u' {
-            let hex = s.get(j + 2..j + 6)?;
-            last_esc_nl = hex.eq_ignore_ascii_case(b"000a");
-            i = j + 6;
-        } else {
-            last_esc_nl = c == b'n';
-            i = j + 2;
-        }
-        last_esc_end = i;
+        let j = memchr2(b'"', b'\\', rest)?;
+        let (_, at) = rest.split_at(j);
+        let nl = match at {
+            [b'"', ..] => return Some((s.len() - at.len(), j == 0 && after_nl_escape)),
+            [b'\\', b'u', tail @ ..] => {
+                let (hex, after) = tail.split_first_chunk::<4>()?;
+                rest = after;
+                hex.eq_ignore_ascii_case(b"000a")
+            }
+            [b'\\', c, after @ ..] => {
+                rest = after;
+                *c == b'n'
+            }
+            _ => return None,
+        };
+        after_nl_escape = nl;
     }
 }
 
@@ -154,23 +157,23 @@ fn skip_object(s: &[u8]) -> Option<usize> {
         return None;
     }
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
+    let mut rest = s;
+    while let Some((&c, after)) = rest.split_first() {
+        rest = after;
+        match c {
             b'{' => depth += 1,
             b'}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(i + 1);
+                    return Some(s.len() - rest.len());
                 }
             }
             b'"' => {
-                let (e, _) = scan_string(&s[i + 1..])?;
-                i += e + 1;
+                let (end, _) = scan_string(rest)?;
+                rest = split_around(rest, end).1;
             }
             _ => {}
         }
-        i += 1;
     }
     None
 }

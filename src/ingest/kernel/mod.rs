@@ -1,0 +1,105 @@
+//! Kernel logs as people collect them (raw `dmesg`, `dmesg -T`, `--time-format
+//! iso`, syslog `kern.log`/`messages`, journalctl short/short-precise/short-iso,
+//! `<n>` level prefixes, paste damage) reduced to the two events coroner
+//! correlates: OOM kills and segfaults.
+//!
+//! How a file is read:
+//! - Lines are split on `\n` (a trailing `\r` dropped), invalid UTF-8 decoded
+//!   lossily (with a warning diagnostic). Each line's prefix is decoded into a
+//!   [`KernelStamp`]: raw dmesg uptime, `dmesg -T` (day name ignored, English
+//!   or German month, UTC), `dmesg --time-format iso`, BSD syslog (year from
+//!   [`KernelContext::year_hint`], else no wall time and a diagnostic; no
+//!   Dec→Jan rollover), ISO/RFC 5424 syslog, journalctl short, short-precise,
+//!   short-iso and short-monotonic, vmware.log `Guest:` wrappers, `<n>` levels,
+//!   `[ T123]` caller ids. Syslog lines of other programs are skipped for events.
+//! - A line without any prefix that follows a prefixed OOM/segfault line which
+//!   stops short of its known ending is a paste wrap and is joined to it
+//!   (without a separator: pastes wrap mid-token). Other unprefixed lines take
+//!   the kernel/non-kernel side of the line before them. Pager junk such as a
+//!   trailing `[7/972]` is dropped, also from evidence excerpts.
+//! - An OOM kill is anchored on its `Killed process` line; on the `Kill
+//!   process … or sacrifice child` line when no Killed line follows; and on
+//!   the `oom-kill:` summary when the excerpt stops before both (the kernel
+//!   prints the summary only for a victim it is about to kill). The summary is
+//!   matched by pid; the `Task in … killed as a result of limit of …` line, the
+//!   `cpuset=` line and the `invoked oom-killer` header are used by the first
+//!   kill after them only, since a rate-limited report prints none of them.
+//!   `oom_reaper` and `memory.oom.group` lines are added as evidence. Kills are
+//!   deduplicated by (pid, process), segfaults likewise.
+//! - Segfaults: `comm[pid]: segfault at …`, plus `traps: comm[pid] general
+//!   protection fault` and `traps: comm[pid] trap stack segment`, which also
+//!   deliver SIGSEGV. Other traps (invalid opcode, divide error) are not counted.
+//!
+//! Layout: `prefix` is the line grammar (stamps, levels, wrappers, pager
+//! junk), `message` the grammar of the event lines themselves (kill,
+//! selection, summary, segfault, and where each one ends), `oom` the state
+//! machine that assembles OOM reports from those lines and dedupes kills and
+//! segfaults, and `read` the driver (detection, lines, paste joins, format
+//! and diagnostics). The grammar modules only split text: every offset they
+//! use comes from `split_once`, `strip_prefix` or `find`.
+
+use crate::model::{Diagnostic, Evidence};
+use crate::time::Timestamp;
+
+mod message;
+mod oom;
+mod prefix;
+mod read;
+#[cfg(test)]
+mod tests;
+
+pub use read::{looks_like_kernel_log, parse};
+
+/// What the caller knows that a log line may not say.
+#[derive(Clone, Debug, Default)]
+pub struct KernelContext {
+    /// Year for syslog stamps, which carry none (`Nov 29 03:19:59`).
+    pub year_hint: Option<i32>,
+}
+
+/// When a kernel event happened, as far as its line says.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct KernelStamp {
+    /// Seconds since boot (`[ 1870.636507]`), when printed.
+    pub uptime_s: Option<f64>,
+    /// Wall-clock time printed on the line (`-T`, iso, syslog, journalctl).
+    pub wall: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OomKill {
+    pub pid: u32,
+    pub process: String,
+    pub task_memcg: Option<String>,
+    pub oom_memcg: Option<String>,
+    pub cpuset: Option<String>,
+    pub constraint: Option<String>,
+    pub global: bool,
+    pub anon_rss_kib: Option<u64>,
+    pub total_vm_kib: Option<u64>,
+    pub uid: Option<u32>,
+    pub stamp: KernelStamp,
+    /// The header, summary and kill lines that make up the report.
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segfault {
+    pub pid: u32,
+    pub process: String,
+    pub stamp: KernelStamp,
+    pub evidence: Evidence,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KernelLog {
+    pub path: String,
+    /// "dmesg", "dmesg-T", "dmesg-iso", "syslog", "journalctl" or "mixed",
+    /// from the prefixes of the majority of lines (vmware.log wrappers count
+    /// as "dmesg": the guest lines carry raw dmesg stamps).
+    pub format: &'static str,
+    pub lines: u64,
+    pub oom_kills: Vec<OomKill>,
+    pub segfaults: Vec<Segfault>,
+    pub diagnostics: Vec<Diagnostic>,
+}
