@@ -125,7 +125,7 @@ fn docker_logs_attach_by_short_id_and_every_log_rule_runs() {
     assert!(
         !r.diagnostics
             .iter()
-            .any(|d| d.path.contains("docker_logs_")),
+            .any(|d| d.path.unescaped().contains("docker_logs_")),
         "{:?}",
         r.diagnostics
     );

@@ -3,6 +3,6 @@
 //! archives. Nothing here knows about Docker.
 
 pub mod compress;
-pub mod zip;
 pub mod tar_index;
 pub mod tar_split;
+pub mod zip;
