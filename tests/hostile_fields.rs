@@ -878,3 +878,29 @@ fn hostile_text_in_every_field_never_reaches_a_report_raw() {
     }
     assert!(all.is_empty(), "{}", leak_report(&all, SEEDS, planted));
 }
+
+/// Found by the `render` fuzz target: an inspect file with an empty `Name`
+/// and a non-ASCII `Id` made ingest cut the id at byte 12, inside a
+/// character, and panic. The report must name the container from the id's
+/// first characters instead, and render.
+#[test]
+fn empty_name_and_non_ascii_id_do_not_panic() {
+    let mut v: Value = serde_json::from_slice(
+        &std::fs::read(sample("bundle/containers/pindexer/inspect.json")).unwrap(),
+    )
+    .unwrap();
+    v[0]["Name"] = Value::String(String::new());
+    v[0]["Id"] = Value::String("ab\u{202e}\u{fffd}\u{fffd}\u{fffd}cdefghij\u{1b}[2J".into());
+    let dir =
+        std::env::temp_dir().join(format!("coroner-hostile-fields-{}-id", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inspect.json"), serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = std::panic::catch_unwind(|| run(&Config::new(vec![dir.clone()])));
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = r.expect("coroner panicked on an empty Name and a non-ASCII Id");
+    assert_eq!(r.containers.len(), 1);
+    for f in [Format::Text, Format::Markdown, Format::Html, Format::Json] {
+        let _ = render(&r, f);
+    }
+}
