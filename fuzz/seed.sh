@@ -5,7 +5,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 s="$root/samples"
 c="$root/fuzz/corpus"
-mkdir -p "$c/tar_index" "$c/compressed" "$c/inspect" "$c/json_log" "$c/kernel_log" "$c/pipeline"
+mkdir -p "$c/tar_index" "$c/compressed" "$c/inspect" "$c/json_log" "$c/kernel_log" "$c/pipeline" "$c/render"
 small() { find "$s" -type f -size -256k "$@"; }
 n=0
 for f in $(small); do
@@ -26,4 +26,7 @@ done
 tar -C "$s/bundle" -cf "$c/tar_index/bundle.tar" containers/pindexer host/dmesg.txt 2>/dev/null || true
 cp "$c/tar_index/bundle.tar" "$c/pipeline/bundle.tar" 2>/dev/null || true
 gzip -c "$c/tar_index/bundle.tar" > "$c/compressed/bundle.tar.gz" 2>/dev/null || true
+# render: a mode byte, then field texts cut at 0x1f (issue #10's hostile set).
+printf '\000exited\037\033]0;pwned\007\037\033[2J\037\302\2330m\037\342\200\256rtl\037\342\200\213zw\037a\010\015\000b\037\377\303(\037panic: boom\037lookup redis: no such host' > "$c/render/hostile"
+printf '\001dd\037/docker/x\037crash' > "$c/render/replace"
 for d in "$c"/*; do echo "$(ls "$d" | wc -l) seeds in $d"; done

@@ -1,22 +1,53 @@
 //! Output safety: input text (log lines, kernel lines, file names) may hold
-//! ANSI/OSC escape sequences, C0/C1 control characters, bidi overrides and
-//! Markdown or HTML. Text and Markdown show such characters escaped, never
-//! raw; Markdown punctuation from input is neutralised.
+//! ANSI/OSC escape sequences, C0/C1 control characters, bidi overrides,
+//! invisible characters and Markdown or HTML. Every format shows such
+//! characters escaped, never raw; Markdown punctuation and HTML
+//! metacharacters from input are neutralised on top.
+//!
+//! Invalid UTF-8 never gets this far: ingest decodes input bytes lossily,
+//! so a bad byte arrives as U+FFFD, a visible glyph that is left as it is.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
-fn is_dangerous(c: char) -> bool {
+/// True for a character that must never reach a report raw: it would move
+/// the cursor, retitle or clear a terminal, reorder the text around it, or
+/// hide itself (issue #10).
+///
+/// - C0 controls (tab excepted: renderers turn it into a space), DEL and
+///   the C1 controls U+0080–U+009F (U+009B is a one-byte CSI on terminals
+///   that honour 8-bit controls);
+/// - bidi marks, embeddings, overrides and isolates: U+061C, U+200E/F,
+///   U+202A–U+202E, U+2066–U+2069;
+/// - line and paragraph separators U+2028/U+2029;
+/// - zero-width and invisible format characters: U+180E, U+200B–U+200D,
+///   U+2060–U+2064, U+206A–U+206F, U+FEFF, the interlinear annotation
+///   controls U+FFF9–U+FFFB and the tag characters U+E0000–U+E007F (which
+///   can carry a whole hidden ASCII message).
+pub fn needs_escape(c: char) -> bool {
     let u = c as u32;
     (u < 0x20 && c != '\t')
         || u == 0x7f
         || (0x80..=0x9f).contains(&u)
-        || matches!(u, 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069 | 0x2028 | 0x2029 | 0xfeff)
+        || matches!(
+            u,
+            0x061c
+                | 0x180e
+                | 0x200b..=0x200f
+                | 0x2028..=0x202e
+                | 0x2060..=0x2064
+                | 0x2066..=0x206f
+                | 0xfeff
+                | 0xfff9..=0xfffb
+                | 0xe0000..=0xe007f
+        )
 }
 
-/// Replaces control, C1 and bidi characters with visible escapes
-/// (`\x1b`, `\n`, `\u{202e}`); tabs become spaces.
+/// Replaces every character of [`needs_escape`] with a visible escape
+/// (`\x1b`, `\n`, `\r`, `\u{202e}`); tabs become spaces. Borrows when
+/// there is nothing to replace.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_dangerous(c) || c == '\t') {
+    if !s.chars().any(|c| needs_escape(c) || c == '\t') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -25,10 +56,12 @@ pub fn visible(s: &str) -> Cow<'_, str> {
             '\t' => out.push(' '),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if is_dangerous(c) && (c as u32) < 0x100 => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
+            c if needs_escape(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if is_dangerous(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -135,6 +168,103 @@ mod tests {
         assert_eq!(visible("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(visible("\u{9b}"), "\\x9b");
         assert_eq!(visible("plain"), "plain");
+    }
+
+    #[test]
+    fn c0_del_and_c1_are_visible() {
+        assert_eq!(visible("\0a\x07b\x08c"), "\\x00a\\x07b\\x08c");
+        assert_eq!(visible("a\r\nb"), "a\\r\\nb");
+        assert_eq!(visible("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07");
+        assert_eq!(visible("\x1b[2J\x1b[31m"), "\\x1b[2J\\x1b[31m");
+        assert_eq!(visible("x\x7fy"), "x\\x7fy");
+        assert_eq!(visible("\u{80}\u{9b}31m\u{9f}"), "\\x80\\x9b31m\\x9f");
+        // Tabs are spacing, not control: they stay readable as a space.
+        assert_eq!(visible("a\tb"), "a b");
+        // Latin-1 letters just above C1 are text.
+        assert_eq!(visible("caf\u{e9} \u{a0}"), "caf\u{e9} \u{a0}");
+    }
+
+    #[test]
+    fn bidi_marks_overrides_and_isolates_are_visible() {
+        for (c, shown) in [
+            ('\u{061c}', "\\u{061c}"),
+            ('\u{200e}', "\\u{200e}"),
+            ('\u{200f}', "\\u{200f}"),
+            ('\u{202a}', "\\u{202a}"),
+            ('\u{202b}', "\\u{202b}"),
+            ('\u{202c}', "\\u{202c}"),
+            ('\u{202d}', "\\u{202d}"),
+            ('\u{202e}', "\\u{202e}"),
+            ('\u{2066}', "\\u{2066}"),
+            ('\u{2067}', "\\u{2067}"),
+            ('\u{2068}', "\\u{2068}"),
+            ('\u{2069}', "\\u{2069}"),
+            ('\u{2028}', "\\u{2028}"),
+            ('\u{2029}', "\\u{2029}"),
+        ] {
+            assert_eq!(visible(&format!("a{c}b")), format!("a{shown}b"));
+        }
+    }
+
+    #[test]
+    fn zero_width_and_invisible_characters_are_visible() {
+        for (c, shown) in [
+            ('\u{200b}', "\\u{200b}"),
+            ('\u{200c}', "\\u{200c}"),
+            ('\u{200d}', "\\u{200d}"),
+            ('\u{2060}', "\\u{2060}"),
+            ('\u{2064}', "\\u{2064}"),
+            ('\u{206f}', "\\u{206f}"),
+            ('\u{180e}', "\\u{180e}"),
+            ('\u{feff}', "\\u{feff}"),
+            ('\u{fffb}', "\\u{fffb}"),
+            ('\u{e0041}', "\\u{e0041}"),
+        ] {
+            assert_eq!(visible(&format!("a{c}b")), format!("a{shown}b"));
+        }
+        // Visible neighbours are left alone.
+        assert_eq!(visible("\u{2010}\u{2030}\u{2070}"), "\u{2010}\u{2030}\u{2070}");
+    }
+
+    #[test]
+    fn replacement_character_from_invalid_utf8_stays_as_is() {
+        let lossy = String::from_utf8_lossy(b"ok\xff\xc3(");
+        assert_eq!(visible(&lossy), "ok\u{fffd}\u{fffd}(");
+    }
+
+    #[test]
+    fn no_escaper_lets_any_hostile_character_through() {
+        let all: String = (0..=0x10ffffu32).filter_map(char::from_u32).collect();
+        for (name, out) in [
+            ("visible", visible(&all).into_owned()),
+            ("md_inline", md_inline(&all)),
+            ("md_paragraph", md_paragraph(&all)),
+            ("html", html(&all)),
+            ("md_code_block", md_code_block(&[all.clone()])),
+        ] {
+            let bad: Vec<String> = out
+                .chars()
+                .filter(|&c| needs_escape(c) && c != '\n')
+                .map(|c| format!("U+{:04X}", c as u32))
+                .collect();
+            assert!(bad.is_empty(), "{name} let through {bad:?}");
+            assert!(!out.contains('\t'), "{name} let a tab through");
+        }
+        for (name, out) in [
+            ("visible", visible(&all).into_owned()),
+            ("md_inline", md_inline(&all)),
+            ("html", html(&all)),
+        ] {
+            assert!(!out.contains('\n'), "{name} let a line break through");
+        }
+    }
+
+    #[test]
+    fn markdown_and_html_show_bidi_and_zero_width() {
+        assert_eq!(md_inline("a\u{202e}b\u{200b}"), "a\\\\u\\{202e\\}b\\\\u\\{200b\\}");
+        assert_eq!(html("a\u{2066}b\u{feff}"), "a\\u{2066}b\\u{feff}");
+        let b = md_code_block(&["x\u{200d}y".to_string()]);
+        assert!(b.contains("x\\u{200d}y"), "{b}");
     }
 
     #[test]
