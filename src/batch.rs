@@ -224,6 +224,7 @@ pub fn index_line(bundle: &str, path: &Path, stem: &str, r: &Report) -> BatchInd
         rules,
         images,
         wasted_bytes: r.images.iter().map(|i| i.wasted_bytes).sum(),
+        image_contents: r.images.len() as u64,
         oom_kills: r.kernel.oom_kills.len() as u64,
         duration_ms: 0,
         skipped: false,

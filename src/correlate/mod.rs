@@ -7,6 +7,7 @@
 pub mod attribute;
 pub mod clock;
 pub mod export;
+pub mod images;
 pub mod network;
 pub mod timeline;
 
@@ -85,7 +86,10 @@ pub struct Analysis {
     pub oom_kills: Vec<Attributed<OomKill>>,
     pub segfaults: Vec<Attributed<Segfault>>,
     pub time_method: String,
+    /// One per distinct image content (see `images::dedupe`).
     pub images: Vec<Image>,
+    /// Tags that name more than one image content.
+    pub image_tag_conflicts: Vec<images::TagConflict>,
     pub exports: Vec<FsExport>,
     /// One per export, in `exports` order: its container, image and drift.
     pub export_links: Vec<export::ExportLink>,
@@ -207,6 +211,9 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let (ooms, segvs) = clock::dedupe(ooms, segvs);
     a.containers = recs;
     attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
+    let (imgs, conflicts) = images::dedupe(std::mem::take(&mut a.images));
+    a.images = imgs;
+    a.image_tag_conflicts = conflicts;
     a.export_links = export::link(&a.exports, &a.containers, &a.images);
     a.name_resolution = network::name_resolution(&a.containers);
     a.timeline = timeline::build(&a);

@@ -82,6 +82,9 @@ pub struct Bloat {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Image {
     pub source: String,
+    /// Other archives holding the same content (the same layer digests),
+    /// merged into this one by correlate; empty when read.
+    pub also_in: Vec<String>,
     pub refs: Vec<String>,
     /// Config digest, `sha256:…`.
     pub id: String,

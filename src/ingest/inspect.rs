@@ -225,7 +225,7 @@ pub fn parse(path: &str, text: &[u8], value: &Value) -> InspectFile {
                 if c.name.is_empty() {
                     // Cut before "Name", or a `{"State": …}` fragment.
                     c.name = if c.id.len() >= 12 {
-                        c.id[..12].to_string()
+                        c.id.chars().take(12).collect()
                     } else {
                         fragment_name(path)
                     };

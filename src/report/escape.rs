@@ -223,7 +223,10 @@ mod tests {
             assert_eq!(visible(&format!("a{c}b")), format!("a{shown}b"));
         }
         // Visible neighbours are left alone.
-        assert_eq!(visible("\u{2010}\u{2030}\u{2070}"), "\u{2010}\u{2030}\u{2070}");
+        assert_eq!(
+            visible("\u{2010}\u{2030}\u{2070}"),
+            "\u{2010}\u{2030}\u{2070}"
+        );
     }
 
     #[test]
@@ -261,7 +264,10 @@ mod tests {
 
     #[test]
     fn markdown_and_html_show_bidi_and_zero_width() {
-        assert_eq!(md_inline("a\u{202e}b\u{200b}"), "a\\\\u\\{202e\\}b\\\\u\\{200b\\}");
+        assert_eq!(
+            md_inline("a\u{202e}b\u{200b}"),
+            "a\\\\u\\{202e\\}b\\\\u\\{200b\\}"
+        );
         assert_eq!(html("a\u{2066}b\u{feff}"), "a\\u{2066}b\\u{feff}");
         let b = md_code_block(&["x\u{200d}y".to_string()]);
         assert!(b.contains("x\\u{200d}y"), "{b}");

@@ -205,6 +205,10 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         .iter()
         .map(|i| Image {
             source: i.source.clone().into(),
+            sources: std::iter::once(&i.source)
+                .chain(&i.also_in)
+                .map(|s| s.clone().into())
+                .collect(),
             refs: uv(&i.refs),
             id: i.id.clone().into(),
             created: ts(i.created),

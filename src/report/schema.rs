@@ -193,6 +193,10 @@ pub struct Segfault {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Image {
     pub source: Untrusted,
+    /// Every archive this image content was read from (`source` first): a
+    /// `docker save` and an OCI archive of one image are one image.
+    #[serde(default)]
+    pub sources: Vec<Untrusted>,
     pub refs: Vec<Untrusted>,
     pub id: Untrusted,
     pub created: Option<String>,
@@ -399,8 +403,12 @@ pub struct BatchIndexLine {
     pub rules: Vec<String>,
     /// Image references (or ids when untagged), sorted and unique.
     pub images: Vec<String>,
-    /// Sum of the wasted bytes of every image in the bundle.
+    /// Sum of the wasted bytes over the bundle's distinct image contents
+    /// (an image read from two archives counts once).
     pub wasted_bytes: u64,
+    /// Distinct image contents in the bundle (same layer digests = one).
+    #[serde(default)]
+    pub image_contents: u64,
     /// Kernel OOM kills in the bundle.
     pub oom_kills: u64,
     pub duration_ms: u64,

@@ -56,6 +56,7 @@ rule_ids! {
     UnmatchedKernelEvent => "unmatched-kernel-event",
     ImageWastedSpace => "image-wasted-space",
     ImageBloat => "image-bloat",
+    ImageTagConflict => "image-tag-conflict",
     Pid1IgnoresSignal => "pid1-ignores-signal",
     HeapExceedsLimit => "heap-exceeds-limit",
     LogsRotatedOut => "logs-rotated-out",

@@ -52,7 +52,60 @@ fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
     prefix.join("/")
 }
 
+/// `image-tag-conflict`: one tag, two contents (a retag or a rebuild). The
+/// reader of the report would otherwise take them for one image.
+fn tag_conflicts(a: &Analysis, out: &mut Vec<Finding>) {
+    for c in &a.image_tag_conflicts {
+        let imgs: Vec<_> = c.images.iter().filter_map(|&i| a.images.get(i)).collect();
+        let evidence = imgs
+            .iter()
+            .map(|img| {
+                let digests: Vec<&str> = img
+                    .layers
+                    .iter()
+                    .map(|l| l.digest.get(7..19).unwrap_or(&l.digest))
+                    .collect();
+                Evidence::new(
+                    img.source.clone(),
+                    None,
+                    format!(
+                        "{} is {} ({} layers: {})",
+                        c.tag,
+                        if img.id.is_empty() {
+                            "an image without a config digest"
+                        } else {
+                            &img.id
+                        },
+                        img.layers.len(),
+                        digests.join(", ")
+                    ),
+                )
+            })
+            .collect();
+        out.push(Finding {
+            rule: RuleId::ImageTagConflict,
+            severity: Severity::Warning,
+            container: None,
+            image: Some(c.tag.clone()),
+            title: format!(
+                "{}: same tag, different content in {} archives",
+                c.tag,
+                imgs.len()
+            ),
+            explanation: format!(
+                "The inputs hold {} images tagged `{}` whose layers differ: the tag was moved to a rebuilt or different image between the collections. A container started from `{}` ran whichever was current at its start; its inspect output's image id says which.",
+                imgs.len(),
+                c.tag,
+                c.tag
+            ),
+            suggestion: "Pin images by digest (`image@sha256:…`) in deployments, and give each build its own tag, so a post-mortem knows which build ran.".into(),
+            evidence,
+        });
+    }
+}
+
 pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
+    tag_conflicts(a, out);
     for img in &a.images {
         let name = img.refs.first().cloned().unwrap_or_else(|| img.id.clone());
         super::secrets::image(img, &name, out);
