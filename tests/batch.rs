@@ -387,8 +387,12 @@ res['by_status'] = con.sql(f"""
     FROM read_json_auto('{glob}') GROUP BY ok ORDER BY ok""").fetchall()
 res['waste'] = con.sql(f"""
     SELECT image, max(wasted_bytes) AS wasted
-    FROM (SELECT unnest(images) AS image, wasted_bytes FROM read_json_auto('{glob}'))
+    FROM (SELECT unnest(images) AS image, wasted_bytes
+          FROM read_json_auto('{glob}') WHERE image_contents = 1)
     GROUP BY image ORDER BY wasted DESC, image""").fetchall()
+res['contents'] = con.sql(f"""
+    SELECT bundle, image_contents, wasted_bytes FROM read_json_auto('{glob}')
+    WHERE error IS NULL ORDER BY wasted_bytes DESC, bundle LIMIT 1""").fetchall()
 res['oom'] = con.sql(f"""
     SELECT bundle, oom_kills FROM read_json_auto('{glob}')
     WHERE oom_kills > 0 ORDER BY oom_kills DESC, bundle""").fetchall()
@@ -413,6 +417,11 @@ print(json.dumps(res, default=str))
     assert_eq!(
         res["waste"],
         serde_json::json!([["pbloated:1.0", 8_291_456]]),
+        "{res}"
+    );
+    assert_eq!(
+        res["contents"],
+        serde_json::json!([["bloated.tar", 1, 8_291_456]]),
         "{res}"
     );
     assert_eq!(
