@@ -21,7 +21,8 @@ cd "$(dirname "$0")/.."
 SCALE="${CORONER_BENCH_SCALE:-0.05}"
 DIR="${CORONER_BENCH_DIR:-target/bench-data}"
 RUNS="${CORONER_BENCH_RUNS:-3}"
-CORONER="$PWD/target/release/coroner"
+# CORONER_BIN: time another build (e.g. an older commit's) on the same inputs.
+CORONER="${CORONER_BIN:-$PWD/target/release/coroner}"
 
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "== date: $(date -u +%Y-%m-%dT%H:%M:%SZ), scale $SCALE, runs $RUNS"
@@ -61,7 +62,7 @@ else
     SAVE="$DIR/image-save.tar"; OCI="$DIR/image-oci-gzip.tar"; EXPORT="$DIR/export.tar"; BUNDLE="$DIR/bundle"
     OCI_LAYERS="$DIR/oci-layers"
 fi
-cargo build --release --quiet
+[ -n "${CORONER_BIN:-}" ] || cargo build --release --quiet
 [ -x /usr/bin/time ] || apt-get install -y time >/dev/null 2>&1 || { echo "need /usr/bin/time"; exit 1; }
 
 size() { du -h --apparent-size "$1" | cut -f1; }
