@@ -7,7 +7,7 @@ use std::io::Read;
 use super::ingest_tar_reader;
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
-use crate::ingest::dispatch::{is_log_head, log_from_reader};
+use crate::ingest::dispatch::{decoded_before, is_log_head, log_from_reader};
 use crate::ingest::{read_full, Ingested};
 use crate::model::Limits;
 
@@ -62,23 +62,38 @@ pub(super) fn stream_compressed(
         match compress::decode(comp, input, cap) {
             Err(_) => None,
             Ok(dec) => {
-                // The error that stops a walk is the one reading the
-                // member whole would meet, also in the drain after it.
-                let mut dec = super::Sticky::new(dec);
+                // A cut stream ends where it breaks ([`super::Cut`]): a
+                // tar keeps the members before the cut, as reading the
+                // member whole does; a log is damaged, as read whole.
+                let mut dec = super::Cut::new(dec);
                 let mut plain = vec![0u8; 64 * 1024];
                 match read_full(&mut dec, &mut plain) {
                     Err(_) => None,
+                    Ok(_) if dec.cut() => None,
                     Ok(n) => {
                         plain.truncate(n);
                         let tar = tar_index::looks_like_tar(&plain);
                         if tar || is_log_head(&plain) {
                             // Decided: stop recording, read on.
                             *kept.borrow_mut() = None;
-                            let mut r = std::io::Cursor::new(plain).chain(dec);
-                            Some(if tar {
+                            let mut r = std::io::Cursor::new(plain).chain(&mut dec);
+                            let done = if tar {
                                 ingest_tar_reader(member, &mut r, depth + 1, size, limits)
                             } else {
                                 log_from_reader(member, &mut r, size, limits)
+                            };
+                            Some(match (done, dec.cause()) {
+                                (Ok(mut out), Some(e)) if tar => {
+                                    out.diagnostics.push(decoded_before(
+                                        member,
+                                        comp,
+                                        &e,
+                                        dec.produced(),
+                                    ));
+                                    Ok(out)
+                                }
+                                (_, Some(e)) => Err(e),
+                                (done, None) => done,
                             })
                         } else {
                             None
