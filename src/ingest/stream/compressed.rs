@@ -108,3 +108,54 @@ pub(super) fn stream_compressed(
         None => Ok(Streamed::Read(kept.into_inner().unwrap_or_default())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::ingest_bytes;
+    use std::path::Path;
+
+    /// Issue #11: a compressed member cut part way and decoded as it
+    /// streams ingests as the same bytes read whole do: a tar keeps the
+    /// members before the cut and says the decoder's error, a log stays
+    /// damaged. The real sosreport of samples/sos, cut at several offsets.
+    #[test]
+    fn a_cut_member_streams_as_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sos");
+        let zst = std::fs::read(root.join("sosreport-qhost-2026.tar.zst")).unwrap();
+        let limits = Limits::default();
+        let mut kept = 0;
+        for (ext, packed) in [
+            ("zst", zst.clone()),
+            ("xz", {
+                let tar = zstd::decode_all(&zst[..]).unwrap();
+                let mut w = liblzma::write::XzEncoder::new(Vec::new(), 1);
+                std::io::Write::write_all(&mut w, &tar).unwrap();
+                w.finish().unwrap()
+            }),
+        ] {
+            for cut in [packed.len() / 4, packed.len() / 2, packed.len() - 5] {
+                let data = &packed[..cut];
+                let member = format!("o.tar!/s.tar.{ext}@{cut}");
+                let comp = Compression::sniff(data);
+                let head = data[..data.len().min(64 * 1024)].to_vec();
+                let mut body = &data[head.len()..];
+                let streamed =
+                    match stream_compressed(&member, cut as u64, comp, head, &mut body, 2, &limits)
+                    {
+                        Ok(Streamed::Done(out)) => out,
+                        Ok(Streamed::Read(_)) => continue,
+                        Err(e) => panic!("{member}: {e}"),
+                    };
+                let whole = ingest_bytes(&member, data, 2, cut as u64, &limits);
+                assert_eq!(format!("{streamed:#?}"), format!("{whole:#?}"), "{member}");
+                if streamed.inputs.len() > 1 {
+                    let last = &streamed.diagnostics.last().unwrap().message;
+                    assert!(last.ends_with("bytes decoded before it were used"), "{last}");
+                    kept += 1;
+                }
+            }
+        }
+        assert!(kept >= 4, "{kept}");
+    }
+}
