@@ -7,9 +7,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use coroner::archive::compress::inflate;
-use coroner::ingest::ingest_bytes;
-use coroner::model::Limits;
+use coroner::archive::compress::{inflate, inflate_partial, is_cap_error, Compression};
+use coroner::ingest::{ingest_bytes, Ingested};
+use coroner::model::{ArtifactKind, DiagSeverity, Diagnostic, Limits};
 
 mod common;
 
@@ -297,10 +297,40 @@ fn large_compressed_archive_nested_in_a_compressed_bundle_equals_in_memory() {
     assert!(dump.contains("JsonLog") && dump.contains("ImageArchive"));
 }
 
-/// Issue #10: a damaged compressed archive is worded from its one streamed
-/// pass, never inflated again in memory, and says what reading the inflated
-/// bytes whole says: a bundle, an image archive and an export, each cut at
-/// many offsets (inside headers, bodies and padding, and in the marker).
+/// What the in-memory path makes of compressed bytes whose stream is cut
+/// part way (issue #11): what `inflate_partial` decoded, ingested one
+/// compression layer deeper, and the decoder's error saying it was used.
+fn cut_in_memory(name: &str, compressed: &[u8], limits: &Limits) -> Option<Ingested> {
+    let (inner, err) = inflate_partial(compressed, limits.max_decompressed_bytes, limits.max_ratio);
+    let err = err?;
+    assert!(!is_cap_error(&err), "{name}: {err}");
+    if !coroner::archive::tar_index::looks_like_tar(&inner) {
+        return None;
+    }
+    let comp = Compression::sniff(compressed).as_str();
+    let mut out = ingest_bytes(name, &inner, 1, compressed.len() as u64, limits);
+    out.diagnostics.push(Diagnostic::error(
+        name,
+        format!(
+            "cannot decompress ({comp}): {err}; the {} bytes decoded before it were used",
+            inner.len()
+        ),
+    ));
+    Some(out)
+}
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    w.write_all(data).expect("xz write");
+    w.finish().expect("xz finish")
+}
+
+/// Issues #10 and #11: a damaged compressed archive is worded from its one
+/// streamed pass, never inflated again in memory, and ingests as the
+/// in-memory path does: a bundle, an image archive and an export, each cut
+/// at many offsets of the tar (inside headers, bodies and padding, and in
+/// the marker) and of its compressed bytes (gzip, zstd and xz), where the
+/// members decoded before the cut are used and the decoder's error says so.
 #[test]
 fn damaged_compressed_archives_stream_as_in_memory() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -309,6 +339,7 @@ fn damaged_compressed_archives_stream_as_in_memory() {
     let image = inflate(&image, limits.max_decompressed_bytes, limits.max_ratio).expect("image");
     let export = std::fs::read(root.join("samples/images/pbatch.tar.zst")).expect("sample");
     let export = zstd::decode_all(&export[..]).expect("export");
+    let mut members_kept = 0;
     for (name, tar) in [
         ("bundle.tar.zst", bundle_tar()),
         ("image.tar.zst", image),
@@ -322,33 +353,119 @@ fn damaged_compressed_archives_stream_as_in_memory() {
             let packed = zstd::encode_all(&tar[..cut], 1).expect("zstd");
             same_as_in_memory(&format!("{name}@{cut}"), &packed, &limits);
         }
+        let stem = name.trim_end_matches(".zst");
+        for (ext, packed) in [
+            ("zst", zstd::encode_all(&tar[..], 1).expect("zstd")),
+            ("gz", gzip(&tar)),
+            ("xz", xz(&tar)),
+        ] {
+            let n = packed.len();
+            let mut cuts: Vec<usize> = (1..10).map(|i| i * n / 10).collect();
+            cuts.extend([20, 100, 700, n - 13, n - 3, n - 1]);
+            for cut in cuts {
+                let at = format!("{stem}.{ext}@{cut}");
+                let data = &packed[..cut];
+                let streamed = ingest_bytes(&at, data, 0, data.len() as u64, &limits);
+                let said = format!("{:#?}", streamed.diagnostics);
+                assert!(said.contains("cannot decompress"), "{at}: {said}");
+                match cut_in_memory(&at, data, &limits) {
+                    Some(in_memory) => {
+                        assert_eq!(format!("{streamed:#?}"), format!("{in_memory:#?}"), "{at}");
+                        members_kept += streamed.inputs.len() - 1;
+                    }
+                    // Too little decoded to be a tar: nothing is used.
+                    None => {
+                        assert_eq!(streamed.inputs.len(), 1, "{at}");
+                        assert_eq!(streamed.inputs[0].kind, ArtifactKind::Unknown, "{at}");
+                    }
+                }
+            }
+        }
     }
+    assert!(members_kept > 100, "{members_kept}");
 }
 
-/// Issue #10: a compressed archive whose compressed bytes are cut says the
-/// decoder's error, as inflating it would, from its one streamed pass.
+/// Issue #11: a compressed bundle whose compressed bytes are cut keeps the
+/// members decoded before the cut (not the one it cuts) and says the
+/// decoder's error, from its one streamed pass.
 #[test]
-fn cut_compressed_bytes_give_the_decoder_error() {
+fn cut_compressed_bytes_keep_the_members_before_the_cut() {
     let tar = bundle_tar();
     let limits = Limits::default();
     for (name, packed) in [
         ("cut.tar.gz", gzip(&tar)),
         ("cut.tar.zst", zstd::encode_all(&tar[..], 1).expect("zstd")),
+        ("cut.tar.xz", xz(&tar)),
     ] {
+        let comp = Compression::sniff(&packed).as_str();
+        let mut kept = 0;
         for cut in [packed.len() / 3, packed.len() / 2, packed.len() - 3] {
             let data = &packed[..cut];
-            let err = inflate(data, limits.max_decompressed_bytes, limits.max_ratio)
-                .expect_err("cut stream");
+            let (inner, err) =
+                inflate_partial(data, limits.max_decompressed_bytes, limits.max_ratio);
+            let err = err.expect("cut stream");
             let out = ingest_bytes(name, data, 0, data.len() as u64, &limits);
-            let comp = if name.ends_with("gz") { "gzip" } else { "zstd" };
-            assert_eq!(out.inputs.len(), 1, "{name}@{cut}: {:?}", out.inputs);
-            assert_eq!(out.inputs[0].kind, coroner::model::ArtifactKind::Unknown);
             let said: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+            if !coroner::archive::tar_index::looks_like_tar(&inner) {
+                // Cut inside the first compressed block: nothing decoded.
+                assert_eq!(out.inputs.len(), 1, "{name}@{cut}: {:?}", out.inputs);
+                assert_eq!(out.inputs[0].kind, ArtifactKind::Unknown);
+                assert_eq!(said, [format!("cannot decompress ({comp}): {err}")]);
+                continue;
+            }
+            kept += 1;
             assert_eq!(
-                said,
-                [format!("cannot decompress ({comp}): {err}")],
+                out.inputs[0].kind,
+                ArtifactKind::Bundle,
+                "{name}@{cut}: {said:?}"
+            );
+            // Every member whole in what was decoded is used, and no other.
+            let index = coroner::archive::tar_index::index_slice(&inner, &limits);
+            assert!(index.entries.len() > 5, "{name}@{cut}");
+            assert_eq!(out.inputs.len(), 1 + index.entries.len(), "{name}@{cut}");
+            let last = out.diagnostics.last().expect("a diagnostic");
+            assert_eq!(last.path, name);
+            assert_eq!(last.severity, DiagSeverity::Error);
+            assert_eq!(
+                last.message,
+                format!(
+                    "cannot decompress ({comp}): {err}; the {} bytes decoded before it were used",
+                    inner.len()
+                ),
                 "{name}@{cut}"
             );
         }
+        assert!(kept >= 2, "{name}");
+    }
+}
+
+/// Issue #11: a compressed bundle that passes the decompressed-size cap (a
+/// bomb, not a cut) keeps the cap's error alone and nothing of it is used,
+/// streamed as in memory.
+#[test]
+fn a_compressed_bundle_over_the_cap_uses_nothing() {
+    let tar = bundle_tar();
+    let limits = Limits {
+        max_decompressed_bytes: tar.len() as u64 / 2,
+        ..Limits::default()
+    };
+    for (name, packed) in [
+        ("big.tar.gz", gzip(&tar)),
+        ("big.tar.xz", xz(&tar)),
+        ("big.tar.zst", zstd::encode_all(&tar[..], 1).expect("zstd")),
+    ] {
+        let err = inflate(&packed, limits.max_decompressed_bytes, limits.max_ratio)
+            .expect_err("over the cap");
+        assert!(is_cap_error(&err), "{err}");
+        let out = ingest_bytes(name, &packed, 0, packed.len() as u64, &limits);
+        assert_eq!(out.inputs.len(), 1, "{name}: {:?}", out.inputs);
+        assert_eq!(out.inputs[0].kind, ArtifactKind::Unknown);
+        let said: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let comp = Compression::sniff(&packed).as_str();
+        assert_eq!(
+            said,
+            [format!("cannot decompress ({comp}): {err}")],
+            "{name}"
+        );
     }
 }

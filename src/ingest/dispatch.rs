@@ -148,9 +148,24 @@ pub(super) fn ingest_bytes_releasing(
                 return out;
             }
         }
-        return match compress::inflate(data, limits.max_decompressed_bytes, limits.max_ratio) {
-            Ok(inner) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
-            Err(e) => cannot_decompress(path, bytes, comp, &e),
+        return match compress::inflate_partial(
+            data,
+            limits.max_decompressed_bytes,
+            limits.max_ratio,
+        ) {
+            (inner, None) => ingest_bytes(path, &inner, depth + 1, bytes, limits),
+            // A cut `.tar.gz`/`.tar.xz`/`.tar.zst`: the entries decoded
+            // before the cut are used (the tar walk says where it stopped),
+            // as the streamed path does. A bomb keeps the cap error alone.
+            (inner, Some(e))
+                if !compress::is_cap_error(&e) && tar_index::looks_like_tar(&inner) =>
+            {
+                let mut part = ingest_bytes(path, &inner, depth + 1, bytes, limits);
+                part.diagnostics
+                    .push(decoded_before(path, comp, &e, inner.len() as u64));
+                part
+            }
+            (_, Some(e)) => cannot_decompress(path, bytes, comp, &e),
         };
     }
     if tar_index::looks_like_tar(data) {
@@ -185,4 +200,21 @@ pub(super) fn cannot_decompress(
         format!("cannot decompress ({}): {e}", comp.as_str()),
     ));
     out
+}
+
+/// The error diagnostic of a compressed archive cut part way whose `n`
+/// decoded bytes before the cut were used.
+pub(super) fn decoded_before(
+    path: &str,
+    comp: Compression,
+    e: &dyn std::fmt::Display,
+    n: u64,
+) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        format!(
+            "cannot decompress ({}): {e}; the {n} bytes decoded before it were used",
+            comp.as_str()
+        ),
+    )
 }

@@ -13,40 +13,83 @@ use std::io::Read;
 use self::classify::{Classified, StreamWalk};
 use self::members::MemberPass;
 use super::bundle::damage;
-use super::dispatch::cannot_decompress;
+use super::dispatch::{cannot_decompress, decoded_before};
 use super::{Ingested, InputRecord};
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
-/// A decoder that keeps the first error it met and gives it again on every
-/// later read: a walk that stops at a decoding error, and the drain after
-/// it, then both end with the error reading the input whole would have met,
-/// so a damaged compressed input is worded from its one pass.
-pub(super) struct Sticky<R> {
+/// A decoder whose stream, for its reader, ends where it breaks: the first
+/// decoding error other than the cap is kept aside ([`Cut::cause`]) and
+/// every read after it gives end of input, so a walk over a cut `.tar.gz`,
+/// `.tar.xz` or `.tar.zst` sees the bytes decoded before the cut as a
+/// truncated archive, which is what the in-memory path makes of
+/// `compress::inflate_partial`. A cap error (a bomb, not a cut) is given
+/// again on every later read, so a walk stopped by it and the drain after
+/// it both end with the error inflating the input whole would have met.
+pub(super) struct Cut<R> {
     inner: R,
-    failed: Option<(std::io::ErrorKind, String)>,
+    cause: Option<std::io::Error>,
+    cut: bool,
+    capped: Option<String>,
+    produced: u64,
 }
 
-impl<R: Read> Sticky<R> {
-    pub(super) fn new(inner: R) -> Sticky<R> {
-        Sticky {
+impl<R: Read> Cut<R> {
+    pub(super) fn new(inner: R) -> Cut<R> {
+        Cut {
             inner,
-            failed: None,
+            cause: None,
+            cut: false,
+            capped: None,
+            produced: 0,
         }
+    }
+
+    /// The decoding error the stream ended at, if it was cut (once; the
+    /// stream stays ended).
+    pub(super) fn cause(&mut self) -> Option<std::io::Error> {
+        self.cause.take()
+    }
+
+    /// True once the stream was cut.
+    pub(super) fn cut(&self) -> bool {
+        self.cut
+    }
+
+    /// The bytes decoded so far (before the cut, once cut).
+    pub(super) fn produced(&self) -> u64 {
+        self.produced
     }
 }
 
-impl<R: Read> Read for Sticky<R> {
+impl<R: Read> Read for Cut<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if let Some((kind, msg)) = &self.failed {
-            return Err(std::io::Error::new(*kind, msg.clone()));
+        if let Some(msg) = &self.capped {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                msg.clone(),
+            ));
         }
-        self.inner.read(buf).inspect_err(|e| {
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                self.failed = Some((e.kind(), e.to_string()));
+        if self.cut {
+            return Ok(0);
+        }
+        match self.inner.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
+            Err(e) if compress::is_cap_error(&e) => {
+                self.capped = Some(e.to_string());
+                Err(e)
             }
-        })
+            Err(e) => {
+                self.cause = Some(e);
+                self.cut = true;
+                Ok(0)
+            }
+            Ok(n) => {
+                self.produced += n as u64;
+                Ok(n)
+            }
+        }
     }
 }
 
@@ -56,8 +99,11 @@ impl<R: Read> Read for Sticky<R> {
 /// most `--max-member-bytes` each, and ingested in parallel batches, in
 /// order), an image archive's layers are indexed on the way, and the full
 /// index then tells which it was. A damaged archive is worded from the
-/// same pass: the index words tar damage as the in-memory walk would, and a
-/// decoding error ([`Sticky`]) is the one inflating it would have met.
+/// same pass: the index words tar damage as the in-memory walk would. A
+/// stream cut part way ([`Cut`]) keeps the members read before the cut and
+/// adds the decoder's error ([`decoded_before`]), as the in-memory path
+/// does with what `inflate_partial` decoded; a cap hit (a bomb) makes the
+/// whole input unknown with the cap's error, as inflating it would.
 /// Returns `None` (the caller inflates in memory) only for the rare image
 /// archive whose members did not all reach image analysis. Once the
 /// entries suggest an image archive or an export, bundle member work
@@ -74,16 +120,18 @@ pub(super) fn ingest_tar_stream(
 ) -> Option<Ingested> {
     let comp = Compression::sniff(data);
     let cannot = |e: &dyn std::fmt::Display| cannot_decompress(path, bytes, comp, e);
-    let decoder = || {
-        compress::decoder_from(comp, compress::Releasing::new(data, release), cap).map(Sticky::new)
-    };
+    let decoder =
+        || compress::decoder_from(comp, compress::Releasing::new(data, release), cap).map(Cut::new);
     let mut walk = StreamWalk::new(path, depth, limits);
-    let walked = decoder()
-        .and_then(|r| tar_index::index_stream_visit(r, limits, |e, body| walk.visit(e, body)));
-    let (index, end) = match walked {
+    let walked = decoder().and_then(|mut r| {
+        tar_index::index_stream_visit(&mut r, limits, |e, body| walk.visit(e, body))
+            .map(|done| (done, r.cause()))
+    });
+    let ((index, end), cut) = match walked {
         Ok(done) => done,
         Err(e) => return Some(cannot(&e)),
     };
+    let decoded = end.len;
     let damaged = damage(path, &index);
     let kept = index.entries.len();
     let whole = walk.bundle_whole();
@@ -121,6 +169,10 @@ pub(super) fn ingest_tar_stream(
     };
     if let Some(d) = damaged {
         out.diagnostics.insert(0, d);
+    }
+    if let Some(e) = cut {
+        out.diagnostics
+            .push(decoded_before(path, comp, &e, decoded));
     }
     Some(out)
 }
