@@ -111,18 +111,7 @@ pub fn parse(path: &str, data: &[u8]) -> EventLog {
                 str_at("/id").unwrap_or(""),
             )
         };
-        let mut attributes: Vec<(String, String)> = match v.pointer("/Actor/Attributes") {
-            Some(Value::Object(m)) => m
-                .iter()
-                .map(|(k, x)| {
-                    (
-                        k.clone(),
-                        x.as_str().map_or_else(|| x.to_string(), str::to_string),
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let mut attributes = string_pairs(v.pointer("/Actor/Attributes"));
         if !new_shape {
             if let Some(from) = str_at("/from") {
                 attributes.push(("image".to_string(), from.to_string()));
@@ -183,18 +172,7 @@ fn push_podman(out: &mut EventLog, path: &str, n: usize, line: &[u8], v: &Value)
     if action == "health_status" && !str_at("health_status").is_empty() {
         action = format!("health_status: {}", str_at("health_status"));
     }
-    let mut attributes: Vec<(String, String)> = match v.get("Attributes") {
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, x)| {
-                (
-                    k.clone(),
-                    x.as_str().map_or_else(|| x.to_string(), str::to_string),
-                )
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut attributes = string_pairs(v.get("Attributes"));
     if !str_at("Image").is_empty() {
         attributes.push(("image".to_string(), str_at("Image").to_string()));
     }
@@ -226,4 +204,21 @@ pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
         .rposition(|c| !c.is_ascii_whitespace())
         .map_or(start, |e| e + 1);
     &b[start..end]
+}
+
+/// An event's attributes (`Actor.Attributes`, podman's `Attributes`) as
+/// key/value strings; a non-string value keeps its JSON text.
+fn string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, x)| {
+                (
+                    k.clone(),
+                    x.as_str().map_or_else(|| x.to_string(), str::to_string),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
