@@ -16,7 +16,7 @@
 //! progress through a callback.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -127,30 +127,66 @@ pub enum Progress<'a> {
     Finished { line: &'a BatchIndexLine },
 }
 
-/// The outcome of a batch: one index line per bundle, sorted by name.
-#[derive(Clone, Debug)]
+/// The outcome of a batch. The index lines themselves are in the index
+/// file (sorted by name), never all in memory: a batch of many thousand
+/// bundles holds only their names and these counts.
+#[derive(Clone, Debug, Default)]
 pub struct BatchResult {
-    pub lines: Vec<BatchIndexLine>,
     /// Path of the index written.
     pub index: PathBuf,
+    /// Bundles of this run (after sharding).
+    pub total: usize,
+    /// Analysed now (not up to date, not failed).
+    pub analysed: usize,
+    /// Up to date: their reports were read back.
+    pub up_to_date: usize,
+    /// Failed (a line with `error`).
+    pub failed: usize,
     /// Bundles left to other shards.
     pub other_shards: usize,
+    /// Bundles with at least one finding of each severity.
+    pub with_critical: usize,
+    pub with_warning: usize,
+    pub with_info: usize,
 }
 
 impl BatchResult {
     /// Bundles that failed.
     pub fn failed(&self) -> usize {
-        self.lines.iter().filter(|l| l.error.is_some()).count()
+        self.failed
     }
 
     /// True when any bundle has a finding at or above `threshold`.
     pub fn crosses(&self, threshold: Severity) -> bool {
-        self.lines.iter().any(|l| match threshold {
-            Severity::Critical => l.critical > 0,
-            Severity::Warning => l.critical + l.warning > 0,
-            Severity::Info => l.critical + l.warning + l.info > 0,
-        })
+        match threshold {
+            Severity::Critical => self.with_critical > 0,
+            Severity::Warning => self.with_critical + self.with_warning > 0,
+            Severity::Info => self.with_critical + self.with_warning + self.with_info > 0,
+        }
     }
+
+    fn count(&mut self, l: &BatchIndexLine) {
+        self.total += 1;
+        match (&l.error, l.skipped) {
+            (Some(_), _) => self.failed += 1,
+            (None, true) => self.up_to_date += 1,
+            (None, false) => self.analysed += 1,
+        }
+        self.with_critical += usize::from(l.critical > 0);
+        self.with_warning += usize::from(l.warning > 0);
+        self.with_info += usize::from(l.info > 0);
+    }
+}
+
+/// Reads an index written by [`run`] back, one line at a time.
+pub fn read_index(path: &Path) -> io::Result<impl Iterator<Item = io::Result<BatchIndexLine>>> {
+    use std::io::BufRead;
+    let file = io::BufReader::new(fs::File::open(path)?);
+    Ok(file.lines().map(|l| {
+        l.and_then(|l| {
+            serde_json::from_str(&l).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        })
+    }))
 }
 
 /// A file name for a bundle's reports: the name itself when it only holds
@@ -421,36 +457,53 @@ pub fn run(
     progress(Progress::Planned {
         total: bundles.len(),
     });
-    let work = || -> Vec<BatchIndexLine> {
-        bundles
-            .par_iter()
-            .map(|b| {
-                let line = process(cfg, b);
-                progress(Progress::Finished { line: &line });
-                line
-            })
-            .collect()
+    let index_path = cfg.out.join(INDEX_FILE);
+    let tmp = cfg.out.join(format!(".{INDEX_FILE}.tmp"));
+    let err = |source| BatchError::Write {
+        path: index_path.clone(),
+        source,
     };
-    let lines = match rayon::ThreadPoolBuilder::new()
+    let mut index = io::BufWriter::new(fs::File::create(&tmp).map_err(err)?);
+    let mut result = BatchResult {
+        other_shards,
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs)
         .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
-    let mut index = String::new();
-    for l in &lines {
-        // Serialising a struct of strings and numbers cannot fail.
-        index.push_str(&serde_json::to_string(l).unwrap_or_default());
-        index.push('\n');
+        .ok();
+    // Bundles go out in ordered groups a few per worker wide: each group's
+    // lines are written in name order and dropped, so memory holds one
+    // group's lines at a time, whatever the number of bundles.
+    let width = pool.as_ref().map_or(1, |p| p.current_num_threads()).max(1) * 4;
+    for group in bundles.chunks(width) {
+        let work = || -> Vec<BatchIndexLine> {
+            group
+                .par_iter()
+                .map(|b| {
+                    let line = process(cfg, b);
+                    progress(Progress::Finished { line: &line });
+                    line
+                })
+                .collect()
+        };
+        let lines = match &pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        };
+        for l in &lines {
+            result.count(l);
+            // Serialising a struct of strings and numbers cannot fail.
+            let text = serde_json::to_string(l).unwrap_or_default();
+            index.write_all(text.as_bytes()).map_err(err)?;
+            index.write_all(b"\n").map_err(err)?;
+        }
     }
-    let index_path = cfg.out.join(INDEX_FILE);
-    write_atomic(&index_path, index.as_bytes())?;
-    Ok(BatchResult {
-        lines,
-        index: index_path,
-        other_shards,
-    })
+    index.flush().map_err(err)?;
+    drop(index);
+    fs::rename(&tmp, &index_path).map_err(err)?;
+    result.index = index_path;
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -291,10 +291,16 @@ fn batch(
         }
     };
     let v = |s: &str| coroner::report::escape::visible(s).into_owned();
+    // The index is read back twice, a line at a time (the column width,
+    // then the rows): a batch of any size holds one line in memory.
+    let lines = || {
+        coroner::batch::read_index(&result.index)
+            .into_iter()
+            .flatten()
+            .map_while(Result::ok)
+    };
     let mut table = String::new();
-    let width = result
-        .lines
-        .iter()
+    let width = lines()
         .map(|l| v(&l.bundle).chars().count())
         .max()
         .unwrap_or(6)
@@ -303,7 +309,9 @@ fn batch(
         "{:<width$}  {:>10}  {:>8}  {:>7}  {:>4}  {:>4}  {:>12}  status\n",
         "bundle", "containers", "critical", "warning", "info", "oom", "wasted B"
     ));
-    for l in &result.lines {
+    let mut out = io::stdout().lock();
+    let mut rows = 0usize;
+    for l in lines() {
         let status = match (&l.error, l.skipped) {
             (Some(e), _) => format!("FAILED: {}", v(e)),
             (None, true) => "up to date".to_string(),
@@ -320,27 +328,28 @@ fn batch(
             l.wasted_bytes,
             status
         ));
+        rows += 1;
+        if rows % 256 == 0 {
+            // Written as it goes, so the table does not grow with the batch.
+            if let Err(e) = out.write_all(table.as_bytes()) {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    break;
+                }
+            }
+            table.clear();
+        }
     }
     let secs = started.elapsed().as_secs_f64();
-    let rate = result.lines.len() as f64 / secs.max(1e-3);
+    let rate = result.total as f64 / secs.max(1e-3);
     table.push_str(&format!(
         "{} bundle(s): {} analysed, {} up to date, {} failed; {} in other shards; {secs:.1} s, {rate:.1} bundles/s. Index: {}\n",
-        result.lines.len(),
-        result
-            .lines
-            .iter()
-            .filter(|l| !l.skipped && l.error.is_none())
-            .count(),
-        result
-            .lines
-            .iter()
-            .filter(|l| l.skipped && l.error.is_none())
-            .count(),
+        result.total,
+        result.analysed,
+        result.up_to_date,
         result.failed(),
         result.other_shards,
         v(&result.index.display().to_string())
     ));
-    let mut out = io::stdout().lock();
     match out.write_all(table.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}

@@ -57,8 +57,12 @@ fn a_save_and_its_oci_copy_are_one_image_with_two_sources() {
     let mut cfg = coroner::batch::BatchConfig::new(dir.path().join("in"), dir.path().join("out"));
     cfg.jobs = 1;
     let res = coroner::batch::run(&cfg, &|_| {}).unwrap();
-    assert_eq!(res.lines[0].wasted_bytes, 8_291_456);
-    assert_eq!(res.lines[0].image_contents, 1);
+    let lines: Vec<_> = coroner::batch::read_index(&res.index)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(lines[0].wasted_bytes, 8_291_456);
+    assert_eq!(lines[0].image_contents, 1);
     let index = fs::read_to_string(dir.path().join("out/index.ndjson")).unwrap();
     assert!(index.contains("\"image_contents\":1"), "{index}");
 }

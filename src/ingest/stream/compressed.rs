@@ -151,7 +151,10 @@ mod tests {
                 assert_eq!(format!("{streamed:#?}"), format!("{whole:#?}"), "{member}");
                 if streamed.inputs.len() > 1 {
                     let last = &streamed.diagnostics.last().unwrap().message;
-                    assert!(last.ends_with("bytes decoded before it were used"), "{last}");
+                    assert!(
+                        last.ends_with("bytes decoded before it were used"),
+                        "{last}"
+                    );
                     kept += 1;
                 }
             }
