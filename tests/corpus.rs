@@ -228,7 +228,7 @@ fn pchatty_logs_count_logical_lines_across_rotation() {
     // The corpus README says 5 on stderr; the surviving records hold 6 (attempts
     // 8–11 in .2.gz, attempt 12 and the panic in the live file), all complete
     // lines: checked by hand with an independent reader. We assert the data.
-    assert_eq!((l.files, l.lines, l.stderr_lines), (4, 3991, 6));
+    assert_eq!((l.files, l.lines, l.stderr_lines), (4, 3991, Some(6)));
     let crash = report()
         .findings
         .iter()

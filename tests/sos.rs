@@ -66,7 +66,7 @@ fn extension_less_inspect_files_are_read_by_content() {
 #[test]
 fn uncompressed_rotation_and_empty_logs() {
     let l = c("qchatty").logs.as_ref().unwrap();
-    assert_eq!((l.files, l.lines, l.stderr_lines), (3, 2691, 2));
+    assert_eq!((l.files, l.lines, l.stderr_lines), (3, 2691, Some(2)));
     // qport and qnoexec wrote nothing: an empty log is zero lines, not "no logs".
     assert_eq!(c("qport").logs.as_ref().unwrap().lines, 0);
     assert_eq!(c("qnoexec").logs.as_ref().unwrap().lines, 0);

@@ -117,6 +117,11 @@ fn docker_logs_attach_by_short_id_and_every_log_rule_runs() {
     assert_eq!(logs("pworker"), Some(10));
     assert_eq!(logs("pflapper"), Some(14));
     assert_eq!(logs("psilent"), None, "the daemon's refusal is not a log");
+    // `docker logs` merges stdout and stderr: no stderr count is claimed.
+    let chatty = common::container(r, "pchatty").logs.as_ref().unwrap();
+    assert_eq!(chatty.stderr_lines, None);
+    assert!(coroner::report::render(r, coroner::report::Format::Text)
+        .contains("3991 line(s), unknown (docker logs text) on stderr"));
     assert!(common::rules_of(r, "pworker").contains(&"crash-signature"));
     assert!(common::rules_of(r, "pflapper").contains(&"dns-failure"));
     assert!(common::rules_of(r, "pwriter").contains(&"volume-permission-denied"));

@@ -32,6 +32,9 @@ pub struct Logs {
     pub files: Vec<String>,
     pub lines: u64,
     pub stderr_lines: u64,
+    /// Some file was `docker logs` text: stdout and stderr are merged, so
+    /// `stderr_lines` is not known.
+    pub stream_unknown: bool,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     pub templates: Vec<Template>,
@@ -268,6 +271,7 @@ fn join(files: Vec<LogFile>) -> Logs {
         out.files.push(f.path);
         out.lines += f.lines;
         out.stderr_lines += f.stderr_lines;
+        out.stream_unknown |= f.stream_unknown;
         // A line split by dockerd across a rotation was counted as a final
         // partial in the older file and again where it ends in this one.
         if f.records > 0 {

@@ -494,6 +494,7 @@ pub fn into_logs(
         }
         let mut log = d.log;
         log.container_id = id.or(d.target.id);
+        log.stream_unknown = !d.stream_known;
         out.push(log);
     }
     out

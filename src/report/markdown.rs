@@ -119,7 +119,10 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                     .unwrap_or_else(|| "-".into()),
                 ct.logs
                     .as_ref()
-                    .map(|l| format!("{} ({})", l.lines, l.stderr_lines))
+                    .map(|l| match l.stderr_lines {
+                        Some(n) => format!("{} ({n})", l.lines),
+                        None => format!("{} (stderr unknown)", l.lines),
+                    })
                     .unwrap_or_else(|| format!(
                         "none ({})",
                         if ct.log_driver.is_empty() {

@@ -103,7 +103,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     },
                     files: l.files.len() as u64,
                     lines: l.lines,
-                    stderr_lines: l.stderr_lines,
+                    stderr_lines: (!l.stream_unknown).then_some(l.stderr_lines),
                     first: ts(l.first),
                     last: ts(l.last),
                 }),

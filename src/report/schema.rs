@@ -150,7 +150,9 @@ pub struct Logs {
     pub driver: Untrusted,
     pub files: u64,
     pub lines: u64,
-    pub stderr_lines: u64,
+    /// Null when the logs were `docker logs` text, where stdout and stderr
+    /// are merged and the count is not known.
+    pub stderr_lines: Option<u64>,
     pub first: Option<String>,
     pub last: Option<String>,
 }

@@ -136,7 +136,10 @@ pub fn render(r: &Report) -> String {
             Some(l) => format!(
                 "{} line(s), {} on stderr, {} file(s), {} → {}",
                 l.lines,
-                l.stderr_lines,
+                l.stderr_lines.map_or_else(
+                    || "unknown (docker logs text)".to_string(),
+                    |n| n.to_string()
+                ),
                 l.files,
                 l.first.clone().unwrap_or_else(|| "?".into()),
                 l.last.clone().unwrap_or_else(|| "?".into())

@@ -97,6 +97,9 @@ pub struct LogFile {
     /// Streams whose last record is a partial: the line continues in the next
     /// (newer) rotated file, where it must not be counted a second time.
     pub open_at_eof: Vec<Stream>,
+    /// Read from `docker logs` text, where stdout and stderr are merged:
+    /// every line counts as stdout and the stderr count means nothing.
+    pub stream_unknown: bool,
 }
 
 /// Logical lines kept for the tail.

@@ -265,7 +265,12 @@ fn containers(o: &mut String, r: &Report) {
                 let _ = write!(
                     o,
                     "<dt>logs</dt><dd>{} line(s), {} on stderr, {} file(s)</dd>",
-                    l.lines, l.stderr_lines, l.files
+                    l.lines,
+                    l.stderr_lines.map_or_else(
+                        || "unknown (docker logs text)".to_string(),
+                        |n| n.to_string()
+                    ),
+                    l.files
                 );
             }
             None => {
