@@ -317,37 +317,12 @@ pub fn parse_file(
     let mut off = 0u64;
     let mut first = true;
     while off < len {
-        let mut windows: Vec<(memmap2::Mmap, usize)> = Vec::with_capacity(batch);
-        while windows.len() < batch && off < len {
-            let mut want = chunk as u64;
-            loop {
-                let l = want.min(len - off);
-                // SAFETY: as above.
-                let map = unsafe {
-                    memmap2::MmapOptions::new()
-                        .offset(off)
-                        .len(l as usize)
-                        .map(file)?
-                };
-                if off + l == len {
-                    off = len;
-                    let end = map.len();
-                    windows.push((map, end));
-                    break;
-                }
-                if let Some(nl) = memchr::memrchr(b'\n', &map) {
-                    off += nl as u64 + 1;
-                    windows.push((map, nl + 1));
-                    break;
-                }
-                want = want.saturating_mul(2);
-            }
-        }
+        let windows = json_log::next_windows(path, file, len, &mut off, chunk, batch)?;
         let encoded: Vec<Vec<u8>> = windows
             .par_iter()
             .enumerate()
-            .map(|(i, (m, end))| {
-                let mut data = &m[..*end];
+            .map(|(i, w)| {
+                let mut data: &[u8] = w.as_ref();
                 if first && i == 0 {
                     data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
                 }
@@ -357,7 +332,7 @@ pub fn parse_file(
             })
             .collect();
         first = false;
-        let consumed: u64 = windows.iter().map(|(_, e)| *e as u64).sum();
+        let consumed: u64 = windows.iter().map(|w| w.as_ref().len() as u64).sum();
         drop(windows);
         parser.push_batch(&encoded);
         progress(consumed);

@@ -257,49 +257,66 @@ fn read_windows(
     let mut parser = Chunked::new(path, limits);
     let mut off = 0u64;
     while off < len {
-        let mut windows: Vec<Window> = Vec::with_capacity(batch);
-        while windows.len() < batch && off < len {
-            let mut want = chunk as u64;
-            loop {
-                let l = want.min(len - off);
-                // SAFETY: read-only mapping of a collected artifact, as in
-                // `ingest::ingest_file`; a concurrent truncation would be a
-                // SIGBUS, which is documented.
-                let map = unsafe {
-                    memmap2::MmapOptions::new()
-                        .offset(off)
-                        .len(l as usize)
-                        .map(file)
-                        .map_err(|source| LogReadError::Map {
-                            path: path.to_string(),
-                            offset: off,
-                            len: l,
-                            source,
-                        })?
-                };
-                if off + l == len {
-                    off = len;
-                    windows.push(Window {
-                        end: map.len(),
-                        map,
-                    });
-                    break;
-                }
-                if let Some(nl) = memchr::memrchr(b'\n', &map) {
-                    off += nl as u64 + 1;
-                    windows.push(Window { end: nl + 1, map });
-                    break;
-                }
-                want = want.saturating_mul(2);
-            }
-        }
+        let windows = next_windows(path, file, len, &mut off, chunk, batch)?;
         parser.push_batch(&windows);
         progress(windows.iter().map(|w| w.end as u64).sum());
     }
     Ok(parser.finish())
 }
 
-struct Window {
+/// The next `batch` windows of a log file from `*off`, each about `chunk`
+/// bytes and ending after a newline (a window grows until it holds one, and
+/// the last ends at the end of the file); advances `*off` past them. Shared
+/// by every reader of line-oriented logs in mapped windows.
+pub(crate) fn next_windows(
+    path: &str,
+    file: &std::fs::File,
+    len: u64,
+    off: &mut u64,
+    chunk: usize,
+    batch: usize,
+) -> Result<Vec<Window>, LogReadError> {
+    let mut windows: Vec<Window> = Vec::with_capacity(batch);
+    while windows.len() < batch && *off < len {
+        let mut want = chunk.max(1) as u64;
+        loop {
+            let l = want.min(len - *off);
+            // SAFETY: read-only mapping of a collected artifact, as in
+            // `ingest::ingest_file`; a concurrent truncation would be a
+            // SIGBUS, which is documented.
+            let map = unsafe {
+                memmap2::MmapOptions::new()
+                    .offset(*off)
+                    .len(l as usize)
+                    .map(file)
+                    .map_err(|source| LogReadError::Map {
+                        path: path.to_string(),
+                        offset: *off,
+                        len: l,
+                        source,
+                    })?
+            };
+            if *off + l == len {
+                *off = len;
+                windows.push(Window {
+                    end: map.len(),
+                    map,
+                });
+                break;
+            }
+            if let Some(nl) = memchr::memrchr(b'\n', &map) {
+                *off += nl as u64 + 1;
+                windows.push(Window { end: nl + 1, map });
+                break;
+            }
+            want = want.saturating_mul(2);
+        }
+    }
+    Ok(windows)
+}
+
+/// A mapped window of a log file, cut after its last whole line.
+pub(crate) struct Window {
     map: memmap2::Mmap,
     end: usize,
 }
