@@ -679,9 +679,10 @@ pub fn is_unsafe_name(path: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// A tar of regular files (GNU headers, mode 0644), for tests.
     pub(crate) fn build(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
         for (name, body) in entries {

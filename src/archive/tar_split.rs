@@ -219,19 +219,8 @@ pub fn looks_like_tar_split(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::tar_index::tests::build as tar_of;
     use crate::archive::tar_index::EntryKind;
-
-    fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for (name, body) in entries {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(body.len() as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, name, *body).unwrap();
-        }
-        b.into_inner().unwrap()
-    }
 
     /// Splits a tar the way tar-split does: a segment for everything that
     /// is not a body, a file record per body.
