@@ -111,14 +111,22 @@ pub(super) fn bundle_warnings(
             ),
         ));
     }
-    let unsafe_names: Vec<&str> = index
-        .entries
-        .iter()
-        .filter(|e| tar_index::is_unsafe_name(&e.path))
-        .map(|e| e.path.as_str())
-        .collect();
-    if !unsafe_names.is_empty() {
-        out.diagnostics.push(Diagnostic::warning(
+    out.diagnostics.extend(unsafe_names_warning(
+        path,
+        index.entries.iter().map(|e| e.path.as_str()),
+    ));
+}
+
+/// The warning for archive entry names that would escape the archive if
+/// extracted (`../`, absolute, backslashes), for tar and zip bundles alike;
+/// the first five are named.
+pub(super) fn unsafe_names_warning<'a>(
+    path: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Option<Diagnostic> {
+    let unsafe_names: Vec<&str> = names.filter(|n| tar_index::is_unsafe_name(n)).collect();
+    (!unsafe_names.is_empty()).then(|| {
+        Diagnostic::warning(
             path,
             format!(
                 "{} entr{} would escape the archive if extracted (kept verbatim, never extracted): {}",
@@ -126,6 +134,6 @@ pub(super) fn bundle_warnings(
                 if unsafe_names.len() == 1 { "y" } else { "ies" },
                 unsafe_names.iter().take(5).map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
             ),
-        ));
-    }
+        )
+    })
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use super::bundle::oversized;
+use super::bundle::{oversized, unsafe_names_warning};
 use super::dispatch::{ingest_bytes_releasing, is_log_head, log_from_reader};
 use super::{Ingested, InputRecord};
 use crate::archive::zip::{self, SizeCheck, ZipEntry, ZipIndex};
@@ -129,24 +129,13 @@ fn warnings(path: &str, ix: &ZipIndex, limits: &Limits, out: &mut Ingested) {
             ),
         ));
     }
-    let unsafe_names: Vec<&str> = ix
-        .entries
-        .iter()
-        .chain(&ix.overlapping)
-        .map(|e| e.path.as_str())
-        .filter(|p| tar_index::is_unsafe_name(p))
-        .collect();
-    if !unsafe_names.is_empty() {
-        out.diagnostics.push(Diagnostic::warning(
-            path,
-            format!(
-                "{} entr{} would escape the archive if extracted (kept verbatim, never extracted): {}",
-                unsafe_names.len(),
-                if unsafe_names.len() == 1 { "y" } else { "ies" },
-                names(unsafe_names.into_iter())
-            ),
-        ));
-    }
+    out.diagnostics.extend(unsafe_names_warning(
+        path,
+        ix.entries
+            .iter()
+            .chain(&ix.overlapping)
+            .map(|e| e.path.as_str()),
+    ));
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
