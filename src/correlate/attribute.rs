@@ -1,8 +1,15 @@
-//! Which container a kernel event belongs to: by cgroup path in all its real
-//! forms, by PID while a container runs, and for segfaults by process name
-//! and time. Also places raw monotonic stamps on the wall clock.
+//! Which container a kernel event belongs to, and when it happened on
+//! Docker's clock. First what needs no time: cgroup paths in all their real
+//! forms, and for segfaults the process name of the one container that died
+//! of SIGSEGV. Those events are paired with Docker's own records of the same
+//! happening (`oom` / `die` 139 events, else FinishedAt), which place the
+//! kernel's stamps on Docker's clock (`clock::place`). Then what needs the
+//! time: PIDs of running containers, process names within a run, segfault
+//! lines in logs, all on the aligned times.
 
-use super::{Analysis, Attributed, ContainerRecord};
+use std::collections::BTreeMap;
+
+use super::{clock, Analysis, Attributed, ContainerRecord};
 use crate::ingest::kernel::{KernelStamp, OomKill, Segfault};
 use crate::time::Timestamp;
 
@@ -127,35 +134,119 @@ fn container_by_log_line(recs: &[ContainerRecord], t: Timestamp) -> Option<usize
     (hits.len() == 1).then(|| hits[0])
 }
 
-fn wall(stamp: &KernelStamp, boot: Option<Timestamp>) -> Option<Timestamp> {
-    match (stamp.uptime_s, boot) {
-        (Some(u), Some(b)) => Some(Timestamp(b.0 + Timestamp::from_secs_f64(u).0)),
-        _ => stamp.wall,
-    }
+/// The one container whose command is the process and that died of
+/// SIGSEGV (exit code 139 in inspect or a `die` event): found without
+/// looking at the time, which may be in an unknown zone.
+fn container_by_name_and_exit(recs: &[ContainerRecord], comm: &str) -> Option<usize> {
+    let hits: Vec<usize> = recs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            comm_names(r).iter().any(|n| n == comm)
+                && (r.c.exit_code == 139
+                    || r.events
+                        .iter()
+                        .any(|e| e.action == "die" && e.exit_code == Some(139)))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (hits.len() == 1).then(|| hits[0])
 }
 
-pub fn attribute(
-    a: &mut Analysis,
-    ooms: Vec<OomKill>,
-    segvs: Vec<Segfault>,
-    uptime: Option<f64>,
-    collected_at: Option<Timestamp>,
-) {
-    let mut methods: Vec<String> = Vec::new();
-    let mut boot = match (uptime, collected_at) {
+/// Docker's records of the happening a kernel event must coincide with,
+/// oldest first: the container's `oom` events (else the FinishedAt of an
+/// OOM-killed container), or its `die` events with exit code 139 (else the
+/// FinishedAt of a container that exited 139).
+fn docker_records(r: &ContainerRecord, oom: bool) -> Vec<Timestamp> {
+    let mut v: Vec<Timestamp> = r
+        .events
+        .iter()
+        .filter(|e| {
+            if oom {
+                e.action == "oom"
+            } else {
+                e.action == "die" && e.exit_code == Some(139)
+            }
+        })
+        .filter_map(|e| e.time)
+        .collect();
+    if v.is_empty() && r.c.status != "running" {
+        let died = if oom {
+            r.c.oom_killed
+        } else {
+            r.c.exit_code == 139
+        };
+        if died {
+            v.extend(r.c.finished_at);
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Orders a container's kernel events by their own stamps (a constant
+/// offset keeps the order), uptime first.
+fn stamp_key(s: &KernelStamp) -> (i64, i64) {
+    (
+        s.uptime_s.map_or(i64::MAX, |u| (u * 1e6) as i64),
+        s.wall.map_or(i64::MAX, |w| w.0),
+    )
+}
+
+/// Pairs each container's kernel events with its Docker records: in order
+/// when there are as many of each, else the newest with the newest (the
+/// death the container recorded).
+fn pair_records(
+    recs: &[ContainerRecord],
+    events: &[(Option<usize>, KernelStamp, bool)],
+) -> Vec<Option<Timestamp>> {
+    let mut out = vec![None; events.len()];
+    let mut by: BTreeMap<(usize, bool), Vec<usize>> = BTreeMap::new();
+    for (k, (c, _, oom)) in events.iter().enumerate() {
+        if let Some(c) = c {
+            by.entry((*c, *oom)).or_default().push(k);
+        }
+    }
+    for ((c, oom), mut ks) in by {
+        let recs_t = docker_records(&recs[c], oom);
+        if recs_t.is_empty() {
+            continue;
+        }
+        ks.sort_by_key(|&k| (stamp_key(&events[k].1), k));
+        if ks.len() == recs_t.len() {
+            for (k, t) in ks.iter().zip(&recs_t) {
+                out[*k] = Some(*t);
+            }
+        } else if let (Some(k), Some(t)) = (ks.last(), recs_t.last()) {
+            out[*k] = Some(*t);
+        }
+    }
+    out
+}
+
+/// What the bundle says about time besides the kernel lines.
+#[derive(Clone, Debug, Default)]
+pub struct ClockFacts {
+    /// `/proc/uptime` at collection.
+    pub uptime: Option<f64>,
+    pub collected_at: Option<Timestamp>,
+    /// How yearless syslog stamps got their year, one sentence per file.
+    pub year_notes: Vec<String>,
+    /// A path to name in clock diagnostics.
+    pub first_source: String,
+}
+
+pub fn attribute(a: &mut Analysis, ooms: Vec<OomKill>, segvs: Vec<Segfault>, facts: ClockFacts) {
+    let boot = match (facts.uptime, facts.collected_at) {
         (Some(u), Some(c)) => Some(Timestamp(c.0 - Timestamp::from_secs_f64(u).0)),
         _ => None,
     };
-    if boot.is_some() {
-        methods.push(
-            "raw monotonic stamps placed with the bundle's /proc/uptime and collection time".into(),
-        );
-    }
     let recs = &a.containers;
-    let mut out_oom: Vec<Attributed<OomKill>> = ooms
-        .into_iter()
+    // 1. What does not depend on the time: cgroup paths, and for segfaults
+    //    the process name of a container that died of SIGSEGV.
+    let mut oom_c: Vec<(Option<usize>, Option<&'static str>)> = ooms
+        .iter()
         .map(|o| {
-            let time = wall(&o.stamp, boot);
             let by_cg = container_by_cgroup(
                 recs,
                 &[
@@ -164,93 +255,101 @@ pub fn attribute(
                     o.oom_memcg.as_deref(),
                 ],
             );
-            let (container, matched_by) = match by_cg {
-                Some(i) => (Some(i), Some("cgroup")),
-                None => match container_by_pid(recs, o.pid, time) {
-                    Some(i) => (Some(i), Some("pid")),
-                    None => (None, None),
-                },
-            };
-            Attributed {
-                event: o,
-                time,
-                container,
-                matched_by,
-            }
+            (by_cg, by_cg.map(|_| "cgroup"))
+        })
+        .collect();
+    let mut seg_c: Vec<(Option<usize>, Option<&'static str>)> = segvs
+        .iter()
+        .map(|s| {
+            let i = container_by_name_and_exit(recs, &s.process);
+            (i, i.map(|_| "process name and exit code 139"))
         })
         .collect();
 
-    // No clock facts in the bundle: anchor raw stamps on an OOM kill whose
-    // container recorded the exit it caused.
-    if boot.is_none() {
-        let anchor = out_oom.iter().find_map(|o| {
-            let r = &recs[o.container?];
-            let (Some(u), Some(fin)) = (o.event.stamp.uptime_s, r.c.finished_at) else {
-                return None;
-            };
-            (r.c.oom_killed && o.event.stamp.wall.is_none()).then(|| {
-                (
-                    Timestamp(fin.0 - Timestamp::from_secs_f64(u).0),
-                    r.c.name.clone(),
-                )
-            })
-        });
-        if let Some((b, name)) = anchor {
-            boot = Some(b);
-            methods.push(format!(
-                "raw monotonic stamps anchored on the OOM kill that ended container {name} (its FinishedAt)"
-            ));
-            for o in out_oom.iter_mut().filter(|o| o.time.is_none()) {
-                o.time = wall(&o.event.stamp, boot);
+    // 2. Pairs with Docker's records, and the clock they give.
+    let events: Vec<(Option<usize>, KernelStamp, bool)> = ooms
+        .iter()
+        .zip(&oom_c)
+        .map(|(o, c)| (c.0, o.stamp, true))
+        .chain(segvs.iter().zip(&seg_c).map(|(s, c)| (c.0, s.stamp, false)))
+        .collect();
+    let paired = pair_records(recs, &events);
+    let samples: Vec<clock::Sample> = events
+        .iter()
+        .zip(&paired)
+        .map(|((c, stamp, _), d)| clock::Sample {
+            stamp: *stamp,
+            docker: *d,
+            started: c.and_then(|c| recs[c].c.started_at),
+        })
+        .collect();
+    let placed = clock::place(&samples, boot);
+    let (oom_p, seg_p) = placed.placements.split_at(ooms.len());
+
+    // 3. What needs the time, on Docker's clock: PIDs of running
+    //    containers, process names within a container's run, log lines.
+    for (o, (c, p)) in ooms.iter().zip(oom_c.iter_mut().zip(oom_p)) {
+        if c.0.is_none() {
+            if let Some(i) = container_by_pid(recs, o.pid, p.time) {
+                *c = (Some(i), Some("pid"));
             }
         }
     }
+    for (s, (c, p)) in segvs.iter().zip(seg_c.iter_mut().zip(seg_p)) {
+        if c.0.is_some() {
+            continue;
+        }
+        if let Some(i) = container_by_pid(recs, s.pid, p.time) {
+            *c = (Some(i), Some("pid"));
+        } else if let Some(i) = p.time.and_then(|t| container_by_name_and_time(recs, &s.process, t)) {
+            *c = (Some(i), Some("process name and time"));
+        } else if let Some(i) = p.time.and_then(|t| container_by_log_line(recs, t)) {
+            *c = (Some(i), Some("time and a segfault line in its logs"));
+        }
+    }
 
-    let out_seg: Vec<Attributed<Segfault>> = segvs
+    let mut method = placed.time_method.clone();
+    if method.is_empty() {
+        method = "no kernel events".into();
+    }
+    for n in &facts.year_notes {
+        method.push_str("; ");
+        method.push_str(n);
+    }
+    a.time_method = method;
+    let mut clock = placed.clock;
+    for n in &facts.year_notes {
+        clock.text.push_str("; ");
+        clock.text.push_str(n);
+    }
+    a.clock = clock;
+    for w in placed.warnings {
+        a.diagnostics
+            .push(crate::model::Diagnostic::warning(&facts.first_source, w));
+    }
+
+    let out_oom: Vec<Attributed<OomKill>> = ooms
         .into_iter()
-        .map(|s| {
-            let time = wall(&s.stamp, boot);
-            let (container, matched_by) = match container_by_pid(recs, s.pid, time) {
-                Some(i) => (Some(i), Some("pid")),
-                None => match time.and_then(|t| container_by_name_and_time(recs, &s.process, t)) {
-                    Some(i) => (Some(i), Some("process name and time")),
-                    None => match time.and_then(|t| container_by_log_line(recs, t)) {
-                        Some(i) => (Some(i), Some("time and a segfault line in its logs")),
-                        None => (None, None),
-                    },
-                },
-            };
-            Attributed {
-                event: s,
-                time,
-                container,
-                matched_by,
-            }
+        .zip(oom_c.into_iter().zip(oom_p))
+        .map(|(event, ((container, matched_by), p))| Attributed {
+            event,
+            time: p.time,
+            local: p.local,
+            container,
+            matched_by,
         })
         .collect();
-
-    let printed = out_oom.iter().any(|o| {
-        o.event.stamp.wall.is_some() && (boot.is_none() || o.event.stamp.uptime_s.is_none())
-    }) || out_seg.iter().any(|s| {
-        s.event.stamp.wall.is_some() && (boot.is_none() || s.event.stamp.uptime_s.is_none())
-    });
-    if printed {
-        methods.push(
-            "wall-clock stamps as printed in the log (dmesg -T / iso / syslog / journalctl)".into(),
-        );
-    }
-    let untimed = out_oom.iter().filter(|o| o.time.is_none()).count()
-        + out_seg.iter().filter(|s| s.time.is_none()).count();
-    if untimed > 0 {
-        methods.push(format!(
-            "{untimed} event(s) have only monotonic stamps and no clock facts to place them (add /proc/uptime and the collection time to the bundle)"
-        ));
-    }
-    if methods.is_empty() {
-        methods.push("no kernel events".into());
-    }
-    a.time_method = methods.join("; ");
-
+    let out_seg: Vec<Attributed<Segfault>> = segvs
+        .into_iter()
+        .zip(seg_c.into_iter().zip(seg_p))
+        .map(|(event, ((container, matched_by), p))| Attributed {
+            event,
+            time: p.time,
+            local: p.local,
+            container,
+            matched_by,
+        })
+        .collect();
     for (i, o) in out_oom.iter().enumerate() {
         if let Some(c) = o.container {
             a.containers[c].oom_kills.push(i);

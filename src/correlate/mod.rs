@@ -21,7 +21,7 @@ use crate::ingest::host::HostFact;
 use crate::ingest::image::Image;
 use crate::ingest::inspect::{Container, OtherObject};
 use crate::ingest::json_log::{LogFile, LogLine, Signature, SignatureKind, Template};
-use crate::ingest::kernel::{self, KernelContext, OomKill, Segfault};
+use crate::ingest::kernel::{self, OomKill, Segfault};
 use crate::ingest::{Ingested, InputRecord, Parsed};
 use crate::model::Diagnostic;
 use crate::time::Timestamp;
@@ -75,6 +75,9 @@ pub struct ContainerRecord {
 pub struct Attributed<T> {
     pub event: T,
     pub time: Option<Timestamp>,
+    /// The printed local time (civil fields read as UTC) of an event whose
+    /// zone is unknown and that could not be aligned; `time` is then `None`.
+    pub local: Option<Timestamp>,
     /// Index into `Analysis::containers`.
     pub container: Option<usize>,
     pub matched_by: Option<&'static str>,
@@ -89,6 +92,8 @@ pub struct Analysis {
     pub oom_kills: Vec<Attributed<OomKill>>,
     pub segfaults: Vec<Attributed<Segfault>>,
     pub time_method: String,
+    /// How kernel times were placed on Docker's clock.
+    pub clock: clock::KernelClock,
     /// One per distinct image content (see `images::dedupe`).
     pub images: Vec<Image>,
     /// Tags that name more than one image content.
@@ -190,30 +195,74 @@ pub fn correlate(ing: Ingested) -> Analysis {
         }
     }
 
-    // Kernel logs: parsed now that a year for syslog stamps is known.
-    let ctx = KernelContext {
-        year_hint: collected_at
-            .or_else(|| {
-                recs.iter()
-                    .filter_map(|r| r.c.started_at.or(r.c.created))
-                    .max()
-            })
-            .map(|t| t.civil().0 as i32),
-    };
+    // Kernel logs: parsed now that a year for syslog stamps is known: the
+    // collection time's, else a dated line's in the same file, else the
+    // newest container time's.
+    let anchor = collected_at.map(|at| kernel::YearAnchor {
+        at,
+        source: "the collection time",
+    });
+    let newest = recs
+        .iter()
+        .flat_map(|r| [r.c.created, r.c.started_at, r.c.finished_at])
+        .flatten()
+        .max()
+        .map(|at| kernel::YearAnchor {
+            at,
+            source: "the newest container time",
+        });
     let parsed: Vec<kernel::KernelLog> = kernel_texts
         .par_iter()
-        .map(|(p, t)| kernel::parse(p, t, &ctx))
+        .map(|(p, t)| {
+            let k = kernel::parse_with_year_anchor(p, t, anchor);
+            if k.yearless && k.year_from.is_none() && newest.is_some() {
+                kernel::parse_with_year_anchor(p, t, newest)
+            } else {
+                k
+            }
+        })
         .collect();
     let mut ooms = Vec::new();
     let mut segvs = Vec::new();
+    let mut facts = attribute::ClockFacts {
+        uptime,
+        collected_at,
+        ..Default::default()
+    };
     for k in parsed {
+        if k.yearless {
+            if let Some(from) = k.year_from {
+                let year = k
+                    .oom_kills
+                    .iter()
+                    .map(|o| o.stamp)
+                    .chain(k.segfaults.iter().map(|s| s.stamp))
+                    .find_map(|s| s.wall)
+                    .map(|w| format!(" ({})", w.civil().0))
+                    .unwrap_or_default();
+                facts.year_notes.push(format!(
+                    "syslog stamps in {} carry no year: year{year} assumed from {from}",
+                    k.path
+                ));
+            }
+        }
+        if let Some(z) = k.zone_s {
+            facts.year_notes.push(format!(
+                "syslog stamps in {} are local time at {}, from the zoned times daemons printed on lines of the same file",
+                k.path,
+                clock::zone_name(z)
+            ));
+        }
+        if facts.first_source.is_empty() && !(k.oom_kills.is_empty() && k.segfaults.is_empty()) {
+            facts.first_source = k.path.clone();
+        }
         a.diagnostics.extend(k.diagnostics);
         ooms.extend(k.oom_kills);
         segvs.extend(k.segfaults);
     }
     let (ooms, segvs) = clock::dedupe(ooms, segvs);
     a.containers = recs;
-    attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
+    attribute::attribute(&mut a, ooms, segvs, facts);
     let (imgs, conflicts) = images::dedupe(std::mem::take(&mut a.images));
     a.images = imgs;
     a.image_tag_conflicts = conflicts;

@@ -141,6 +141,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "## Kernel\n");
         let _ = writeln!(o, "Times: {}\n", r.kernel.time_method.md());
+        clock_line(&mut o, &r.kernel.clock);
         let _ = writeln!(
             o,
             "| event | pid | process | container | cgroup | time | evidence |"
@@ -154,7 +155,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 k.process.md(),
                 mo(k.container.as_ref()),
                 mo(k.cgroup.as_ref()),
-                k.time.as_deref().unwrap_or("?"),
+                super::kernel_time(&k.time, &k.local_time).as_deref().unwrap_or("?"),
                 (format!("{}:{}", k.source.md(), k.line.unwrap_or(0)))
             );
         }
@@ -165,7 +166,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 s.pid,
                 s.process.md(),
                 mo(s.container.as_ref()),
-                s.time.as_deref().unwrap_or("?"),
+                super::kernel_time(&s.time, &s.local_time).as_deref().unwrap_or("?"),
                 (format!("{}:{}", s.source.md(), s.line.unwrap_or(0)))
             );
         }
@@ -285,4 +286,10 @@ mod tests {
         }
         assert!(md.contains("1\\. pweb is still running \\@here"));
     }
+}
+
+/// `Clock: aligned-on-docker-records, offset -18000.974 s, 5 pair(s), …`; the
+/// sentence is the `Times:` line above it (#12).
+fn clock_line(o: &mut String, c: &KernelClock) {
+    let _ = writeln!(o, "Clock: {}\n", m(&super::clock_summary(c)));
 }

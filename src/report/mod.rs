@@ -41,6 +41,32 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
     t.map(|t| t.to_string())
 }
 
+/// A kernel event's time as shown: on Docker's clock, else its printed
+/// local time, marked as such (never as UTC) (#12).
+pub(crate) fn kernel_time(time: &Option<String>, local: &Option<String>) -> Option<String> {
+    time.clone()
+        .or_else(|| local.as_ref().map(|l| format!("{l} local time, zone unknown")))
+}
+
+/// `kernel.clock` in one line, without its text: `aligned-on-docker-records,
+/// offset -18000.974 s, 5 pair(s), residual 0.700 s` (#12).
+pub(crate) fn clock_summary(c: &KernelClock) -> String {
+    let mut s = c.method.clone();
+    if let Some(o) = c.offset_s {
+        s.push_str(&format!(", offset {o:+.3} s"));
+    }
+    s.push_str(&format!(", {} pair(s)", c.pairs));
+    if let Some(r) = c.residual_s {
+        s.push_str(&format!(", residual {r:.3} s"));
+    }
+    s
+}
+
+/// A local time of unknown zone: the civil fields, without `Z`.
+fn local_ts(t: Option<crate::time::Timestamp>) -> Option<String> {
+    t.map(|t| t.to_string().trim_end_matches('Z').to_string())
+}
+
 fn ps(v: &[crate::ingest::image::PathSize]) -> Vec<PathSize> {
     v.iter()
         .map(|p| PathSize {
@@ -177,6 +203,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                         .map(Untrusted::new),
                     anon_rss_kib: e.anon_rss_kib,
                     time: ts(o.time),
+                    local_time: local_ts(o.local),
                     uptime_s: e.stamp.uptime_s,
                     matched_by: o.matched_by.map(str::to_string),
                     source: first.map(|x| x.source.clone()).unwrap_or_default().into(),
@@ -192,6 +219,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 process: s.event.process.clone().into(),
                 container: name_of(s.container),
                 time: ts(s.time),
+                local_time: local_ts(s.local),
                 uptime_s: s.event.stamp.uptime_s,
                 matched_by: s.matched_by.map(str::to_string),
                 source: s.event.evidence.source.clone().into(),
@@ -199,6 +227,13 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
             })
             .collect(),
         time_method: a.time_method.clone().into(),
+        clock: KernelClock {
+            method: a.clock.method.to_string(),
+            offset_s: a.clock.offset_s,
+            pairs: a.clock.pairs as u64,
+            residual_s: a.clock.residual_s,
+            text: a.clock.text.clone().into(),
+        },
     };
     let images = a
         .images

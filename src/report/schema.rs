@@ -163,6 +163,22 @@ pub struct Kernel {
     pub segfaults: Vec<Segfault>,
     /// How raw kernel stamps were placed on the wall clock.
     pub time_method: Untrusted,
+    /// How kernel times were placed on Docker's clock, and how well they agree.
+    #[serde(default)]
+    pub clock: KernelClock,
+}
+
+/// `kernel.clock`: `offset_s` is the kernel clock minus Docker's (median over
+/// the pairs; about −18000 for a host at UTC−5 printing local time),
+/// `residual_s` the largest distance between a placed kernel event and its
+/// Docker record; both null without pairs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct KernelClock {
+    pub method: String,
+    pub offset_s: Option<f64>,
+    pub pairs: u64,
+    pub residual_s: Option<f64>,
+    pub text: Untrusted,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -173,6 +189,10 @@ pub struct OomKill {
     pub cgroup: Option<Untrusted>,
     pub anon_rss_kib: Option<u64>,
     pub time: Option<String>,
+    /// The printed local time (`2026-11-29T03:19:57`, no zone) of an event
+    /// that could not be placed on Docker's clock (`time` is then null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_time: Option<String>,
     pub uptime_s: Option<f64>,
     /// Why the kill was attributed to its container ("cgroup", "pid", …).
     pub matched_by: Option<String>,
@@ -186,6 +206,10 @@ pub struct Segfault {
     pub process: Untrusted,
     pub container: Option<Untrusted>,
     pub time: Option<String>,
+    /// The printed local time (`2026-11-29T03:19:57`, no zone) of an event
+    /// that could not be placed on Docker's clock (`time` is then null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_time: Option<String>,
     pub uptime_s: Option<f64>,
     pub matched_by: Option<String>,
     pub source: Untrusted,

@@ -279,6 +279,7 @@ pub fn render(r: &Report) -> String {
 
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "KERNEL ({})", v(&r.kernel.time_method));
+        clock_line(&mut o, &r.kernel.clock);
         for k in &r.kernel.oom_kills {
             let _ = writeln!(
                 o,
@@ -287,7 +288,7 @@ pub fn render(r: &Report) -> String {
                 v(&k.process),
                 k.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
                 k.cgroup.as_ref().map(v).unwrap_or_else(|| "-".into()),
-                k.time.clone().unwrap_or_else(|| "?".into()),
+                super::kernel_time(&k.time, &k.local_time).unwrap_or_else(|| "?".into()),
                 v(&k.source),
                 k.line.map(|l| l.to_string()).unwrap_or_default()
             );
@@ -299,7 +300,7 @@ pub fn render(r: &Report) -> String {
                 s.pid,
                 v(&s.process),
                 s.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
-                s.time.clone().unwrap_or_else(|| "?".into()),
+                super::kernel_time(&s.time, &s.local_time).unwrap_or_else(|| "?".into()),
                 v(&s.source),
                 s.line.map(|l| l.to_string()).unwrap_or_default()
             );
@@ -407,4 +408,10 @@ pub fn render(r: &Report) -> String {
         }
     }
     o
+}
+
+/// `  Clock: aligned-on-docker-records, offset -18000.974 s, 5 pair(s), …`; the
+/// sentence is `time_method` above it (#12).
+fn clock_line(o: &mut String, c: &KernelClock) {
+    let _ = writeln!(o, "  Clock: {}", super::clock_summary(c));
 }

@@ -48,7 +48,7 @@ mod read;
 #[cfg(test)]
 mod tests;
 
-pub use read::{looks_like_kernel_log, parse};
+pub use read::{looks_like_kernel_log, parse, parse_with_year_anchor, YearAnchor};
 
 /// What the caller knows that a log line may not say.
 #[derive(Clone, Debug, Default)]
@@ -62,8 +62,16 @@ pub struct KernelContext {
 pub struct KernelStamp {
     /// Seconds since boot (`[ 1870.636507]`), when printed.
     pub uptime_s: Option<f64>,
-    /// Wall-clock time printed on the line (`-T`, iso, syslog, journalctl).
+    /// Wall-clock time printed on the line (`-T`, iso, syslog, journalctl),
+    /// its civil fields read as UTC unless `zoned`.
     pub wall: Option<Timestamp>,
+    /// The printed stamp carries its zone (`+00:00`, `-0500`, `Z`), so
+    /// `wall` is a true instant; otherwise it is local time in an unknown
+    /// zone (`dmesg -T`, BSD syslog, journalctl short) and must be aligned
+    /// before it is shown as UTC.
+    pub zoned: bool,
+    /// The printed stamp has whole seconds only (`dmesg -T`, BSD syslog).
+    pub coarse: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,4 +110,13 @@ pub struct KernelLog {
     pub oom_kills: Vec<OomKill>,
     pub segfaults: Vec<Segfault>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Some syslog stamp carried no year.
+    pub yearless: bool,
+    /// Where the year of yearless stamps came from, when one was found
+    /// ("the collection time", "a dated line later in the same file", …).
+    pub year_from: Option<&'static str>,
+    /// The zone of the file's unzoned syslog stamps, in seconds east of
+    /// UTC, found from daemons' own zoned `time="…"` fields on the same
+    /// lines; the events' stamps are then converted and marked `zoned`.
+    pub zone_s: Option<i64>,
 }

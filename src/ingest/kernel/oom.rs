@@ -332,6 +332,9 @@ impl<'p> State<'p> {
             oom_kills: self.kills.into_iter().map(|(_, k)| k).collect(),
             segfaults: self.segfaults,
             diagnostics: Vec::new(),
+            yearless: false,
+            year_from: None,
+            zone_s: None,
         }
     }
 }

@@ -82,6 +82,8 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'
     if let Some((wall, rest)) = parse_dmesg_t(s) {
         out.fmt = Fmt::DmesgT;
         out.stamp.wall = wall;
+        // `dmesg -T` prints local time from the boot time, whole seconds.
+        out.stamp.coarse = !s.get(..s.find(']').unwrap_or(0)).unwrap_or("").contains('.');
         out.body = strip_one_space(strip_caller_id(rest));
         return out;
     }
@@ -99,12 +101,17 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'
         out.kernel = p.1;
         out.stamp.wall = p.2;
         out.body = p.3;
+        let (zoned, coarse) = iso_zone_and_precision(split_before_space(s2).0);
+        out.stamp.zoned = zoned;
+        out.stamp.coarse = coarse;
     } else if let Some(p) = parse_bsd_syslog(s, ctx) {
         out.fmt = p.0;
         out.kernel = p.1;
         out.stamp.wall = p.2;
         out.body = p.3;
         out.syslog_short = true;
+        // BSD syslog and journalctl short: local time, no zone.
+        out.stamp.coarse = p.0 == Fmt::Syslog;
     } else {
         return out;
     }
@@ -337,6 +344,15 @@ fn parse_iso_prefix(s: &str, rfc5424: bool) -> Option<(Fmt, bool, Option<Timesta
         return Some((fmt, kernel, wall, body));
     }
     Some((Fmt::DmesgIso, true, wall, strip_one_space(rest)))
+}
+
+/// Whether an ISO stamp names its zone (`Z`, `+00:00`, `-0500` after the
+/// seconds) and whether it has whole seconds only.
+fn iso_zone_and_precision(tok: &str) -> (bool, bool) {
+    let tail = tok.get(19..).unwrap_or("");
+    let zoned = tail.contains(['Z', 'z', '+', '-']);
+    let coarse = !tail.starts_with(['.', ',']);
+    (zoned, coarse)
 }
 
 /// Splits at the first space, which stays at the start of the second part

@@ -10,6 +10,7 @@ use super::oom::{Logical, State};
 use super::prefix::{pick_format, split_prefix, strip_pager_junk, Fmt, FMT_COUNT};
 use super::{KernelContext, KernelLog};
 use crate::model::Diagnostic;
+use crate::time::Timestamp;
 
 /// True when the text looks like kernel log output of any supported shape.
 ///
@@ -67,10 +68,120 @@ fn has_strong_marker(body: &str) -> bool {
         || (body.contains("]: segfault at ") && body.contains(" ip "))
 }
 
+/// A known instant near the end of a log, and what it is, from which
+/// yearless syslog stamps take their year: the year of `at`, or the year
+/// before for a stamp that would otherwise fall more than two days after
+/// `at` (a December line read in January).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct YearAnchor {
+    pub at: Timestamp,
+    /// Said in the report: "the collection time", "the newest container time".
+    pub source: &'static str,
+}
+
 /// Parses a kernel log into OOM kills and segfaults. Never panics; invalid
-/// UTF-8 is decoded lossily.
+/// UTF-8 is decoded lossily. Yearless syslog stamps take `ctx.year_hint`
+/// as is.
 pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
     let decoded = String::from_utf8_lossy(text);
+    parse_decoded(path, &decoded, ctx, None)
+}
+
+/// Like [`parse`], with the year of yearless syslog stamps taken from
+/// `anchor`, else from the newest dated line of the same file (a `dmesg -T`
+/// or ISO stamp, or a daemon's `time="2018-12-11T10:48:08-06:00"` field),
+/// else left unset with a diagnostic. `year_from` says which.
+pub fn parse_with_year_anchor(path: &str, text: &[u8], anchor: Option<YearAnchor>) -> KernelLog {
+    let decoded = String::from_utf8_lossy(text);
+    let first = parse_decoded(path, &decoded, &year_ctx(anchor), anchor);
+    if !first.yearless || anchor.is_some() {
+        return first;
+    }
+    match newest_dated(&decoded) {
+        Some(at) => parse_decoded(
+            path,
+            &decoded,
+            &year_ctx(Some(YearAnchor { at, source: "" })),
+            Some(YearAnchor {
+                at,
+                source: "a dated line in the same file",
+            }),
+        ),
+        None => first,
+    }
+}
+
+fn year_ctx(anchor: Option<YearAnchor>) -> KernelContext {
+    KernelContext {
+        year_hint: anchor.map(|a| a.at.civil().0 as i32),
+    }
+}
+
+/// The newest instant with a year printed in the file: a line's own stamp
+/// (`dmesg -T`, ISO) or a daemon's RFC 3339 `time="…"` field.
+fn newest_dated(decoded: &str) -> Option<Timestamp> {
+    let ctx = KernelContext::default();
+    let mut newest: Option<Timestamp> = None;
+    for raw in decoded.split('\n') {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let p = split_prefix(raw, &ctx);
+        let mut t = p.stamp.wall;
+        if t.is_none() {
+            t = p
+                .body
+                .split_once("time=\"")
+                .and_then(|(_, r)| r.split_once('"'))
+                .and_then(|(v, _)| Timestamp::parse_rfc3339(v));
+        }
+        if let Some(t) = t {
+            newest = Some(newest.map_or(t, |n| n.max(t)));
+        }
+    }
+    newest
+}
+
+/// Seconds between a daemon line's local syslog stamp (read as UTC) and the
+/// zoned `time="…"` the daemon printed itself (`dockerd`, `containerd`):
+/// the zone of the syslog stamps, give or take the logging delay.
+fn daemon_zone_delta(p: &super::prefix::Prefixed<'_>) -> Option<i64> {
+    let wall = p.stamp.wall?;
+    let (_, r) = p.body.split_once("time=\"")?;
+    let (v, _) = r.split_once('"')?;
+    let tail = v.get(19..)?;
+    if !tail.contains(['Z', 'z', '+', '-']) {
+        return None;
+    }
+    let t = Timestamp::parse_rfc3339(v)?;
+    Some((wall.0 - t.0).div_euclid(1_000_000_000))
+}
+
+fn median_i64(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    Some(v[v.len() / 2])
+}
+
+/// The nearest multiple of 15 min (zones are whole, half or 45-min hours)
+/// within UTC−12 … UTC+14.
+fn snap_zone(d: i64) -> i64 {
+    ((d as f64 / 900.0).round() as i64 * 900).clamp(-12 * 3600, 14 * 3600)
+}
+
+/// The same civil date and time one year earlier.
+fn year_before(t: Timestamp) -> Option<Timestamp> {
+    let (y, mo, d, h, mi, s, n) = t.civil();
+    let d = d.min(crate::time::days_in_month(y - 1, mo));
+    Timestamp::from_civil(y - 1, mo, d, h, mi, s, n)
+}
+
+fn parse_decoded(
+    path: &str,
+    decoded: &Cow<'_, str>,
+    ctx: &KernelContext,
+    anchor: Option<YearAnchor>,
+) -> KernelLog {
     let lossy = matches!(decoded, Cow::Owned(_));
     let mut st = State::new(path);
     let journal_hint = decoded.split('\n').take(50).any(|l| {
@@ -85,6 +196,7 @@ pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
     let mut pending: Option<Logical> = None;
     let mut last_kernel = true;
     let mut syslog_without_year = false;
+    let mut zone_deltas: Vec<i64> = Vec::new();
 
     for (i, raw) in decoded.split('\n').enumerate() {
         let line_no = i as u64 + 1;
@@ -116,11 +228,19 @@ pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
             p.kernel = last_kernel;
         } else {
             counts[p.fmt as usize] += 1;
-            if matches!(p.fmt, Fmt::Syslog | Fmt::Journal)
-                && p.stamp.wall.is_none()
-                && p.syslog_short
-            {
+            if matches!(p.fmt, Fmt::Syslog | Fmt::Journal) && p.syslog_short {
                 syslog_without_year = true;
+                // A stamp after the anchor belongs to the year before it.
+                if let (Some(w), Some(a)) = (p.stamp.wall, anchor) {
+                    if w.0 > a.at.0 + 2 * 86_400 * 1_000_000_000 {
+                        p.stamp.wall = year_before(w);
+                    }
+                }
+            }
+        }
+        if !p.kernel && !p.stamp.zoned {
+            if let Some(d) = daemon_zone_delta(&p) {
+                zone_deltas.push(d);
             }
         }
         last_kernel = p.kernel;
@@ -150,6 +270,27 @@ pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
             path,
             "kernel log is not valid UTF-8; decoded lossily",
         ));
+    }
+    log.yearless = syslog_without_year;
+    // Daemons beside the kernel in the same syslog file (dockerd,
+    // containerd) print their own zoned time: the syslog stamps' zone.
+    if let Some(zone) = median_i64(&mut zone_deltas).map(snap_zone) {
+        log.zone_s = Some(zone);
+        let fix = |st: &mut super::KernelStamp| {
+            if let (Some(w), false) = (st.wall, st.zoned) {
+                st.wall = Some(Timestamp(w.0 - zone * 1_000_000_000));
+                st.zoned = true;
+            }
+        };
+        for o in &mut log.oom_kills {
+            fix(&mut o.stamp);
+        }
+        for s in &mut log.segfaults {
+            fix(&mut s.stamp);
+        }
+    }
+    if syslog_without_year && ctx.year_hint.is_some() {
+        log.year_from = anchor.map(|a| a.source).filter(|s| !s.is_empty());
     }
     if syslog_without_year && ctx.year_hint.is_none() {
         log.diagnostics.push(Diagnostic::warning(

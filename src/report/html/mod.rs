@@ -352,6 +352,7 @@ fn kernel(o: &mut String, r: &Report) {
     }
     o.push_str("<h2>Kernel</h2>\n");
     let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", k.time_method.html());
+    clock_line(o, &k.clock);
     o.push_str("<table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
     for x in &k.oom_kills {
         let _ = writeln!(
@@ -364,7 +365,7 @@ fn kernel(o: &mut String, r: &Report) {
             x.anon_rss_kib
                 .map(|k| human_bytes(k * 1024))
                 .unwrap_or_else(|| "–".into()),
-            opt(&x.time),
+            opt(&crate::report::kernel_time(&x.time, &x.local_time)),
             x.source.html(),
             x.line.unwrap_or(0)
         );
@@ -377,7 +378,7 @@ fn kernel(o: &mut String, r: &Report) {
             x.process.html(),
             opt_u(&x.container),
             opt(&x.matched_by),
-            opt(&x.time),
+            opt(&crate::report::kernel_time(&x.time, &x.local_time)),
             x.source.html(),
             x.line.unwrap_or(0)
         );
@@ -542,4 +543,14 @@ fn inputs(o: &mut String, r: &Report) {
         );
     }
     o.push_str("</tbody></table>\n");
+}
+
+/// `Clock: aligned-on-docker-records, offset -18000.974 s, 5 pair(s), …`; the
+/// sentence is the `Times:` line above it (#12).
+fn clock_line(o: &mut String, c: &KernelClock) {
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">Clock: {}</p>",
+        h(&crate::report::clock_summary(c))
+    );
 }
