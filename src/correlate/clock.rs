@@ -420,3 +420,131 @@ pub fn place(samples: &[Sample], boot: Option<Timestamp>) -> Placed {
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    fn local(wall: &str, docker: Option<&str>) -> Sample {
+        Sample {
+            stamp: KernelStamp {
+                wall: Some(ts(wall)),
+                coarse: true,
+                ..Default::default()
+            },
+            docker: docker.map(ts),
+            started: None,
+        }
+    }
+
+    #[test]
+    fn zones_snap_to_quarter_hours() {
+        assert_eq!(snap_zone(-18000.974), -18000);
+        assert_eq!(snap_zone(20700.4), 20700); // UTC+05:45
+        assert_eq!(snap_zone(-12600.0 + 3.0), -12600); // UTC−03:30
+        assert_eq!(snap_zone(-0.78), 0);
+        assert_eq!(snap_zone(90_000.0), 14 * 3600);
+        assert_eq!(zone_name(20700), "UTC+05:45");
+        assert_eq!(zone_name(-18000), "UTC-05:00");
+        assert_eq!(median(&[3.0, 1.0, 2.0, 100.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn a_wrong_pair_does_not_move_the_median_but_is_reported() {
+        // UTC+05:30 host; the third pair is off by 40 s.
+        let s = vec![
+            local("2026-11-29T09:00:00Z", Some("2026-11-29T03:30:00.4Z")),
+            local("2026-11-29T09:10:00Z", Some("2026-11-29T03:40:00.5Z")),
+            local("2026-11-29T09:20:00Z", Some("2026-11-29T03:49:20Z")),
+            local("2026-11-29T09:30:00Z", None),
+        ];
+        let p = place(&s, None);
+        assert_eq!(p.clock.method, "aligned-on-docker-records");
+        assert_eq!(p.clock.pairs, 3);
+        let o = p.clock.offset_s.unwrap();
+        assert!((o - 19799.6).abs() < 0.01, "{o}");
+        assert_eq!(p.placements[3].time, Some(ts("2026-11-29T04:00:00.4Z")));
+        assert!(p.clock.residual_s.unwrap() > 39.0);
+        assert!(p.clock.text.contains("UTC+05:30"), "{}", p.clock.text);
+        assert!(p.warnings.iter().any(|w| w.contains("up to 40")), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn no_pair_and_disagreeing_sources_warn() {
+        // The raw copy places the event at 03:00:00; the printed copy is
+        // 5 h and 30 s behind: a zone, and a jump the zone does not explain.
+        let s = vec![Sample {
+            stamp: KernelStamp {
+                uptime_s: Some(100.0),
+                wall: Some(ts("2026-11-28T21:59:30Z")),
+                coarse: true,
+                ..Default::default()
+            },
+            docker: None,
+            started: None,
+        }];
+        let boot = Some(ts("2026-11-29T02:58:20Z"));
+        let p = place(&s, boot);
+        assert_eq!(p.clock.method, "uptime-and-collection-time");
+        assert_eq!(p.placements[0].time, Some(ts("2026-11-29T03:00:00Z")));
+        assert!(p.time_method.contains("UTC-05:00"), "{}", p.time_method);
+        assert!(p.warnings.iter().any(|w| w.contains("kernel clocks disagree")), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn raw_stamps_anchor_on_pairs_without_clock_facts() {
+        let s = vec![
+            Sample {
+                stamp: KernelStamp {
+                    uptime_s: Some(10.0),
+                    ..Default::default()
+                },
+                docker: Some(ts("2026-11-29T03:00:10Z")),
+                started: None,
+            },
+            Sample {
+                stamp: KernelStamp {
+                    uptime_s: Some(70.0),
+                    ..Default::default()
+                },
+                docker: None,
+                started: None,
+            },
+        ];
+        let p = place(&s, None);
+        assert_eq!(p.clock.method, "anchored-on-docker-records");
+        assert_eq!(p.placements[1].time, Some(ts("2026-11-29T03:01:10Z")));
+        assert!(p.warnings.is_empty());
+        // Nothing to anchor on: untimed, never guessed.
+        let p = place(&s[1..], None);
+        assert_eq!(p.clock.method, "untimed");
+        assert_eq!(p.placements[0], Placement::default());
+    }
+
+    #[test]
+    fn the_best_printed_copy_wins_in_dedupe() {
+        let mut a = KernelStamp {
+            wall: Some(ts("2026-11-29T03:19:57Z")),
+            coarse: true,
+            ..Default::default()
+        };
+        let iso = KernelStamp {
+            wall: Some(ts("2026-11-29T03:19:57.636906Z")),
+            zoned: true,
+            ..Default::default()
+        };
+        merge_stamp(&mut a, &iso);
+        assert_eq!(a, iso);
+        let raw = KernelStamp {
+            uptime_s: Some(1870.6),
+            ..Default::default()
+        };
+        merge_stamp(&mut a, &raw);
+        assert_eq!((a.uptime_s, a.wall), (Some(1870.6), iso.wall));
+    }
+}

@@ -7,9 +7,12 @@
 //! - Lines are split on `\n` (a trailing `\r` dropped), invalid UTF-8 decoded
 //!   lossily (with a warning diagnostic). Each line's prefix is decoded into a
 //!   [`KernelStamp`]: raw dmesg uptime, `dmesg -T` (day name ignored, English
-//!   or German month, UTC), `dmesg --time-format iso`, BSD syslog (year from
-//!   [`KernelContext::year_hint`], else no wall time and a diagnostic; no
-//!   Dec→Jan rollover), ISO/RFC 5424 syslog, journalctl short, short-precise,
+//!   or German month, local time of an unknown zone: `zoned` false, aligned
+//!   later on Docker's records), `dmesg --time-format iso`, BSD syslog (local
+//!   time; year from [`KernelContext::year_hint`], or with
+//!   [`parse_with_year_anchor`] from an anchor instant with a Dec→Jan
+//!   rollover, else the newest dated line of the file, else no wall time and
+//!   a diagnostic), ISO/RFC 5424 syslog, journalctl short, short-precise,
 //!   short-iso and short-monotonic, vmware.log `Guest:` wrappers, `<n>` levels,
 //!   `[ T123]` caller ids. Syslog lines of other programs are skipped for events.
 //! - A line without any prefix that follows a prefixed OOM/segfault line which
