@@ -162,7 +162,9 @@ fn utc_minus_5_dmesg_t_is_aligned_on_inspect_alone() {
     let c = &r.kernel.clock;
     assert_eq!(c.method, "aligned-on-docker-records");
     assert!((c.offset_s.unwrap() + 18000.0).abs() < 2.0);
-    assert_eq!(c.pairs, 4, "pcron still runs: no FinishedAt to pair with");
+    // pindexer and ppodlike (137), psegv (139); pcron still runs and pbatch
+    // exited 0 after its child's kill: their FinishedAt is no kill's time.
+    assert_eq!(c.pairs, 3);
     check_events(&r, 3.0);
 }
 

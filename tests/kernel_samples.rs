@@ -347,7 +347,11 @@ fn field_sample_details() {
         (k.uid, k.anon_rss_kib, k.total_vm_kib),
         (Some(0), Some(45563572), Some(70347780))
     );
-    assert_eq!(k.stamp.wall.unwrap().to_string(), "2020-05-08T14:05:27Z");
+    // Printed `May  8 14:05:27` local time; the file's containerd and dockerd
+    // lines print their own `+08:00` times, which give the stamps' zone (#12).
+    assert_eq!(k.stamp.wall.unwrap().to_string(), "2020-05-08T06:05:27Z");
+    assert!(k.stamp.zoned);
+    assert_eq!(l.zone_s, Some(8 * 3600));
     assert!(!k.global, "Memory cgroup OOM");
     // Without a year hint a syslog stamp has no wall time, and says so.
     let l = load(

@@ -154,8 +154,8 @@ fn container_by_name_and_exit(recs: &[ContainerRecord], comm: &str) -> Option<us
 }
 
 /// Docker's records of the happening a kernel event must coincide with,
-/// oldest first: the container's `oom` events (else the FinishedAt of an
-/// OOM-killed container), or its `die` events with exit code 139 (else the
+/// oldest first: the container's `oom` events (else the FinishedAt of a
+/// container OOM-killed with exit code 137), or its `die` events with exit code 139 (else the
 /// FinishedAt of a container that exited 139).
 fn docker_records(r: &ContainerRecord, oom: bool) -> Vec<Timestamp> {
     let mut v: Vec<Timestamp> = r
@@ -171,8 +171,10 @@ fn docker_records(r: &ContainerRecord, oom: bool) -> Vec<Timestamp> {
         .filter_map(|e| e.time)
         .collect();
     if v.is_empty() && r.c.status != "running" {
+        // Only a kill that ended the container coincides with FinishedAt:
+        // an OOM-killed child lets it run on (`OOMKilled` true, exit 0).
         let died = if oom {
-            r.c.oom_killed
+            r.c.oom_killed && r.c.exit_code == 137
         } else {
             r.c.exit_code == 139
         };
