@@ -76,7 +76,10 @@ fn check_events(r: &Report, within_s: f64) {
                 .iter()
                 .find(|s| s.pid == pid)
                 .unwrap_or_else(|| panic!("segfault {pid} missing"));
-            (s.container.as_ref().map(|c| c.unescaped().to_string()), s.time.clone())
+            (
+                s.container.as_ref().map(|c| c.unescaped().to_string()),
+                s.time.clone(),
+            )
         } else {
             let o = r
                 .kernel
@@ -84,10 +87,15 @@ fn check_events(r: &Report, within_s: f64) {
                 .iter()
                 .find(|o| o.pid == pid)
                 .unwrap_or_else(|| panic!("OOM kill {pid} missing"));
-            (o.container.as_ref().map(|c| c.unescaped().to_string()), o.time.clone())
+            (
+                o.container.as_ref().map(|c| c.unescaped().to_string()),
+                o.time.clone(),
+            )
         };
         assert_eq!(container.as_deref(), Some(name), "pid {pid} ({process})");
-        let time = t(time.as_deref().unwrap_or_else(|| panic!("pid {pid} has no time")));
+        let time = t(time
+            .as_deref()
+            .unwrap_or_else(|| panic!("pid {pid} has no time")));
         let id = common::container(r, name).id.unescaped().to_string();
         let d = docker_record(&id, segfault);
         let off = (time.0 - d.0).abs() as f64 / 1e9;
@@ -97,7 +105,9 @@ fn check_events(r: &Report, within_s: f64) {
         );
     }
     assert!(
-        !r.findings.iter().any(|f| f.rule == "unmatched-kernel-event"),
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "unmatched-kernel-event"),
         "no kernel event is left unmatched"
     );
 }
@@ -112,7 +122,10 @@ fn none_before_start(r: &Report) {
         .chain(r.kernel.segfaults.iter().map(|s| (&s.container, &s.time)));
     for (c, time) in times {
         let name = c.as_ref().expect("attributed").unescaped();
-        let started = common::container(r, name).started_at.clone().expect("started");
+        let started = common::container(r, name)
+            .started_at
+            .clone()
+            .expect("started");
         let time = time.as_deref().expect("placed");
         assert!(
             t(time) >= t(&started),
@@ -131,15 +144,24 @@ fn utc_minus_5_dmesg_t_is_aligned_on_docker_events() {
     let c = &r.kernel.clock;
     assert_eq!(c.method, "aligned-on-docker-records");
     let o = c.offset_s.expect("offset stated");
-    assert!((o + 18000.0).abs() < 2.0, "offset {o} is the −5 h zone plus drift");
+    assert!(
+        (o + 18000.0).abs() < 2.0,
+        "offset {o} is the −5 h zone plus drift"
+    );
     assert_eq!(c.pairs, 5, "four oom events and one die 139");
     assert!(c.residual_s.expect("residual") <= 2.0);
-    assert!(c.text.unescaped().contains("UTC-05:00"), "{}", c.text.unescaped());
+    assert!(
+        c.text.unescaped().contains("UTC-05:00"),
+        "{}",
+        c.text.unescaped()
+    );
     check_events(&r, 3.0);
     none_before_start(&r);
     assert!(
-        !r.diagnostics.iter().any(|d| d.message.unescaped().contains("kernel clocks disagree")
-            || d.message.unescaped().contains("kernel times are up to")),
+        !r.diagnostics
+            .iter()
+            .any(|d| d.message.unescaped().contains("kernel clocks disagree")
+                || d.message.unescaped().contains("kernel times are up to")),
         "aligned within 2 s: no clock warning"
     );
     // One line in every human format.
@@ -149,10 +171,16 @@ fn utc_minus_5_dmesg_t_is_aligned_on_docker_events() {
             out.contains("Clock: aligned-on-docker-records, offset -18000."),
             "{f:?} states the clock"
         );
-        assert!(!out.contains("22:19:57Z"), "{f:?} never shows local time as UTC");
+        assert!(
+            !out.contains("22:19:57Z"),
+            "{f:?} never shows local time as UTC"
+        );
     }
     let json = render(&r, Format::Json);
-    assert!(json.contains("\"method\": \"aligned-on-docker-records\""), "{json:.0}");
+    assert!(
+        json.contains("\"method\": \"aligned-on-docker-records\""),
+        "{json:.0}"
+    );
 }
 
 #[test]
@@ -226,7 +254,10 @@ fn unpaired_local_stamps_are_never_shown_as_utc() {
         assert!(l.starts_with("2026-11-28T22:") && !l.ends_with('Z'), "{l}");
     }
     let text = render(&r, Format::Text);
-    assert!(text.contains("2026-11-28T22:19:57 local time, zone unknown"), "{text}");
+    assert!(
+        text.contains("2026-11-28T22:19:57 local time, zone unknown"),
+        "{text}"
+    );
     assert!(!text.contains("2026-11-28T22:19:57Z"));
 }
 
@@ -267,14 +298,24 @@ fn syslog_year_from_the_collection_time_rolls_back_over_new_year() {
 fn syslog_year_from_the_collection_time_in_a_bundle() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(common::sample(SYSLOG), dir.path().join("messages")).unwrap();
-    std::fs::write(dir.path().join("collected-at.txt"), "2020-05-09T00:00:00Z\n").unwrap();
+    std::fs::write(
+        dir.path().join("collected-at.txt"),
+        "2020-05-09T00:00:00Z\n",
+    )
+    .unwrap();
     let r = report(vec![dir.path().to_path_buf()]);
     let tm = r.kernel.time_method.unescaped();
-    assert!(tm.contains("carry no year: year (2020) assumed from the collection time"), "{tm}");
+    assert!(
+        tm.contains("carry no year: year (2020) assumed from the collection time"),
+        "{tm}"
+    );
     assert!(tm.contains("local time at UTC+08:00"), "{tm}");
     assert_eq!(r.kernel.clock.method, "as-printed-with-zone");
     assert_eq!(r.kernel.oom_kills.len(), 1);
-    assert_eq!(r.kernel.oom_kills[0].time.as_deref(), Some("2020-05-08T06:05:27Z"));
+    assert_eq!(
+        r.kernel.oom_kills[0].time.as_deref(),
+        Some("2020-05-08T06:05:27Z")
+    );
 }
 
 #[test]
@@ -285,18 +326,55 @@ fn syslog_year_from_the_newest_container_time() {
         common::sample("bundle/containers/pworker/inspect.json"),
     ]);
     let tm = r.kernel.time_method.unescaped();
-    assert!(tm.contains("year (2026) assumed from the newest container time"), "{tm}");
+    assert!(
+        tm.contains("year (2026) assumed from the newest container time"),
+        "{tm}"
+    );
     assert!(!r.kernel.oom_kills.is_empty());
     for o in &r.kernel.oom_kills {
         assert!(
-            o.time.is_some() || o.local_time.as_deref().is_some_and(|l| l.starts_with("2026-05-15")),
+            o.time.is_some()
+                || o.local_time
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("2026-05-15")),
             "{o:?}"
         );
     }
     assert!(
-        !r.diagnostics
-            .iter()
-            .any(|d| d.message.unescaped().contains("carry no year and none was known")),
+        !r.diagnostics.iter().any(|d| d
+            .message
+            .unescaped()
+            .contains("carry no year and none was known")),
         "an anchor existed"
     );
+}
+
+#[test]
+fn real_sosreport_anchors_raw_stamps_and_keeps_an_older_run_apart() {
+    // sos keeps the raw `dmesg` and no /proc/uptime: the boot time comes
+    // from the pairs. Its ring buffer also holds an earlier run's `crash`
+    // segfault (18:16), before this psegv was created (18:23): the process
+    // name alone must not give it to psegv.
+    let r = report(vec![common::sample("real-sos/sosreport-prodweb01.tar.xz")]);
+    let c = &r.kernel.clock;
+    assert_eq!(c.method, "anchored-on-docker-records");
+    assert!(c.pairs >= 3, "{c:?}");
+    assert!(c.residual_s.unwrap() < 1.0, "{c:?}");
+    let psegv: Vec<_> = r
+        .kernel
+        .segfaults
+        .iter()
+        .filter(|s| s.container.as_ref().map(|c| c.unescaped()) == Some("psegv"))
+        .collect();
+    assert_eq!(psegv.len(), 1, "{:?}", r.kernel.segfaults);
+    let started = common::container(&r, "psegv")
+        .started_at
+        .clone()
+        .expect("started");
+    let d = t(psegv[0].time.as_deref().unwrap()).0 - t(&started).0;
+    assert!(
+        d.abs() < 3_000_000_000,
+        "the crash of this run: {d} ns from its start"
+    );
+    assert!(r.kernel.segfaults.iter().any(|s| s.container.is_none()));
 }

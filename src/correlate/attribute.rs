@@ -153,6 +153,18 @@ fn container_by_name_and_exit(recs: &[ContainerRecord], comm: &str) -> Option<us
     (hits.len() == 1).then(|| hits[0])
 }
 
+/// Between the container's creation (else start) and its finish, with
+/// [`SLACK_NS`] either side; open-ended while it runs.
+fn within_life(r: &ContainerRecord, t: Timestamp) -> bool {
+    let lo = r.c.created.or(r.c.started_at);
+    let hi = if r.c.status == "running" {
+        None
+    } else {
+        r.c.finished_at
+    };
+    lo.is_none_or(|lo| t.0 >= lo.0 - SLACK_NS) && hi.is_none_or(|hi| t.0 <= hi.0 + SLACK_NS)
+}
+
 /// Docker's records of the happening a kernel event must coincide with,
 /// oldest first: the container's `oom` events (else the FinishedAt of a
 /// container OOM-killed with exit code 137), or its `die` events with exit code 139 (else the
@@ -298,12 +310,22 @@ pub fn attribute(a: &mut Analysis, ooms: Vec<OomKill>, segvs: Vec<Segfault>, fac
         }
     }
     for (s, (c, p)) in segvs.iter().zip(seg_c.iter_mut().zip(seg_p)) {
+        // A name names every run of that image: once placed, a segfault
+        // outside the container's life belongs to another container.
+        if let (Some(i), Some(t)) = (c.0, p.time) {
+            if !within_life(&recs[i], t) {
+                *c = (None, None);
+            }
+        }
         if c.0.is_some() {
             continue;
         }
         if let Some(i) = container_by_pid(recs, s.pid, p.time) {
             *c = (Some(i), Some("pid"));
-        } else if let Some(i) = p.time.and_then(|t| container_by_name_and_time(recs, &s.process, t)) {
+        } else if let Some(i) = p
+            .time
+            .and_then(|t| container_by_name_and_time(recs, &s.process, t))
+        {
             *c = (Some(i), Some("process name and time"));
         } else if let Some(i) = p.time.and_then(|t| container_by_log_line(recs, t)) {
             *c = (Some(i), Some("time and a segfault line in its logs"));

@@ -251,7 +251,9 @@ pub fn place(samples: &[Sample], boot: Option<Timestamp>) -> Placed {
         }
         let wall_used = matches!(basis, Basis::Local | Basis::Zoned);
         let t = match (t, s.started) {
-            (Some(t), Some(st)) if wall_used && s.stamp.coarse && t < st && st.0 - t.0 <= 1_000_000_000 => {
+            (Some(t), Some(st))
+                if wall_used && s.stamp.coarse && t < st && st.0 - t.0 <= 1_000_000_000 =>
+            {
                 Some(st)
             }
             _ => t,
@@ -382,7 +384,11 @@ pub fn place(samples: &[Sample], boot: Option<Timestamp>) -> Placed {
         .filter_map(|s| Some((secs(s.stamp.wall?, mono(s)?), s.stamp.zoned)))
         .collect();
     for zoned in [false, true] {
-        let d: Vec<f64> = d_wall.iter().filter(|x| x.1 == zoned).map(|x| x.0).collect();
+        let d: Vec<f64> = d_wall
+            .iter()
+            .filter(|x| x.1 == zoned)
+            .map(|x| x.0)
+            .collect();
         let Some(o) = median(&d) else { continue };
         let zone = if zoned { 0 } else { snap_zone(o) };
         let drift = o - zone as f64;
@@ -471,7 +477,11 @@ mod tests {
         assert_eq!(p.placements[3].time, Some(ts("2026-11-29T04:00:00.4Z")));
         assert!(p.clock.residual_s.unwrap() > 39.0);
         assert!(p.clock.text.contains("UTC+05:30"), "{}", p.clock.text);
-        assert!(p.warnings.iter().any(|w| w.contains("up to 40")), "{:?}", p.warnings);
+        assert!(
+            p.warnings.iter().any(|w| w.contains("up to 40")),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]
@@ -493,7 +503,13 @@ mod tests {
         assert_eq!(p.clock.method, "uptime-and-collection-time");
         assert_eq!(p.placements[0].time, Some(ts("2026-11-29T03:00:00Z")));
         assert!(p.time_method.contains("UTC-05:00"), "{}", p.time_method);
-        assert!(p.warnings.iter().any(|w| w.contains("kernel clocks disagree")), "{:?}", p.warnings);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("kernel clocks disagree")),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]

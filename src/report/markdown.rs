@@ -155,7 +155,9 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 k.process.md(),
                 mo(k.container.as_ref()),
                 mo(k.cgroup.as_ref()),
-                super::kernel_time(&k.time, &k.local_time).as_deref().unwrap_or("?"),
+                super::kernel_time(&k.time, &k.local_time)
+                    .as_deref()
+                    .unwrap_or("?"),
                 (format!("{}:{}", k.source.md(), k.line.unwrap_or(0)))
             );
         }
@@ -166,7 +168,9 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 s.pid,
                 s.process.md(),
                 mo(s.container.as_ref()),
-                super::kernel_time(&s.time, &s.local_time).as_deref().unwrap_or("?"),
+                super::kernel_time(&s.time, &s.local_time)
+                    .as_deref()
+                    .unwrap_or("?"),
                 (format!("{}:{}", s.source.md(), s.line.unwrap_or(0)))
             );
         }

@@ -44,8 +44,11 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
 /// A kernel event's time as shown: on Docker's clock, else its printed
 /// local time, marked as such (never as UTC) (#12).
 pub(crate) fn kernel_time(time: &Option<String>, local: &Option<String>) -> Option<String> {
-    time.clone()
-        .or_else(|| local.as_ref().map(|l| format!("{l} local time, zone unknown")))
+    time.clone().or_else(|| {
+        local
+            .as_ref()
+            .map(|l| format!("{l} local time, zone unknown"))
+    })
 }
 
 /// `kernel.clock` in one line, without its text: `aligned-on-docker-records,

@@ -83,7 +83,10 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'
         out.fmt = Fmt::DmesgT;
         out.stamp.wall = wall;
         // `dmesg -T` prints local time from the boot time, whole seconds.
-        out.stamp.coarse = !s.get(..s.find(']').unwrap_or(0)).unwrap_or("").contains('.');
+        out.stamp.coarse = !s
+            .get(..s.find(']').unwrap_or(0))
+            .unwrap_or("")
+            .contains('.');
         out.body = strip_one_space(strip_caller_id(rest));
         return out;
     }

@@ -84,7 +84,8 @@ pub struct YearAnchor {
 /// as is.
 pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
     let decoded = String::from_utf8_lossy(text);
-    parse_decoded(path, &decoded, ctx, None)
+    let lossy = matches!(decoded, Cow::Owned(_));
+    parse_decoded(path, &decoded, lossy, ctx, None)
 }
 
 /// Like [`parse`], with the year of yearless syslog stamps taken from
@@ -93,7 +94,8 @@ pub fn parse(path: &str, text: &[u8], ctx: &KernelContext) -> KernelLog {
 /// else left unset with a diagnostic. `year_from` says which.
 pub fn parse_with_year_anchor(path: &str, text: &[u8], anchor: Option<YearAnchor>) -> KernelLog {
     let decoded = String::from_utf8_lossy(text);
-    let first = parse_decoded(path, &decoded, &year_ctx(anchor), anchor);
+    let lossy = matches!(decoded, Cow::Owned(_));
+    let first = parse_decoded(path, &decoded, lossy, &year_ctx(anchor), anchor);
     if !first.yearless || anchor.is_some() {
         return first;
     }
@@ -101,6 +103,7 @@ pub fn parse_with_year_anchor(path: &str, text: &[u8], anchor: Option<YearAnchor
         Some(at) => parse_decoded(
             path,
             &decoded,
+            lossy,
             &year_ctx(Some(YearAnchor { at, source: "" })),
             Some(YearAnchor {
                 at,
@@ -178,11 +181,11 @@ fn year_before(t: Timestamp) -> Option<Timestamp> {
 
 fn parse_decoded(
     path: &str,
-    decoded: &Cow<'_, str>,
+    decoded: &str,
+    lossy: bool,
     ctx: &KernelContext,
     anchor: Option<YearAnchor>,
 ) -> KernelLog {
-    let lossy = matches!(decoded, Cow::Owned(_));
     let mut st = State::new(path);
     let journal_hint = decoded.split('\n').take(50).any(|l| {
         l.starts_with("-- ")
