@@ -284,10 +284,8 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let sigterm_first = kill_signals.contains(&15);
         let stopped = sigterm_first || has_event(r, "stop");
         let killed = kill_signals.contains(&9);
+        // State.Error itself is cited by `runtime-error`, this finding's primary.
         let fault = runtime_fault(&c.error);
-        if !c.error.trim().is_empty() {
-            ev.push(error_ev(r));
-        }
         let (title, explanation, suggestion, confidence) = if let Some(RuntimeFault::ShimLost) = fault {
             (
                 format!("{} ended with exit 137 when Docker lost its runtime", c.name),
@@ -736,7 +734,13 @@ pub fn runtime_error(r: &ContainerRecord, out: &mut Vec<Finding>) {
         return;
     }
     let err = crate::format::clip(c.error.trim(), 200);
-    let exit = if exited(r) || c.status == "created" {
+    let exit = if fault == RuntimeFault::ShimLost && exited(r) {
+        format!(
+            " Its exit code {} ({}) is what the process got when its shim went away, or what Docker recorded once it lost track of it: it says nothing about the application.",
+            c.exit_code,
+            crate::format::exit_meaning(c.exit_code)
+        )
+    } else if exited(r) || c.status == "created" {
         format!(
             " Docker set exit code {} ({}) itself; the application did not choose it.",
             c.exit_code,
