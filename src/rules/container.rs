@@ -65,12 +65,8 @@ fn backed_by(records: &[&str]) -> (Confidence, String) {
     let c = Confidence::of_records(records.len());
     let words = match records {
         [] => String::new(),
-        [one] => format!(" Confidence {}: one record says so ({one}) and nothing contradicts it.", c.as_str()),
-        many => format!(
-            " Confidence {}: {} agree.",
-            c.as_str(),
-            join_and(many)
-        ),
+        [one] => format!(" Backed by one record, {one}; nothing contradicts it."),
+        many => format!(" Backed by {}, which agree.", join_and(many)),
     };
     (c, words)
 }
@@ -290,7 +286,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             (
                 format!("{} ended with exit 137 when Docker lost its runtime", c.name),
                 format!(
-                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, but State.Error says `{}`: dockerd lost its connection to containerd or the container's shim, so the process was killed with the shim or its real exit status was lost. This is a runtime failure, not the application's own exit nor a slow shutdown. Confidence possible: inspect alone records it; containerd's log would confirm it.",
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, but State.Error says `{}`: dockerd lost its connection to containerd or the container's shim, so the process was killed with the shim or its real exit status was lost. This is a runtime failure, not the application's own exit nor a slow shutdown. Only inspect records it; containerd's log would confirm it.",
                     crate::format::clip(c.error.trim(), 200)
                 ),
                 "Read containerd's and dockerd's logs around FinishedAt (`journalctl -u containerd -u docker`) for a crash, restart or upgrade of containerd or the shim, and `dmesg` for an OOM kill of them; the application is not at fault unless those logs say so.".to_string(),
@@ -300,7 +296,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             (
                 format!("{} was killed with SIGKILL after the stop timeout (exit 137)", c.name),
                 format!(
-                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. {}The process did not exit on SIGTERM within the stop timeout, so Docker escalated to SIGKILL. Confidence confirmed: inspect's exit code and Docker's events agree.",
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. {}The process did not exit on SIGTERM within the stop timeout, so Docker escalated to SIGKILL. Backed by inspect's exit code and Docker's events, which agree.",
                     if sigterm_first { "Docker events show SIGTERM (15) was sent first, then SIGKILL (9). " } else { "Docker events show a `stop`. " }
                 ),
                 "Handle SIGTERM in the application and exit promptly; use the exec form of CMD/ENTRYPOINT (or `--init`/tini) so PID 1 receives the signal; if shutdown legitimately takes longer, raise the timeout (`docker stop -t`, `--stop-timeout`).".to_string(),
@@ -309,7 +305,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else if killed {
             (
                 format!("{} was killed with `docker kill` (SIGKILL, exit 137)", c.name),
-                "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. Docker events show SIGKILL (9) sent without a SIGTERM before it: someone or something ran `docker kill`, not `docker stop`. Confidence confirmed: inspect's exit code and Docker's events agree.".to_string(),
+                "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. Docker events show SIGKILL (9) sent without a SIGTERM before it: someone or something ran `docker kill`, not `docker stop`. Backed by inspect's exit code and Docker's events, which agree.".to_string(),
                 "Find who sent the kill (an operator, a script, an orchestrator's health policy) in the daemon's or the orchestrator's log; prefer `docker stop`, which gives the process SIGTERM and time to shut down.".to_string(),
                 Confidence::Confirmed,
             )
@@ -317,7 +313,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             (
                 format!("{} was killed with SIGKILL from outside (exit 137)", c.name),
                 format!(
-                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false. SIGKILL from outside: the docker stop timeout, docker kill, or an OOM kill that was not recorded. Collect `docker events` and the kernel log to tell which.{} Confidence possible: only the exit code records it.",
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false. SIGKILL from outside: the docker stop timeout, docker kill, or an OOM kill that was not recorded. Collect `docker events` and the kernel log to tell which.{} Only the exit code records it, so who sent the signal is inferred.",
                     if r.events.is_empty() {
                         " The inputs hold no docker event for this container."
                     } else {
@@ -382,6 +378,15 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else {
             " No kernel `segfault at` line in the bundle matches it.".into()
         };
+        let mut records = Vec::new();
+        if ended && c.exit_code == 139 {
+            records.push("inspect's exit code 139");
+        }
+        if !segs.is_empty() {
+            records.push("the kernel's `segfault at` line");
+        }
+        let (seg_confidence, basis) = backed_by(&records);
+        let k = k + &basis;
         out.push(finding(
             RuleId::Segfault,
             Severity::Critical,
@@ -403,7 +408,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             },
             "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
             ev,
-        ).confidence(Confidence::of_records(usize::from(ended && c.exit_code == 139) + usize::from(!segs.is_empty()))));
+        ).confidence(seg_confidence));
     }
 
     if ended && c.exit_code == 134 {
@@ -444,6 +449,13 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else {
             c.cmd.join(" ")
         };
+        // Exit code and State.Error are one record (dockerd's state); the
+        // log's own `not found` line is another.
+        let mut records = vec!["inspect's exit code and State.Error"];
+        if r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)).is_some() {
+            records.push("the log's `not found` line");
+        }
+        let (confidence, basis) = backed_by(&records);
         out.push(finding(
             RuleId::CommandNotFound,
             Severity::Critical,
@@ -458,12 +470,10 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 } else {
                     "The runtime's error says the executable does not exist or cannot be executed in the image.".to_string()
                 }
-            ),
+            ) + &basis,
             "Check the path and spelling of CMD/ENTRYPOINT against the image (`docker run --rm --entrypoint sh IMAGE -c 'ls -l PATH'`); make scripts executable (`chmod +x`) with a valid shebang, and build for the host's architecture.".into(),
             ev,
-        ).confidence(Confidence::of_records(
-            usize::from(c.exit_code == 126 || c.exit_code == 127) + usize::from(not_found_error) + usize::from(r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)).is_some()),
-        )));
+        ).confidence(confidence));
     }
 
     if c.restart_count >= opts.crash_loop_restarts || c.status == "restarting" {
@@ -528,7 +538,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let (confidence, basis) = if no_policy && updates.is_empty() {
             (
                 Confidence::Likely,
-                " Confidence likely: inspect's RestartCount says so, but its restart policy does not explain it.".to_string(),
+                " Backed by inspect's RestartCount alone; its restart policy does not explain it.".to_string(),
             )
         } else {
             backed_by(&records)

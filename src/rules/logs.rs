@@ -44,9 +44,9 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
         // The log and a non-zero exit in inspect are two records of one crash.
         let failed = c.exit_code != 0 && c.status != "running";
         let basis = if failed {
-            format!(" Confidence confirmed: the log's crash line and inspect's exit code {} agree.", c.exit_code)
+            format!(" Backed by the log's crash line and inspect's exit code {}, which agree.", c.exit_code)
         } else {
-            " Confidence likely: the log alone records it; the container did not exit with an error.".to_string()
+            " Backed by the log alone; the container did not exit with an error.".to_string()
         };
         out.push(finding(
             RuleId::CrashSignature,
