@@ -820,3 +820,32 @@ pub fn runtime_error(r: &ContainerRecord, out: &mut Vec<Finding>) {
         .confidence(confidence),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{runtime_fault, RuntimeFault};
+
+    #[test]
+    fn runtime_errors_are_told_apart_by_their_real_words() {
+        // The first three are State.Error as Docker wrote it: the corpus's
+        // ptypo (Docker 20.10), moby/moby#29800, dyrnq/install-docker#17 (a
+        // shim that cannot start). The others follow the shape of the
+        // messages of docker exec (as reported in many issues), libnetwork
+        // (`driver failed programming external connectivity on endpoint %s
+        // (%s): %v`), the daemon (`Container %s is not running`) and ttrpc.
+        for (e, want) in [
+            ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/app/start-server.sh\": stat /app/start-server.sh: no such file or directory: unknown", RuntimeFault::CreateFailed),
+            ("transport is closing", RuntimeFault::ShimLost),
+            ("failed to create task for container: Unimplemented: failed to start shim: start failed: unsupported shim version (3): not implemented", RuntimeFault::CreateFailed),
+            ("OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown", RuntimeFault::ExecFailed),
+            ("driver failed programming external connectivity on endpoint web (3c0c): Bind for 0.0.0.0:80 failed: port is already allocated", RuntimeFault::Network),
+            ("Container 6d1c is not running", RuntimeFault::NotRunning),
+            ("ttrpc: closed: unknown", RuntimeFault::ShimLost),
+            ("something Docker said", RuntimeFault::Other),
+        ] {
+            assert_eq!(runtime_fault(e), Some(want), "{e}");
+        }
+        assert_eq!(runtime_fault(""), None);
+        assert_eq!(runtime_fault("  "), None);
+    }
+}

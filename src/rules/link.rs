@@ -192,3 +192,61 @@ pub(crate) fn cited_above(
         .flat_map(|f| f.evidence.iter())
         .any(|x| x == e || (x.excerpt == e.excerpt && !e.excerpt.is_empty()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::link;
+    use crate::model::{Evidence, Severity};
+    use crate::rules::{Confidence, Finding, RuleId};
+
+    fn f(rule: RuleId, severity: Severity, ev: &[&str]) -> Finding {
+        Finding {
+            rule,
+            severity,
+            container: Some("c".into()),
+            image: None,
+            title: String::new(),
+            explanation: String::new(),
+            suggestion: String::new(),
+            evidence: ev.iter().map(|e| Evidence::new("log", None, *e)).collect(),
+            confidence: Confidence::Likely,
+            caused_by: None,
+        }
+    }
+
+    #[test]
+    fn a_crash_loop_follows_from_its_crash_and_drops_the_crash_line() {
+        let mut v = vec![
+            f(RuleId::CrashLoop, Severity::Critical, &["\"RestartCount\": 4", "FATAL: x"]),
+            f(RuleId::CrashSignature, Severity::Critical, &["FATAL: x"]),
+            f(RuleId::LogErrors, Severity::Info, &["FATAL: x", "ERROR y"]),
+        ];
+        link(&mut v);
+        assert_eq!(v[0].caused_by, Some(RuleId::CrashSignature));
+        assert_eq!(v[0].evidence.len(), 1);
+        assert_eq!(v[1].caused_by, None);
+        assert_eq!(v[2].caused_by, None, "log counts are never linked");
+        assert_eq!(v[2].evidence[0].excerpt, "ERROR y");
+    }
+
+    #[test]
+    fn a_lower_cause_is_the_root_only_when_the_consequence_cites_it() {
+        let mut v = vec![
+            f(RuleId::CrashLoop, Severity::Critical, &["lookup redis: no such host"]),
+            f(RuleId::DnsFailure, Severity::Warning, &["lookup redis: no such host"]),
+        ];
+        link(&mut v);
+        assert_eq!(v[0].caused_by, Some(RuleId::DnsFailure));
+        assert_eq!(v[1].severity, Severity::Critical, "as bad as what follows");
+
+        let mut v = vec![
+            f(RuleId::CrashLoop, Severity::Critical, &["\"ExitCode\": 1", "boom"]),
+            f(RuleId::DnsFailure, Severity::Warning, &["\"ExitCode\": 1", "lookup db"]),
+        ];
+        link(&mut v);
+        assert_eq!(v[0].caused_by, None, "a shared inspect field ties nothing");
+        assert_eq!(v[1].caused_by, None);
+        assert_eq!(v[1].severity, Severity::Warning);
+        assert_eq!(v[1].evidence.len(), 1, "but it is not repeated");
+    }
+}
