@@ -222,6 +222,13 @@ fn exit_137_without_evidence_is_hedged() {
     );
     assert!(!x.contains("did not exit on SIGTERM"), "not stated as fact: {x}");
 
+    // The sosreport capture holds no docker events: qfine was stopped with
+    // `docker stop -t 1`, which only events could show.
+    let sos = report_of("sos/sosreport-qhost-2026.tar.zst");
+    let q = find(&sos, "qfine", "stop-timeout-kill");
+    assert_eq!(q.confidence, Confidence::Possible);
+    assert!(q.explanation.unescaped().contains("SIGKILL from outside"));
+
     // With Docker's events, the same exit is confirmed: pstubborn ignored
     // SIGTERM and `docker stop` escalated.
     let s = find(bundle(), "pstubborn", "stop-timeout-kill");
