@@ -27,6 +27,8 @@ pub enum TimelineKind {
     Unpaused,
     /// A docker event of an action this list does not name.
     DockerEvent,
+    /// Docker event `update` (`docker update`: restart policy, limits).
+    ConfigChanged,
 }
 
 impl TimelineKind {
@@ -48,6 +50,7 @@ impl TimelineKind {
         TimelineKind::Paused,
         TimelineKind::Unpaused,
         TimelineKind::DockerEvent,
+        TimelineKind::ConfigChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl TimelineKind {
             TimelineKind::Paused => "paused",
             TimelineKind::Unpaused => "unpaused",
             TimelineKind::DockerEvent => "docker-event",
+            TimelineKind::ConfigChanged => "config-changed",
         }
     }
 
@@ -92,6 +96,7 @@ impl TimelineKind {
             "health_status: unhealthy" => TimelineKind::HealthFailed,
             "health_status: healthy" => TimelineKind::HealthRecovered,
             "health_status: starting" => TimelineKind::HealthStarting,
+            "update" => TimelineKind::ConfigChanged,
             _ => TimelineKind::DockerEvent,
         }
     }
@@ -173,9 +178,118 @@ impl TimelineEvent {
     }
 }
 
+/// Two records of one happening from different artifacts (inspect's
+/// `FinishedAt` and Docker's `die` event, the kernel's OOM kill and Docker's
+/// `oom`) are at most this far apart to be merged into one event. Docker
+/// writes both of its records within milliseconds; a second covers kernel
+/// stamps of one-second precision once they are on Docker's clock.
+pub const SAME_HAPPENING_TOLERANCE_NS: i64 = 1_000_000_000;
+
 /// Every timed happening in the analysis, ordered by instant, then container
-/// index, then source. Events without a time are left out: they cannot be placed.
+/// index, then source, with the records of one happening in different
+/// artifacts merged into one event (see `merge`). Events without a time are
+/// left out: they cannot be placed.
 pub fn build(a: &Analysis) -> Vec<TimelineEvent> {
+    merge(records(a))
+}
+
+/// Which record of a merged happening leads it: inspect's state (the
+/// container's own record), then the kernel's (it names the process), then
+/// the logs, then Docker's events.
+fn lead_rank(h: &Happening) -> u8 {
+    match h {
+        Happening::Started | Happening::Exited { .. } | Happening::HealthFailed { .. } => 0,
+        Happening::KernelOomKill { .. } | Happening::KernelSegfault { .. } => 1,
+        Happening::FirstLog | Happening::LastLog { .. } => 2,
+        Happening::Docker { .. } => 3,
+    }
+}
+
+/// Merges records of one happening: same container, same kind, instants
+/// within `SAME_HAPPENING_TOLERANCE_NS`, the same exit code when both say
+/// one, and no artifact in common (two records of one file are two
+/// happenings, e.g. two restarts a second apart). The closest pairs are
+/// merged first, so each record joins the happening nearest to it. The
+/// merged event keeps the instant and wording of its lead record and lists
+/// every record's source, the lead's first.
+fn merge(t: Vec<TimelineEvent>) -> Vec<TimelineEvent> {
+    let mut pairs: Vec<(i64, usize, usize)> = Vec::new();
+    for i in 0..t.len() {
+        for j in i + 1..t.len() {
+            let dt = t[j].time.0 - t[i].time.0;
+            if dt > SAME_HAPPENING_TOLERANCE_NS {
+                break;
+            }
+            if t[i].container.is_some()
+                && t[i].container == t[j].container
+                && t[i].kind == t[j].kind
+            {
+                pairs.push((dt, i, j));
+            }
+        }
+    }
+    pairs.sort();
+    // group[i]: the group record i belongs to; members[g]: its records.
+    let mut group: Vec<usize> = (0..t.len()).collect();
+    let mut members: Vec<Vec<usize>> = (0..t.len()).map(|i| vec![i]).collect();
+    for (_, i, j) in pairs {
+        let (gi, gj) = (group[i], group[j]);
+        if gi == gj {
+            continue;
+        }
+        let paths = |g: usize| -> Vec<&str> {
+            members[g]
+                .iter()
+                .flat_map(|&k| t[k].sources.iter().map(|s| s.path.as_str()))
+                .collect()
+        };
+        let (pi, pj) = (paths(gi), paths(gj));
+        if pi.iter().any(|p| pj.contains(p)) {
+            continue;
+        }
+        let code = |g: usize| members[g].iter().find_map(|&k| t[k].exit_code());
+        if let (Some(x), Some(y)) = (code(gi), code(gj)) {
+            if x != y {
+                continue;
+            }
+        }
+        let moved = std::mem::take(&mut members[gj]);
+        for &k in &moved {
+            group[k] = gi;
+        }
+        members[gi].extend(moved);
+    }
+    let mut slots: Vec<Option<TimelineEvent>> = t.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for mut m in members.into_iter().filter(|m| !m.is_empty()) {
+        m.sort_by_key(|&k| {
+            let e = slots[k].as_ref().map(|e| (lead_rank(&e.happening), e.time));
+            (e, k)
+        });
+        let mut it = m.into_iter().filter_map(|k| slots[k].take());
+        let Some(mut lead) = it.next() else { continue };
+        let mut rest: Vec<TimelineEvent> = it.collect();
+        rest.sort_by(|x, y| x.time.cmp(&y.time).then(x.sources.cmp(&y.sources)));
+        for r in rest {
+            for s in r.sources {
+                if !lead.sources.contains(&s) {
+                    lead.sources.push(s);
+                }
+            }
+        }
+        out.push(lead);
+    }
+    out.sort_by(|x, y| {
+        x.time
+            .cmp(&y.time)
+            .then(x.container.cmp(&y.container))
+            .then(x.sources.cmp(&y.sources))
+    });
+    out
+}
+
+/// One event per record, unmerged, in time order.
+fn records(a: &Analysis) -> Vec<TimelineEvent> {
     let mut t: Vec<TimelineEvent> = Vec::new();
     let mut push = |time: Option<Timestamp>,
                     container: Option<usize>,

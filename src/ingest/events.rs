@@ -66,6 +66,8 @@ const KEPT: &[&str] = &[
     "destroy",
     "pause",
     "unpause",
+    // `docker update`: the restart policy or a limit changed (issue #12).
+    "update",
 ];
 
 pub fn parse(path: &str, data: &[u8]) -> EventLog {

@@ -79,6 +79,7 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
             f.title.md()
         );
         let _ = writeln!(o, "{}\n", f.explanation.md_paragraph());
+        let _ = writeln!(o, "*{}*\n", f.confidence_words());
         let _ = writeln!(o, "**What to do:** {}\n", f.suggestion.md());
         if !f.evidence.is_empty() {
             let lines: Vec<Untrusted> = f
@@ -279,6 +280,8 @@ mod tests {
                 explanation: format!("{start} is still running @here").into(),
                 suggestion: "s".into(),
                 evidence: vec![],
+                confidence: crate::rules::Confidence::Likely,
+                caused_by: None,
             });
         }
         let md = render(&r);

@@ -329,6 +329,22 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
     }
 }
 
+impl Finding {
+    /// `confidence: likely; follows from crash-signature`: the finding's
+    /// confidence and its primary, in words every renderer writes as is
+    /// (tokens of the contract, no input text).
+    pub fn confidence_words(&self) -> String {
+        match self.caused_by {
+            Some(p) => format!(
+                "confidence: {}; follows from {} (its evidence is not repeated here)",
+                self.confidence.as_str(),
+                p.as_str()
+            ),
+            None => format!("confidence: {}", self.confidence.as_str()),
+        }
+    }
+}
+
 fn finding(f: crate::rules::Finding) -> Finding {
     Finding {
         rule: f.rule,
@@ -347,6 +363,8 @@ fn finding(f: crate::rules::Finding) -> Finding {
                 excerpt: e.excerpt.into(),
             })
             .collect(),
+        confidence: f.confidence,
+        caused_by: f.caused_by,
     }
 }
 

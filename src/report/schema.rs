@@ -10,7 +10,7 @@ pub use super::untrusted::Untrusted;
 pub use crate::correlate::network::NameResolution;
 pub use crate::correlate::timeline::TimelineKind;
 pub use crate::model::{DiagSeverity, Severity};
-pub use crate::rules::RuleId;
+pub use crate::rules::{Confidence, RuleId};
 use crate::time::Timestamp;
 
 pub const SCHEMA: &str = "coroner.report/v1";
@@ -37,6 +37,30 @@ macro_rules! token_serde {
 
 token_serde!(rule_token, RuleId, RuleId::from_name);
 token_serde!(kind_token, TimelineKind, TimelineKind::from_name);
+token_serde!(confidence_token, Confidence, Confidence::from_name);
+
+/// `findings[].caused_by`: a rule id or null.
+mod caused_by_token {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Option<RuleId>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(r) => s.serialize_some(r.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RuleId>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(name) => RuleId::from_name(&name)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown RuleId: {name}"))),
+        }
+    }
+}
+
+fn likely() -> Confidence {
+    Confidence::Likely
+}
 
 /// A typed instant written as the contract's RFC 3339 string.
 mod rfc3339 {
@@ -346,6 +370,13 @@ pub struct Finding {
     pub explanation: Untrusted,
     pub suggestion: Untrusted,
     pub evidence: Vec<Evidence>,
+    /// `confirmed`, `likely` or `possible` (issue #12).
+    #[serde(with = "confidence_token", default = "likely")]
+    pub confidence: Confidence,
+    /// The rule of the primary finding of the same container this one
+    /// follows from; it does not repeat that finding's evidence.
+    #[serde(with = "caused_by_token", default)]
+    pub caused_by: Option<RuleId>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

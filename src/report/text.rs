@@ -84,6 +84,7 @@ pub fn render(r: &Report) -> String {
             v(&f.title)
         );
         wrap(&mut o, "    ", &v(&f.explanation));
+        let _ = writeln!(o, "    ({})", f.confidence_words());
         wrap(&mut o, "    → ", &v(&f.suggestion));
         for e in &f.evidence {
             let _ = writeln!(o, "      {}  {}", v(&e.location()), v(&e.excerpt.clip(240)));

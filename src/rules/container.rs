@@ -3,7 +3,7 @@
 //! one-shot commands and health checks.
 
 use super::{finding, RuleOptions};
-use super::{Finding, RuleId, Severity};
+use super::{Confidence, Finding, RuleId, Severity};
 use crate::correlate::{Analysis, ContainerRecord};
 use crate::format::human_bytes;
 use crate::ingest::json_log::SignatureKind;
@@ -59,6 +59,77 @@ fn events_ev(r: &ContainerRecord, actions: &[&str]) -> Vec<Evidence> {
         .collect()
 }
 
+/// The records that back a finding, as a confidence and the sentence that
+/// names them: two or more independent records confirm it.
+fn backed_by(records: &[&str]) -> (Confidence, String) {
+    let c = Confidence::of_records(records.len());
+    let words = match records {
+        [] => String::new(),
+        [one] => format!(" Backed by one record, {one}; nothing contradicts it."),
+        many => format!(" Backed by {}, which agree.", join_and(many)),
+    };
+    (c, words)
+}
+
+fn join_and(v: &[&str]) -> String {
+    match v {
+        [] => String::new(),
+        [one] => one.to_string(),
+        _ => format!("{} and {}", v[..v.len() - 1].join(", "), v[v.len() - 1]),
+    }
+}
+
+fn has_event(r: &ContainerRecord, action: &str) -> bool {
+    r.events.iter().any(|e| e.action == action)
+}
+
+/// `State.Error` as cited evidence; every rule that cites it uses this line.
+fn error_ev(r: &ContainerRecord) -> Evidence {
+    r.c.evidence(r.c.lines.error, format!("\"Error\": {:?}", r.c.error))
+}
+
+/// What kind of runtime error `State.Error` holds, from the words containerd,
+/// its shim, runc and dockerd write there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RuntimeFault {
+    /// dockerd lost its connection to containerd or the shim (grpc's
+    /// `transport is closing`, ttrpc's `ttrpc: closed`, `shim disconnected`).
+    ShimLost,
+    /// The runtime could not create or start the container's process
+    /// (`OCI runtime create failed`, `failed to create shim task`, …).
+    CreateFailed,
+    /// A `docker exec` failed in the runtime (`OCI runtime exec failed`).
+    ExecFailed,
+    /// Docker acted on a container whose process was already gone.
+    NotRunning,
+    /// Networking could not be set up for it (`driver failed programming
+    /// external connectivity`, …).
+    Network,
+    /// Anything else Docker wrote there.
+    Other,
+}
+
+fn runtime_fault(error: &str) -> Option<RuntimeFault> {
+    let e = error.to_ascii_lowercase();
+    if e.trim().is_empty() {
+        return None;
+    }
+    let any = |words: &[&str]| words.iter().any(|w| e.contains(w));
+    Some(if any(&["transport is closing", "ttrpc: closed", "shim disconnected", "error reading from server: eof", "containerd.sock: connect", "connection error: desc"]) {
+        RuntimeFault::ShimLost
+    } else if any(&["oci runtime exec failed", "exec failed: unable to start container process"]) {
+        RuntimeFault::ExecFailed
+    } else if any(&["oci runtime create failed", "oci runtime start failed", "failed to create shim", "failed to create task for container", "failed to start shim", "runc create failed", "starting container process caused", "error while creating mount source path", "error mounting", "unable to start container process"]) {
+        RuntimeFault::CreateFailed
+    } else if any(&["driver failed programming external connectivity", "failed to set up container networking", "failed to create endpoint"]) {
+        RuntimeFault::Network
+    } else if e.contains("is not running") {
+        RuntimeFault::NotRunning
+    } else {
+        RuntimeFault::Other
+    })
+}
+
 fn limit_words(r: &ContainerRecord) -> String {
     if r.c.memory_limit > 0 {
         format!(
@@ -104,20 +175,31 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 kills[0].event.task_memcg.clone().or(kills[0].event.oom_memcg.clone()).unwrap_or_default()
             )
         };
+        let mut records = Vec::new();
+        if c.oom_killed {
+            records.push("inspect's OOMKilled");
+        }
+        if !kills.is_empty() {
+            records.push("the kernel's OOM kill");
+        }
+        if has_event(r, "oom") {
+            records.push("Docker's `oom` event");
+        }
+        let (confidence, basis) = backed_by(&records);
         out.push(finding(
             RuleId::OomKilled,
             Severity::Critical,
             r,
             format!("{} was killed by the kernel OOM killer (exit 137)", c.name),
             format!(
-                "Exit code 137 is 128 + 9: the main process received SIGKILL. Docker recorded OOMKilled={}, so the kill came from the out-of-memory killer when the container reached {}.{}",
+                "Exit code 137 is 128 + 9: the main process received SIGKILL. Docker recorded OOMKilled={}, so the kill came from the out-of-memory killer when the container reached {}.{}{basis}",
                 c.oom_killed,
                 limit_words(r),
                 kernel
             ),
             "Raise the memory limit (`docker run --memory`, or `resources.limits.memory` in Kubernetes) if the workload really needs more; otherwise find the leak or the oversized buffer (`docker stats`, a heap profile) before raising it.".into(),
             ev,
-        ));
+        ).confidence(confidence));
     } else if c.oom_killed || !kills.is_empty() {
         let mut ev = Vec::new();
         if c.oom_killed {
@@ -149,15 +231,26 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 crate::format::exit_meaning(c.exit_code)
             )
         };
+        let mut records = Vec::new();
+        if c.oom_killed {
+            records.push("inspect's OOMKilled");
+        }
+        if !kills.is_empty() {
+            records.push("the kernel's OOM kill");
+        }
+        if has_event(r, "oom") {
+            records.push("Docker's `oom` event");
+        }
+        let (confidence, basis) = backed_by(&records);
         out.push(finding(
             RuleId::OomChildKilled,
             Severity::Warning,
             r,
             format!("a process inside {} was OOM-killed; PID 1 survived", c.name),
-            format!("{why} The container was at {}.", limit_words(r)),
+            format!("{why} The container was at {}.{basis}", limit_words(r)),
             "Raise the memory limit or cap the child's memory use; make the parent treat a child killed by signal 9 (status 137) as a failure instead of carrying on.".into(),
             ev,
-        ));
+        ).confidence(confidence));
     } else if ended && c.exit_code == 137 {
         let mut ev = inspect_ev(r);
         ev.extend(
@@ -178,22 +271,71 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                     .map(|x| x.evidence.clone()),
             );
         }
-        let sigterm_first = r
+        let kill_signals: Vec<i64> = r
             .events
             .iter()
-            .any(|e| e.action == "kill" && e.signal == Some(15));
-        out.push(finding(
-            RuleId::StopTimeoutKill,
-            Severity::Warning,
-            r,
-            format!("{} was killed with SIGKILL, not by the OOM killer (exit 137)", c.name),
-            format!(
-                "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. {}The process did not exit on SIGTERM within the stop timeout, so Docker escalated to SIGKILL (or someone ran `docker kill`).",
-                if sigterm_first { "Docker events show SIGTERM (15) was sent first, then SIGKILL (9). " } else { "" }
-            ),
-            "Handle SIGTERM in the application and exit promptly; use the exec form of CMD/ENTRYPOINT (or `--init`/tini) so PID 1 receives the signal; if shutdown legitimately takes longer, raise the timeout (`docker stop -t`, `--stop-timeout`).".into(),
-            ev,
-        ));
+            .filter(|e| e.action == "kill")
+            .filter_map(|e| e.signal)
+            .collect();
+        let sigterm_first = kill_signals.contains(&15);
+        let stopped = sigterm_first || has_event(r, "stop");
+        let killed = kill_signals.contains(&9);
+        // State.Error itself is cited by `runtime-error`, this finding's primary.
+        let fault = runtime_fault(&c.error);
+        let (title, explanation, suggestion, confidence) = if let Some(RuntimeFault::ShimLost) = fault {
+            (
+                format!("{} ended with exit 137 when Docker lost its runtime", c.name),
+                format!(
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, but State.Error says `{}`: dockerd lost its connection to containerd or the container's shim, so the process was killed with the shim or its real exit status was lost. This is a runtime failure, not the application's own exit nor a slow shutdown. Only inspect records it; containerd's log would confirm it.",
+                    crate::format::clip(c.error.trim(), 200)
+                ),
+                "Read containerd's and dockerd's logs around FinishedAt (`journalctl -u containerd -u docker`) for a crash, restart or upgrade of containerd or the shim, and `dmesg` for an OOM kill of them; the application is not at fault unless those logs say so.".to_string(),
+                Confidence::Possible,
+            )
+        } else if stopped {
+            (
+                format!("{} was killed with SIGKILL after the stop timeout (exit 137)", c.name),
+                format!(
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. {}The process did not exit on SIGTERM within the stop timeout, so Docker escalated to SIGKILL. Backed by inspect's exit code and Docker's events, which agree.",
+                    if sigterm_first { "Docker events show SIGTERM (15) was sent first, then SIGKILL (9). " } else { "Docker events show a `stop`. " }
+                ),
+                "Handle SIGTERM in the application and exit promptly; use the exec form of CMD/ENTRYPOINT (or `--init`/tini) so PID 1 receives the signal; if shutdown legitimately takes longer, raise the timeout (`docker stop -t`, `--stop-timeout`).".to_string(),
+                Confidence::Confirmed,
+            )
+        } else if killed {
+            (
+                format!("{} was killed with `docker kill` (SIGKILL, exit 137)", c.name),
+                "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. Docker events show SIGKILL (9) sent without a SIGTERM before it: someone or something ran `docker kill`, not `docker stop`. Backed by inspect's exit code and Docker's events, which agree.".to_string(),
+                "Find who sent the kill (an operator, a script, an orchestrator's health policy) in the daemon's or the orchestrator's log; prefer `docker stop`, which gives the process SIGTERM and time to shut down.".to_string(),
+                Confidence::Confirmed,
+            )
+        } else {
+            (
+                format!("{} was killed with SIGKILL from outside (exit 137)", c.name),
+                format!(
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false. SIGKILL from outside: the docker stop timeout, docker kill, or an OOM kill that was not recorded. Collect `docker events` and the kernel log to tell which.{} Only the exit code records it, so who sent the signal is inferred.",
+                    if r.events.is_empty() {
+                        " The inputs hold no docker event for this container."
+                    } else {
+                        " The docker events in the inputs show no `kill` or `stop` for it."
+                    }
+                ),
+                "Collect `docker events --since <before FinishedAt>` and the kernel log (`dmesg -T`, `journalctl -k`) for the time of FinishedAt. If it was `docker stop`, handle SIGTERM and exit promptly (exec form of CMD, or `--init`); if it was the OOM killer, raise the memory limit or find the leak.".to_string(),
+                Confidence::Possible,
+            )
+        };
+        out.push(
+            finding(
+                RuleId::StopTimeoutKill,
+                Severity::Warning,
+                r,
+                title,
+                explanation,
+                suggestion,
+                ev,
+            )
+            .confidence(confidence),
+        );
     }
 
     if ended && c.exit_code == 143 {
@@ -207,7 +349,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             "Exit code 143 is 128 + 15: the process ended because of SIGTERM (usually `docker stop`). It was a graceful stop, but a process that handles SIGTERM should exit 0 after cleanup, so that orchestrators and restart policies do not treat the stop as a failure.".into(),
             "In the SIGTERM handler, finish in-flight work and exit 0.".into(),
             ev,
-        ));
+        ).confidence(if r.events.iter().any(|e| e.action == "kill" && e.signal == Some(15)) {
+            Confidence::Confirmed
+        } else {
+            Confidence::Likely
+        }));
     }
 
     let segs: Vec<_> = r.segfaults.iter().map(|&i| &a.segfaults[i]).collect();
@@ -232,6 +378,15 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else {
             " No kernel `segfault at` line in the bundle matches it.".into()
         };
+        let mut records = Vec::new();
+        if ended && c.exit_code == 139 {
+            records.push("inspect's exit code 139");
+        }
+        if !segs.is_empty() {
+            records.push("the kernel's `segfault at` line");
+        }
+        let (seg_confidence, basis) = backed_by(&records);
+        let k = k + &basis;
         out.push(finding(
             RuleId::Segfault,
             Severity::Critical,
@@ -253,7 +408,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             },
             "Get a core dump or run the binary under a debugger with the same inputs; check for a native library or base-image mismatch (glibc vs musl, CPU architecture) and for stack overflows.".into(),
             ev,
-        ));
+        ).confidence(seg_confidence));
     }
 
     if ended && c.exit_code == 134 {
@@ -280,7 +435,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
     {
         let mut ev = inspect_ev(r);
         if !c.error.is_empty() {
-            ev.push(c.evidence(c.lines.error, format!("\"Error\": {:?}", c.error)));
+            ev.push(error_ev(r));
         }
         if let Some(s) = r
             .logs
@@ -294,6 +449,13 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else {
             c.cmd.join(" ")
         };
+        // Exit code and State.Error are one record (dockerd's state); the
+        // log's own `not found` line is another.
+        let mut records = vec!["inspect's exit code and State.Error"];
+        if r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)).is_some() {
+            records.push("the log's `not found` line");
+        }
+        let (confidence, basis) = backed_by(&records);
         out.push(finding(
             RuleId::CommandNotFound,
             Severity::Critical,
@@ -308,10 +470,10 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 } else {
                     "The runtime's error says the executable does not exist or cannot be executed in the image.".to_string()
                 }
-            ),
+            ) + &basis,
             "Check the path and spelling of CMD/ENTRYPOINT against the image (`docker run --rm --entrypoint sh IMAGE -c 'ls -l PATH'`); make scripts executable (`chmod +x`) with a valid shebang, and build for the host's architecture.".into(),
             ev,
-        ));
+        ).confidence(confidence));
     }
 
     if c.restart_count >= opts.crash_loop_restarts || c.status == "restarting" {
@@ -339,6 +501,9 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 .take(3)
                 .map(|e| e.evidence.clone()),
         );
+        let dies = r.events.iter().filter(|e| e.action == "die").count();
+        let updates: Vec<_> = r.events.iter().filter(|e| e.action == "update").collect();
+        ev.extend(updates.iter().take(2).map(|e| e.evidence.clone()));
         let policy = if c.restart_policy.is_empty() {
             "no".to_string()
         } else if c.restart_max > 0 {
@@ -353,13 +518,38 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             ),
             None => String::new(),
         };
+        // A policy of `no` restarts nothing: the policy in inspect is not the
+        // one that did the restarting.
+        let no_policy = c.restart_policy.is_empty() || c.restart_policy == "no";
+        let policy_words = if !no_policy {
+            format!(" (restart policy `{policy}`)")
+        } else if let Some(u) = updates.last() {
+            format!(
+                ", yet its restart policy is `no` now: `docker update` changed the container{} after those restarts (Docker's `update` event). The event does not say which setting changed, but a policy of `no` restarts nothing, so the restarts ran under an earlier policy",
+                u.time.map(|t| format!(" at {t}")).unwrap_or_default()
+            )
+        } else {
+            ", yet its restart policy is `no` now, which restarts nothing: the policy was changed after the restarts (`docker update --restart`, which Docker's events would show as `update`) or something else restarted it".to_string()
+        };
+        let mut records = vec!["inspect's RestartCount"];
+        if dies >= 2 {
+            records.push("Docker's repeated `die` events");
+        }
+        let (confidence, basis) = if no_policy && updates.is_empty() {
+            (
+                Confidence::Likely,
+                " Backed by inspect's RestartCount alone; its restart policy does not explain it.".to_string(),
+            )
+        } else {
+            backed_by(&records)
+        };
         out.push(finding(
             RuleId::CrashLoop,
             Severity::Critical,
             r,
             format!("{} is in a crash loop ({} restarts)", c.name, c.restart_count),
             format!(
-                "Docker restarted the container {} times (restart policy `{policy}`); it is {} with exit code {} ({}).{what} Restarting does not fix a failure that happens on every start.",
+                "Docker restarted the container {} times{policy_words}. It is {} with exit code {} ({}).{what} Restarting does not fix a failure that happens on every start.{basis}",
                 c.restart_count,
                 c.status,
                 c.exit_code,
@@ -367,7 +557,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             ),
             "Fix the error the container hits at start-up (see the evidence); until then, a restart policy only hides it. Look at the first run's logs, not only the last.".into(),
             ev,
-        ));
+        ).confidence(confidence));
     }
 
     if ended && c.exit_code == 0 && c.restart_count == 0 && !c.oom_killed && r.oom_kills.is_empty()
@@ -468,7 +658,7 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             ),
             "Run the probe by hand inside the container (`docker exec NAME sh -c '<test>'`) and compare its host and port with what the process listens on (`netstat -tlnp`); check that the probe tool exists in the image and that start_period covers start-up.".into(),
             ev,
-        ));
+        ).confidence(Confidence::of_records(1 + usize::from(has_event(r, "health_status: unhealthy")))));
     }
 }
 
@@ -490,7 +680,8 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
                     | RuleId::OomChildKilled
             )
     });
-    if explained {
+    // A runtime error in State.Error is the reason, told by `runtime-error`.
+    if explained || !c.error.trim().is_empty() {
         return;
     }
     let mut ev = inspect_ev(r);
@@ -533,4 +724,128 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
         "Read the application's own error output for that code; reproduce with `docker run --rm -it` and the same environment.".into(),
         ev,
     ));
+}
+
+/// `runtime-error`: `State.Error` holds an error of Docker's runtime
+/// (dockerd, containerd, its shim, runc), which is not the application's own
+/// exit. It always fires when State.Error is set, unless another finding of
+/// the container already cites that line (`command-not-found` for an
+/// executable that cannot be found, `port-conflict`, …).
+pub fn runtime_error(r: &ContainerRecord, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    let Some(fault) = runtime_fault(&c.error) else {
+        return;
+    };
+    let line = error_ev(r);
+    if out
+        .iter()
+        .any(|f| f.container.as_deref() == Some(c.name.as_str()) && f.evidence.contains(&line))
+    {
+        return;
+    }
+    let err = crate::format::clip(c.error.trim(), 200);
+    let exit = if fault == RuntimeFault::ShimLost && exited(r) {
+        format!(
+            " Its exit code {} ({}) is what the process got when its shim went away, or what Docker recorded once it lost track of it: it says nothing about the application.",
+            c.exit_code,
+            crate::format::exit_meaning(c.exit_code)
+        )
+    } else if exited(r) || c.status == "created" {
+        format!(
+            " Docker set exit code {} ({}) itself; the application did not choose it.",
+            c.exit_code,
+            crate::format::exit_meaning(c.exit_code)
+        )
+    } else {
+        String::new()
+    };
+    let (severity, title, what, suggestion) = match fault {
+        RuntimeFault::ShimLost => (
+            Severity::Warning,
+            format!("{}: Docker lost its connection to the container's runtime", c.name),
+            format!("`{err}` means dockerd's connection to containerd or to the container's shim closed: containerd or the shim died or restarted while the container ran, and Docker no longer knew its process."),
+            "Read containerd's and dockerd's logs around FinishedAt (`journalctl -u containerd -u docker`) for a crash, restart or upgrade of containerd or the shim, and the kernel log for an OOM kill of them; the application is not at fault unless those logs say so.",
+        ),
+        RuntimeFault::CreateFailed => (
+            Severity::Critical,
+            format!("{}: the runtime could not start the container", c.name),
+            format!("`{err}` comes from the OCI runtime (runc, through containerd's shim): it failed to create or start the container's process, so the application never ran. The part after the last `caused:` or `failed:` names what failed (an executable, a mount, a capability, a cgroup)."),
+            "Fix what the end of the error names, in the image or the run options (`docker run` by hand shows the error again); for a mount, check the host path exists; for a capability or cgroup error, check the host's runtime and kernel support.",
+        ),
+        RuntimeFault::ExecFailed => (
+            Severity::Warning,
+            format!("{}: a `docker exec` failed in the runtime", c.name),
+            format!("`{err}` is the runtime's error for a `docker exec` (or a health probe) into the container, not for its main process: a failed exec does not stop the container by itself."),
+            "Fix the exec'd command (it must exist in the image and the container must be running); if it is the health check, see its probe output.",
+        ),
+        RuntimeFault::NotRunning => (
+            Severity::Warning,
+            format!("{}: Docker acted on a container that was no longer running", c.name),
+            format!("`{err}`: Docker tried to act on the container (an exec, a kill, a stop) after its process had already ended; the error is a consequence of that earlier exit, not a cause."),
+            "Look at the exit itself (exit code, last log lines, kernel log) for why the process ended.",
+        ),
+        RuntimeFault::Network => (
+            Severity::Critical,
+            format!("{}: Docker could not set up the container's network", c.name),
+            format!("`{err}` comes from dockerd's network setup (libnetwork), before the application ran: the container could not be connected or its ports published."),
+            "Fix what the error names (a port already taken on the host, a missing network, a firewall rule); `docker network inspect` and `ss -ltnp` on the host show what is in the way.",
+        ),
+        RuntimeFault::Other => (
+            Severity::Warning,
+            format!("{}: Docker recorded an error for the container", c.name),
+            format!("`{err}` is an error Docker itself recorded for the container (State.Error), not output of the application."),
+            "Search dockerd's and containerd's logs (`journalctl -u docker -u containerd`) around FinishedAt for this error.",
+        ),
+    };
+    let dies = has_event(r, "die");
+    let mut records = vec!["inspect's State.Error"];
+    if dies && fault == RuntimeFault::ShimLost {
+        records.push("Docker's `die` event");
+    }
+    let (confidence, basis) = backed_by(&records);
+    let mut ev = vec![line];
+    if exited(r) || c.status == "created" {
+        ev.extend(inspect_ev(r));
+    }
+    out.push(
+        finding(
+            RuleId::RuntimeError,
+            severity,
+            r,
+            title,
+            format!("{what}{exit} This is a runtime failure, distinct from the application's own exit.{basis}"),
+            suggestion.into(),
+            ev,
+        )
+        .confidence(confidence),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{runtime_fault, RuntimeFault};
+
+    #[test]
+    fn runtime_errors_are_told_apart_by_their_real_words() {
+        // The first three are State.Error as Docker wrote it: the corpus's
+        // ptypo (Docker 20.10), moby/moby#29800, dyrnq/install-docker#17 (a
+        // shim that cannot start). The others follow the shape of the
+        // messages of docker exec (as reported in many issues), libnetwork
+        // (`driver failed programming external connectivity on endpoint %s
+        // (%s): %v`), the daemon (`Container %s is not running`) and ttrpc.
+        for (e, want) in [
+            ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/app/start-server.sh\": stat /app/start-server.sh: no such file or directory: unknown", RuntimeFault::CreateFailed),
+            ("transport is closing", RuntimeFault::ShimLost),
+            ("failed to create task for container: Unimplemented: failed to start shim: start failed: unsupported shim version (3): not implemented", RuntimeFault::CreateFailed),
+            ("OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown", RuntimeFault::ExecFailed),
+            ("driver failed programming external connectivity on endpoint web (3c0c): Bind for 0.0.0.0:80 failed: port is already allocated", RuntimeFault::Network),
+            ("Container 6d1c is not running", RuntimeFault::NotRunning),
+            ("ttrpc: closed: unknown", RuntimeFault::ShimLost),
+            ("something Docker said", RuntimeFault::Other),
+        ] {
+            assert_eq!(runtime_fault(e), Some(want), "{e}");
+        }
+        assert_eq!(runtime_fault(""), None);
+        assert_eq!(runtime_fault("  "), None);
+    }
 }

@@ -67,6 +67,7 @@ rule_ids! {
     MemoryNearLimit => "memory-near-limit",
     KernelHungTask => "kernel-hung-task",
     KernelError => "kernel-error",
+    RuntimeError => "runtime-error",
 }
 
 impl fmt::Display for RuleId {

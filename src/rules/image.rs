@@ -100,6 +100,8 @@ fn tag_conflicts(a: &Analysis, out: &mut Vec<Finding>) {
             ),
             suggestion: "Pin images by digest (`image@sha256:…`) in deployments, and give each build its own tag, so a post-mortem knows which build ran.".into(),
             evidence,
+            confidence: super::Confidence::Likely,
+            caused_by: None,
         });
     }
 }
@@ -198,6 +200,8 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                 ),
                 suggestion: "Create and delete temporary files in the same `RUN` instruction (or keep caches out of the image with `RUN --mount=type=cache,target=...`), keep `.git` and build inputs out with `.dockerignore`, and use a multi-stage build so only the final artefacts are copied.".into(),
                 evidence: evidence.iter().map(super::ev).collect(),
+                confidence: super::Confidence::Likely,
+                caused_by: None,
             });
         }
         for b in &img.bloat {
@@ -226,6 +230,8 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
                     .iter()
                     .map(|p| super::ev(&Evidence::new(img.source.clone(), None, format!("{p} (layer {})", b.layer + 1))))
                     .collect(),
+                    confidence: super::Confidence::Likely,
+                    caused_by: None,
             });
         }
     }

@@ -28,6 +28,8 @@ pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
             ),
             suggestion: hint.into(),
             evidence: k.evidence.iter().map(ev).collect(),
+            confidence: super::Confidence::Likely,
+            caused_by: None,
         });
     }
     for s in a.segfaults.iter().filter(|s| s.container.is_none()) {
@@ -44,6 +46,8 @@ pub fn unmatched(a: &Analysis, out: &mut Vec<Finding>) {
             ),
             suggestion: hint.into(),
             evidence: vec![ev(&k.evidence)],
+            confidence: super::Confidence::Likely,
+            caused_by: None,
         });
     }
 }

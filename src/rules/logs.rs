@@ -2,7 +2,7 @@
 //! volumes, and logs that a logging driver never kept.
 
 use super::finding;
-use super::{Finding, RuleId, Severity};
+use super::{Confidence, Finding, RuleId, Severity};
 use crate::correlate::ContainerRecord;
 use crate::format::clip;
 use crate::ingest::json_log::SignatureKind;
@@ -41,18 +41,25 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
         if s.last.evidence != s.first.evidence {
             ev.push(s.last.evidence.clone());
         }
+        // The log and a non-zero exit in inspect are two records of one crash.
+        let failed = c.exit_code != 0 && c.status != "running";
+        let basis = if failed {
+            format!(" Backed by the log's crash line and inspect's exit code {}, which agree.", c.exit_code)
+        } else {
+            " Backed by the log alone; the container did not exit with an error.".to_string()
+        };
         out.push(finding(
             RuleId::CrashSignature,
             Severity::Critical,
             r,
             format!("{} logged a crash: {}", c.name, clip(&s.last.evidence.excerpt, 100)),
             format!(
-                "The logs hold {} crash signature(s) (panic, uncaught exception, traceback or fatal error). The last one is the most likely cause of the exit (exit code {}).",
+                "The logs hold {} crash signature(s) (panic, uncaught exception, traceback or fatal error). The last one is the most likely cause of the exit (exit code {}).{basis}",
                 s.count, c.exit_code
             ),
             "Fix the failing code path shown in the evidence; the lines before it usually say which input triggered it.".into(),
             ev,
-        ));
+        ).confidence(if failed { Confidence::Confirmed } else { Confidence::Likely }));
     }
 
     if let Some(s) = logs.signature(SignatureKind::PermissionDenied) {
@@ -93,34 +100,55 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
         }
     }
 
-    if !logs.templates.is_empty() {
-        let total: u64 = logs.templates.iter().map(|t| t.count).sum();
-        let ev: Vec<Evidence> = logs
-            .templates
-            .iter()
-            .take(5)
-            .map(|t| t.example.evidence.clone())
-            .collect();
-        let list = logs
-            .templates
-            .iter()
-            .take(5)
-            .map(|t| format!("{} × `{}`", t.count, clip(&t.template, 120)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        out.push(finding(
-            RuleId::LogErrors,
-            Severity::Info,
-            r,
-            format!(
-                "{} logged {} error line(s) in {} pattern(s)",
-                c.name,
-                total,
-                logs.templates.len()
-            ),
-            format!("Error lines grouped with numbers and ids masked: {list}."),
-            "Start with the most frequent pattern and the one closest to the exit.".into(),
-            ev,
-        ));
+}
+
+/// `log-errors`: the error templates no worse finding of the container
+/// already cites (a crash signature, the repeated error of a crash loop), so
+/// that the same line is not told twice. Runs after the container's other
+/// rules; when every template is cited above, it does not fire.
+pub fn log_errors(r: &ContainerRecord, out: &mut Vec<Finding>) {
+    let c = &r.c;
+    let Some(logs) = &r.logs else { return };
+    let (kept, cited): (Vec<_>, Vec<_>) = logs.templates.iter().partition(|t| {
+        !super::link::cited_above(out, &c.name, Severity::Info, &t.example.evidence)
+    });
+    if kept.is_empty() {
+        return;
     }
+    let total: u64 = kept.iter().map(|t| t.count).sum();
+    let ev: Vec<Evidence> = kept
+        .iter()
+        .take(5)
+        .map(|t| t.example.evidence.clone())
+        .collect();
+    let list = kept
+        .iter()
+        .take(5)
+        .map(|t| format!("{} × `{}`", t.count, clip(&t.template, 120)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let left_out = if cited.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Left out: {} more pattern(s), {} line(s), that a more severe finding above already cites.",
+            cited.len(),
+            cited.iter().map(|t| t.count).sum::<u64>()
+        )
+    };
+    out.push(finding(
+        RuleId::LogErrors,
+        Severity::Info,
+        r,
+        format!(
+            "{} logged {} {}error line(s) in {} pattern(s)",
+            c.name,
+            total,
+            if cited.is_empty() { "" } else { "other " },
+            kept.len()
+        ),
+        format!("Error lines grouped with numbers and ids masked: {list}.{left_out}"),
+        "Start with the most frequent pattern and the one closest to the exit.".into(),
+        ev,
+    ));
 }

@@ -8,6 +8,7 @@ mod container;
 pub mod id;
 mod image;
 mod kernel;
+pub mod link;
 mod logs;
 mod network;
 mod secrets;
@@ -31,6 +32,60 @@ pub struct Finding {
     pub explanation: String,
     pub suggestion: String,
     pub evidence: Vec<Evidence>,
+    /// How sure the finding is; `finding()` sets `likely` and a rule that
+    /// knows better says so with `Finding::confidence`.
+    pub confidence: Confidence,
+    /// The rule of the primary finding this one follows from (same
+    /// container); set only by `link::link`, never by a rule.
+    pub caused_by: Option<RuleId>,
+}
+
+/// How much the records back a finding (the contract's `findings[].confidence`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// Two independent records agree (inspect and the kernel log, inspect
+    /// and docker events, …).
+    Confirmed,
+    /// One record says it and nothing contradicts it.
+    Likely,
+    /// Inferred; the explanation says what would confirm it.
+    Possible,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Confirmed => "confirmed",
+            Confidence::Likely => "likely",
+            Confidence::Possible => "possible",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Confidence> {
+        match s {
+            "confirmed" => Some(Confidence::Confirmed),
+            "likely" => Some(Confidence::Likely),
+            "possible" => Some(Confidence::Possible),
+            _ => None,
+        }
+    }
+
+    /// `confirmed` when at least two independent records back it, else `likely`.
+    pub fn of_records(n: usize) -> Confidence {
+        if n >= 2 {
+            Confidence::Confirmed
+        } else {
+            Confidence::Likely
+        }
+    }
+}
+
+impl Finding {
+    /// The same finding with another confidence.
+    pub fn confidence(mut self, c: Confidence) -> Finding {
+        self.confidence = c;
+        self
+    }
 }
 
 /// Thresholds rules use; the CLI exposes them.
@@ -65,10 +120,13 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
         network::rules(a, r, &mut f);
         secrets::container(r, &mut f);
         container::app_error_exit(r, &mut f);
+        container::runtime_error(r, &mut f);
+        logs::log_errors(r, &mut f);
         out.extend(f);
     }
     kernel::unmatched(a, &mut out);
     image::rules(a, opts, &mut out);
+    link::link(&mut out);
     sort(&mut out);
     out
 }
@@ -83,6 +141,7 @@ pub fn sort(f: &mut [Finding]) {
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (None, None) => std::cmp::Ordering::Equal,
             })
+            .then_with(|| a.caused_by.is_some().cmp(&b.caused_by.is_some()))
             .then_with(|| a.image.cmp(&b.image))
             .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
             .then_with(|| a.title.cmp(&b.title))
@@ -115,5 +174,7 @@ pub(crate) fn finding(
         explanation,
         suggestion,
         evidence,
+        confidence: Confidence::Likely,
+        caused_by: None,
     }
 }

@@ -117,5 +117,7 @@ pub fn image(img: &crate::ingest::image::Image, name: &str, out: &mut Vec<Findin
         explanation: "Build arguments and `ENV` values are stored in the image config: anyone who can pull this image reads them with `docker history --no-trunc` or `docker inspect`, even if no layer contains them. They are redacted in this report.".into(),
         suggestion: "Pass build-time secrets with `RUN --mount=type=secret,id=...` (BuildKit) instead of `ARG`/`ENV`, provide runtime secrets as Docker secrets or files under `/run/secrets/`, rebuild the image, and rotate the exposed values.".into(),
         evidence: ev,
+        confidence: super::Confidence::Likely,
+        caused_by: None,
     });
 }

@@ -181,9 +181,10 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
     }
     let _ = write!(
         o,
-        "<p><b>{}</b></p><p>{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
+        "<p><b>{}</b></p><p>{}</p><p class=\"conf\">{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
         f.title.html(),
         f.explanation.html(),
+        f.confidence_words(),
         f.suggestion.html()
     );
     if !f.evidence.is_empty() {

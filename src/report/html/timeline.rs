@@ -42,6 +42,7 @@ fn mark_of(e: &TimelineEntry) -> Mark {
         | TimelineKind::Paused
         | TimelineKind::Unpaused
         | TimelineKind::DockerEvent => Mark::Other,
+        TimelineKind::ConfigChanged => Mark::Other,
     }
 }
 
