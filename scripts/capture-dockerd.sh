@@ -97,11 +97,12 @@ T1=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 docker stats --no-stream > "$OUT/docker-stats--no-stream.txt"
 docker ps -a --no-trunc > "$OUT/docker-ps-a.txt"
 for c in habort hjvm hchatty hport1 hport2 harm hprobe hprobe2 hmem hidle; do
-  docker inspect $c > "$OUT/$c.inspect.json"
-  docker logs -t $c > "$OUT/$c.docker-logs-t.txt" 2>&1
+  mkdir -p "$OUT/containers/$c"
+  docker inspect $c > "$OUT/containers/$c/inspect.json"
+  docker logs -t $c > "$OUT/containers/$c/docker-logs-t.txt" 2>&1
 done
 ROOT=$(docker info --format '{{.DockerRootDir}}')
-id=$(docker inspect -f '{{.Id}}' hchatty); mkdir -p "$OUT/hchatty"; cp $ROOT/containers/$id/*-json.log* "$OUT/hchatty/"
+id=$(docker inspect -f '{{.Id}}' hchatty); cp $ROOT/containers/$id/*-json.log* "$OUT/containers/hchatty/"
 docker image inspect harm:1.0 bb:latest > "$OUT/image-inspect.json"
 docker info > "$OUT/docker-info.txt"; docker info --format '{{json .}}' > "$OUT/docker-info.json"
 docker version > "$OUT/docker-version.txt"; docker version --format '{{json .}}' > "$OUT/docker-version.json"
@@ -144,4 +145,5 @@ for k in short-iso short-precise; do
   grep -E 'level=(warning|error)|using the force' "$OUT/journalctl-u-docker.$k.txt" | grep -v 'stream copy error' > "$OUT/j.tmp"
   mv "$OUT/j.tmp" "$OUT/journalctl-u-docker.$k.txt"
 done
-rm -f "$OUT/hchatty.docker-logs-t.txt" "$OUT/dockerd-stderr.stamped.txt"
+rm -f "$OUT/containers/hchatty/docker-logs-t.txt" "$OUT/dockerd-stderr.stamped.txt"
+find "$OUT/containers" -name docker-logs-t.txt -empty -delete   # hport*, hprobe*: nothing written
