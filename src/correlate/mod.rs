@@ -103,6 +103,14 @@ pub struct Analysis {
     pub name_resolution: Vec<network::NameResolution>,
     /// Every timed happening, kernel events included, in time order.
     pub timeline: Vec<timeline::TimelineEvent>,
+    /// `docker info` / `docker version` facts (host architecture, …), in input order.
+    pub docker_hosts: Vec<crate::ingest::host_text::DockerHost>,
+    /// `docker stats --no-stream` rows, in input order.
+    pub stats: Vec<crate::ingest::host_text::StatsRow>,
+    /// `docker image inspect` facts, in input order.
+    pub image_facts: Vec<crate::ingest::inspect::ImageFacts>,
+    /// dockerd's journal files, their typed lines.
+    pub daemon_logs: Vec<crate::ingest::journal::DaemonLog>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -137,6 +145,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
                         }
                     }
                 }
+                a.image_facts.extend(f.images);
                 for o in f.others {
                     if !a
                         .others
@@ -155,7 +164,10 @@ pub fn correlate(ing: Ingested) -> Analysis {
             Parsed::Export(x) => a.exports.push(x),
             Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
+            Parsed::Host(HostFact::Docker(d)) => a.docker_hosts.push(*d),
+            Parsed::Host(HostFact::Stats(rows)) => a.stats.extend(rows),
             Parsed::Host(_) => {}
+            Parsed::Journal(j) => a.daemon_logs.push(j),
         }
     }
     // Sorted by name so the report does not depend on which file came first.

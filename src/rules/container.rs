@@ -488,6 +488,8 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
                     | RuleId::CommandNotFound
                     | RuleId::DnsFailure
                     | RuleId::OomChildKilled
+                    | RuleId::WrongArchitecture
+                    | RuleId::PortConflict
             )
     });
     if explained {

@@ -10,6 +10,7 @@ mod image;
 mod kernel;
 mod logs;
 mod network;
+mod patterns;
 mod secrets;
 
 pub use id::RuleId;
@@ -64,9 +65,21 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
         logs::rules(r, &mut f);
         network::rules(a, r, &mut f);
         secrets::container(r, &mut f);
+        patterns::rules(a, r, &mut f);
+        // A self-sent signal PID 1 dropped explains the exit 0; a foreign
+        // binary explains the failed exec.
+        if f.iter().any(|x| x.rule == RuleId::Pid1IgnoresSignal) {
+            f.retain(|x| x.rule != RuleId::ExitedImmediately);
+        }
+        if f.iter().any(|x| x.rule == RuleId::WrongArchitecture) {
+            f.retain(|x| x.rule != RuleId::CommandNotFound);
+        }
         container::app_error_exit(r, &mut f);
         out.extend(f);
     }
+    patterns::memory_near_limit(a, &mut out);
+    patterns::image_pull_failure(a, &mut out);
+    patterns::daemon_evidence(a, &mut out);
     kernel::unmatched(a, &mut out);
     image::rules(a, opts, &mut out);
     sort(&mut out);
