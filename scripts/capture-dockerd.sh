@@ -83,12 +83,14 @@ run -d --name harm harm:1.0
 # health probes whose tool is missing: exec form (runtime error) and shell form (exit 127)
 run -d --name hprobe hprobe:1.0
 run -d --name hprobe2 --health-cmd 'curl -f http://localhost/' --health-interval 1s --health-retries 3 bb:latest httpd -f -p 80 -h /
+# a shell as PID 1 that neither execs nor traps: SIGTERM from docker stop goes nowhere
+run -d --name hshell bb:latest sh -c 'echo serving; httpd -f -p 80 -h /'
 # near its memory limit (tmpfs pages count in the memory cgroup), and an idle one for contrast
 run -d --name hmem -m 32m --memory-swap 32m bb:latest sh -c 'head -c 29m /dev/zero > /dev/shm/fill; echo filled; sleep 3600'
 run -d --name hidle -m 64m bb:latest sh -c 'echo idle; sleep 3600'
 sleep 10
-# httpd as PID 1 ignores SIGTERM: dockerd logs "failed to exit within 2 seconds of signal 15"
-docker stop -t 2 hport1 >/dev/null
+# httpd as PID 1 ignores SIGTERM, and so does hshell's sh: dockerd logs "failed to exit within 2s of signal 15"
+docker stop -t 2 hport1 hshell >/dev/null
 # a pull that fails (a registry on this machine's loopback that does not exist: no traffic leaves)
 docker pull localhost:5999/shop/api:2.0 >/dev/null 2>>"$WORK/run-errors.txt"
 
@@ -96,7 +98,7 @@ docker pull localhost:5999/shop/api:2.0 >/dev/null 2>>"$WORK/run-errors.txt"
 T1=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 docker stats --no-stream > "$OUT/docker-stats--no-stream.txt"
 docker ps -a --no-trunc > "$OUT/docker-ps-a.txt"
-for c in habort hjvm hchatty hport1 hport2 harm hprobe hprobe2 hmem hidle; do
+for c in habort hjvm hchatty hport1 hport2 harm hprobe hprobe2 hshell hmem hidle; do
   mkdir -p "$OUT/containers/$c"
   docker inspect $c > "$OUT/containers/$c/inspect.json"
   docker logs -t $c > "$OUT/containers/$c/docker-logs-t.txt" 2>&1
@@ -139,7 +141,10 @@ echo "captured into $OUT (T0=$T0 T1=$T1)"
 # ---- trim to what the tests need (samples stay small; every kept line is verbatim) -------------
 # health-probe exec_create/exec_start/exec_die events (one per probe per second) are dropped;
 # short-iso and short-precise keep only dockerd's warning/error lines and the forced stops
-# (short keeps every line); `docker logs -t` of hchatty is dropped (its json-file logs are kept).
+# and `short` keeps every line but containerd's start-up chatter (`loading plugin`, grpc `[core]`);
+# `docker logs -t` of hchatty is dropped (its json-file logs are kept).
+grep -vE 'msg="(loading plugin|skip loading plugin|\[core\])' "$OUT/journalctl-u-docker.short.txt" > "$OUT/j.tmp"
+mv "$OUT/j.tmp" "$OUT/journalctl-u-docker.short.txt"
 for f in docker-events.jsonl docker-events.txt; do grep -v 'exec_' "$OUT/$f" > "$OUT/$f.tmp"; mv "$OUT/$f.tmp" "$OUT/$f"; done
 for k in short-iso short-precise; do
   grep -E 'level=(warning|error)|using the force' "$OUT/journalctl-u-docker.$k.txt" | grep -v 'stream copy error' > "$OUT/j.tmp"

@@ -144,7 +144,15 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
         Class::Journal => {
             let mut j = journal::parse(path, data);
             let diags = std::mem::take(&mut j.diagnostics);
-            (ArtifactKind::Journal, vec![Parsed::Journal(j)], diags)
+            let mut items = vec![Parsed::Journal(j)];
+            // A whole-host journal mixes the kernel's lines in: read those too.
+            if memchr::memmem::find(data, b" kernel: ").is_some() {
+                items.push(Parsed::KernelText {
+                    path: path.to_string(),
+                    text: data.to_vec(),
+                });
+            }
+            (ArtifactKind::Journal, items, diags)
         }
     }
 }

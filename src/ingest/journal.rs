@@ -151,9 +151,17 @@ pub fn looks_like_journal(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&head[..head.len().min(16 * 1024)]);
     let mut yes = 0;
     let mut no = 0;
+    let mut notes = 0;
     for l in text.lines().take(40) {
         let l = l.trim_end_matches('\r');
-        if l.trim().is_empty() || l.starts_with("-- ") {
+        if l.trim().is_empty() {
+            continue;
+        }
+        // journalctl's own notes: `-- No entries --`, `-- Logs begin at …`,
+        // and `No journal files were found.` (what sos keeps on a host
+        // without a journal).
+        if l.starts_with("-- ") || l == "No journal files were found." {
+            notes += 1;
             continue;
         }
         if journal_message(l).is_some() {
@@ -162,7 +170,8 @@ pub fn looks_like_journal(head: &[u8]) -> bool {
             no += 1;
         }
     }
-    yes >= 1 && yes >= 2 * no
+    (yes >= 1 && yes >= 2 * no)
+        || (yes == 0 && no == 0 && notes > 0 && text.contains("-- No entries --"))
 }
 
 /// The value of a logrus `key=value` or `key="quoted value"` field.
@@ -384,6 +393,15 @@ Dec 01 21:43:14 capturehost dockerd[19411]: time=\"2026-12-01T21:43:14.244304115
             j.lines[0].time.map(|t| t.to_string()).as_deref(),
             Some("2026-12-01T21:43:36Z")
         );
+    }
+
+    #[test]
+    fn an_empty_journal_is_a_journal() {
+        // sos's `journalctl_--no-pager_--unit_docker` on a host without a journal.
+        let t = b"No journal files were found.\n-- No entries --\n";
+        assert!(looks_like_journal(t));
+        assert_eq!(parse("j", t).daemon_lines, 0);
+        assert!(!looks_like_journal(b"-- not a journal\n"));
     }
 
     #[test]
