@@ -288,3 +288,18 @@ fn the_corpus_bundle_gets_only_the_new_findings_its_ground_truth_supports() {
         .collect();
     assert_eq!(got, vec![("pchatty".to_string(), "logs-rotated-out")]);
 }
+
+#[test]
+fn a_journal_cut_anywhere_reads_what_came_before_the_cut() {
+    let data = std::fs::read(common::sample("dockerd/journalctl-u-docker.short-iso.txt")).unwrap();
+    let whole = coroner::ingest::journal::parse("j", &data).lines.len();
+    let mut last = 0;
+    for cut in (0..=data.len()).step_by(11) {
+        let j = coroner::ingest::journal::parse("j", &data[..cut]);
+        assert!(
+            j.lines.len() >= last && j.lines.len() <= whole,
+            "cut at {cut}"
+        );
+        last = j.lines.len();
+    }
+}

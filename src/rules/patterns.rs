@@ -607,7 +607,7 @@ fn wrong_architecture(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>)
     let exec_error = !ev.is_empty();
     let image = a.image_facts.iter().find(|i| {
         (!c.image_id.is_empty() && i.id == c.image_id)
-            || (!c.image.is_empty() && i.repo_tags.iter().any(|t| *t == c.image))
+            || (!c.image.is_empty() && i.repo_tags.contains(&c.image))
     });
     let host = a
         .docker_hosts
