@@ -303,3 +303,32 @@ fn a_journal_cut_anywhere_reads_what_came_before_the_cut() {
         last = j.lines.len();
     }
 }
+
+#[test]
+fn a_crash_loop_after_docker_update_says_the_policy_changed() {
+    // samples/bundle: pflapper ran `--restart always`, restarted 7 times, then
+    // `docker update --restart no`; its inspect reads policy `no` (#12).
+    let r = run(&Config::new(vec![common::sample("bundle")]));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule.as_str() == "crash-loop"
+                && f.container.as_ref().map(|c| c.unescaped()) == Some("pflapper")
+        })
+        .expect("pflapper crash-loop");
+    let e = f.explanation.unescaped();
+    assert!(
+        e.contains("changed by `docker update` at 2026-11-29T03:20:17.800188411Z"),
+        "{e}"
+    );
+    assert!(e.contains("(1 update event(s))"), "{e}");
+    assert!(f
+        .evidence
+        .iter()
+        .any(|x| x.excerpt.unescaped().contains("\"Action\":\"update\"")));
+    // A crash loop without an update keeps its words.
+    assert!(!r.findings.iter().any(|f| f.rule.as_str() == "crash-loop"
+        && f.container.as_ref().map(|c| c.unescaped()) == Some("pworker")
+        && f.explanation.unescaped().contains("docker update")));
+}

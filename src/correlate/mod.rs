@@ -111,6 +111,8 @@ pub struct Analysis {
     pub image_facts: Vec<crate::ingest::inspect::ImageFacts>,
     /// dockerd's journal files, their typed lines.
     pub daemon_logs: Vec<crate::ingest::journal::DaemonLog>,
+    /// `container update` events (`docker update`: restart policy, limits), in time order.
+    pub updates: Vec<Event>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -159,7 +161,14 @@ pub fn correlate(ing: Ingested) -> Analysis {
             Parsed::Log(l) => logs.push(l),
             Parsed::DockerLogs(d) => docker_logs.push(d),
             Parsed::KernelText { path, text } => kernel_texts.push((path, text)),
-            Parsed::Events(e) => a.events.extend(e.events),
+            Parsed::Events(e) => {
+                a.events.extend(e.events);
+                a.updates.extend(
+                    e.others
+                        .into_iter()
+                        .filter(|x| x.kind == "container" && x.action == "update"),
+                );
+            }
             Parsed::Images(imgs) => a.images.extend(imgs),
             Parsed::Export(x) => a.exports.push(x),
             Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
@@ -189,6 +198,8 @@ pub fn correlate(ing: Ingested) -> Analysis {
     logs.extend(text_logs);
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
+        .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    a.updates
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()
