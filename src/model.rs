@@ -99,6 +99,7 @@ pub enum ArtifactKind {
     Bundle,
     HostInfo,
     Unknown,
+    Journal,
 }
 
 impl ArtifactKind {
@@ -115,6 +116,7 @@ impl ArtifactKind {
             ArtifactKind::Bundle => "bundle",
             ArtifactKind::HostInfo => "host-info",
             ArtifactKind::Unknown => "unknown",
+            ArtifactKind::Journal => "journal",
         }
     }
 }

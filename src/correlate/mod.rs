@@ -108,6 +108,16 @@ pub struct Analysis {
     pub name_resolution: Vec<network::NameResolution>,
     /// Every timed happening, kernel events included, in time order.
     pub timeline: Vec<timeline::TimelineEvent>,
+    /// `docker info` / `docker version` facts (host architecture, …), in input order.
+    pub docker_hosts: Vec<crate::ingest::host_text::DockerHost>,
+    /// `docker stats --no-stream` rows, in input order.
+    pub stats: Vec<crate::ingest::host_text::StatsRow>,
+    /// `docker image inspect` facts, in input order.
+    pub image_facts: Vec<crate::ingest::inspect::ImageFacts>,
+    /// dockerd's journal files, their typed lines.
+    pub daemon_logs: Vec<crate::ingest::journal::DaemonLog>,
+    /// `container update` events (`docker update`: restart policy, limits), in time order.
+    pub updates: Vec<Event>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -142,6 +152,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
                         }
                     }
                 }
+                a.image_facts.extend(f.images);
                 for o in f.others {
                     if !a
                         .others
@@ -155,12 +166,22 @@ pub fn correlate(ing: Ingested) -> Analysis {
             Parsed::Log(l) => logs.push(l),
             Parsed::DockerLogs(d) => docker_logs.push(d),
             Parsed::KernelText { path, text } => kernel_texts.push((path, text)),
-            Parsed::Events(e) => a.events.extend(e.events),
+            Parsed::Events(e) => {
+                a.events.extend(e.events);
+                a.updates.extend(
+                    e.others
+                        .into_iter()
+                        .filter(|x| x.kind == "container" && x.action == "update"),
+                );
+            }
             Parsed::Images(imgs) => a.images.extend(imgs),
             Parsed::Export(x) => a.exports.push(x),
             Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
+            Parsed::Host(HostFact::Docker(d)) => a.docker_hosts.push(*d),
+            Parsed::Host(HostFact::Stats(rows)) => a.stats.extend(rows),
             Parsed::Host(_) => {}
+            Parsed::Journal(j) => a.daemon_logs.push(j),
         }
     }
     // Sorted by name so the report does not depend on which file came first.
@@ -182,6 +203,8 @@ pub fn correlate(ing: Ingested) -> Analysis {
     logs.extend(text_logs);
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
+        .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    a.updates
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{docker_logs, events, events_text, host, inspect, json_log, kernel, Parsed};
+use super::{docker_logs, events, events_text, host, inspect, journal, json_log, kernel, Parsed};
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
 /// True when [`identify`] would read `head` (the first 64 KiB of an
@@ -34,6 +34,7 @@ enum Class {
     DockerLogs(docker_logs::Shape),
     DockerText,
     Unknown,
+    Journal,
 }
 
 /// One table of recognisers, in order; `len` is the whole artifact's size.
@@ -69,6 +70,9 @@ fn classify(path: &str, head: &[u8], data_if_small: Option<&[u8]>) -> Class {
     let logs = docker_logs::identify(path, head);
     if let Some(shape @ (docker_logs::Shape::Stamped | docker_logs::Shape::DaemonError)) = logs {
         return Class::DockerLogs(shape);
+    }
+    if journal::looks_like_journal(head) {
+        return Class::Journal;
     }
     if kernel::looks_like_kernel_log(head) {
         return Class::Kernel;
@@ -129,10 +133,45 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
             (ArtifactKind::DockerLogs, vec![Parsed::DockerLogs(d)], diags)
         }
         Class::DockerText => match host::parse_docker_text(&String::from_utf8_lossy(data)) {
-            Some(fact) => (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new()),
+            Some(fact) => (
+                ArtifactKind::HostInfo,
+                vec![Parsed::Host(with_source(fact, path))],
+                Vec::new(),
+            ),
             None => unknown(path),
         },
         Class::Unknown => unknown(path),
+        Class::Journal => {
+            let mut j = journal::parse(path, data);
+            let diags = std::mem::take(&mut j.diagnostics);
+            let mut items = vec![Parsed::Journal(j)];
+            // A whole-host journal mixes the kernel's lines in: read those too.
+            if memchr::memmem::find(data, b" kernel: ").is_some() {
+                items.push(Parsed::KernelText {
+                    path: path.to_string(),
+                    text: data.to_vec(),
+                });
+            }
+            (ArtifactKind::Journal, items, diags)
+        }
+    }
+}
+
+/// Marks where `docker info`/`version` facts and `docker stats` rows were
+/// read, so findings can cite them.
+fn with_source(fact: host::HostFact, path: &str) -> host::HostFact {
+    match fact {
+        host::HostFact::Docker(mut d) => {
+            d.source = path.to_string();
+            host::HostFact::Docker(d)
+        }
+        host::HostFact::Stats(mut rows) => {
+            for r in &mut rows {
+                r.source = path.to_string();
+            }
+            host::HostFact::Stats(rows)
+        }
+        f => f,
     }
 }
 
@@ -219,7 +258,11 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
     };
     // `docker info` JSON has `Containers` and `Driver`, a network's keys.
     if let Some(fact) = host::detect_json(&value) {
-        return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+        return (
+            ArtifactKind::HostInfo,
+            vec![Parsed::Host(with_source(fact, path))],
+            Vec::new(),
+        );
     }
     if inspect::is_inspect(&value) {
         let mut f = inspect::parse(path, data, &value);
@@ -228,7 +271,11 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
         return (ArtifactKind::Inspect, vec![Parsed::Inspect(f)], diags);
     }
     if let Some(fact) = host::detect_json(&value) {
-        return (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new());
+        return (
+            ArtifactKind::HostInfo,
+            vec![Parsed::Host(with_source(fact, path))],
+            Vec::new(),
+        );
     }
     (
         ArtifactKind::Unknown,

@@ -30,6 +30,8 @@ pub struct DockerHost {
     pub docker_root_dir: Option<String>,
     pub cpus: Option<u64>,
     pub total_memory: Option<u64>,
+    /// The file it was read from (set by the dispatcher), for evidence.
+    pub source: String,
 }
 
 /// One row of `docker ps`, with its 1-based line in the file.
@@ -58,6 +60,10 @@ pub struct StatsRow {
     pub mem_limit: Option<u64>,
     pub mem_percent: Option<f64>,
     pub pids: Option<u64>,
+    /// The row as printed, and the file it was read from (set by the
+    /// dispatcher), for evidence.
+    pub text: String,
+    pub source: String,
 }
 
 /// One row of `docker images`.
@@ -177,6 +183,7 @@ pub fn parse_info(text: &str) -> DockerHost {
         docker_root_dir: get("Docker Root Dir"),
         cpus: get("CPUs").and_then(|v| v.parse().ok()),
         total_memory: get("Total Memory").and_then(|v| parse_size(&v)),
+        source: String::new(),
     }
 }
 
@@ -233,6 +240,7 @@ pub fn from_json(v: &Value) -> Option<DockerHost> {
             docker_root_dir: s("/DockerRootDir"),
             cpus: u("/NCPU"),
             total_memory: u("/MemTotal"),
+            source: String::new(),
         });
     }
     if v.get("Client").is_some() && v.get("Server").is_some() {
@@ -364,6 +372,13 @@ pub fn parse_stats(text: &str) -> Vec<StatsRow> {
                 mem_limit: limit,
                 mem_percent: pct(col(&r, "MEM %")),
                 pids: col(&r, "PIDS").parse().ok(),
+                text: text
+                    .lines()
+                    .nth(line.saturating_sub(1) as usize)
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string(),
+                source: String::new(),
             }
         })
         .collect()

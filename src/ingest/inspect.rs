@@ -84,6 +84,8 @@ pub struct Container {
     pub sources: Vec<String>,
     /// Line numbers of key fields in the first source, for evidence.
     pub lines: InspectLines,
+    /// `HostConfig.LogConfig.Config` (`max-size`, `max-file`, …), sorted by key.
+    pub log_opts: Vec<(String, String)>,
 }
 
 /// Where key fields sit in the inspect file, so findings can cite them.
@@ -516,6 +518,22 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         sources: vec![path.to_string()],
         lines,
         id,
+        log_opts: log_opts(o),
+    }
+}
+
+/// `HostConfig.LogConfig.Config`: string values only, sorted by key.
+fn log_opts(o: &Value) -> Vec<(String, String)> {
+    match o.pointer("/HostConfig/LogConfig/Config") {
+        Some(Value::Object(m)) => {
+            let mut v: Vec<(String, String)> = m
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect();
+            v.sort();
+            v
+        }
+        _ => Vec::new(),
     }
 }
 

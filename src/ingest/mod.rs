@@ -21,6 +21,7 @@ pub mod host;
 pub mod host_text;
 pub mod image;
 pub mod inspect;
+pub mod journal;
 pub mod json_log;
 pub mod kernel;
 
@@ -70,6 +71,8 @@ pub enum Parsed {
     Images(Vec<image::Image>),
     Export(fs_export::FsExport),
     Host(host::HostFact),
+    /// dockerd's journal (`journalctl -u docker`), its typed lines.
+    Journal(journal::DaemonLog),
 }
 
 #[derive(Debug, Default)]

@@ -678,6 +678,8 @@ pub fn app_error_exit(r: &ContainerRecord, out: &mut Vec<Finding>) {
                     | RuleId::CommandNotFound
                     | RuleId::DnsFailure
                     | RuleId::OomChildKilled
+                    | RuleId::WrongArchitecture
+                    | RuleId::PortConflict
             )
     });
     // A runtime error in State.Error is the reason, told by `runtime-error`.

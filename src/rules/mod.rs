@@ -11,6 +11,7 @@ mod kernel;
 pub mod link;
 mod logs;
 mod network;
+mod patterns;
 mod secrets;
 
 pub use id::RuleId;
@@ -119,11 +120,24 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
         logs::rules(r, &mut f);
         network::rules(a, r, &mut f);
         secrets::container(r, &mut f);
+        patterns::rules(a, r, &mut f);
+        // A self-sent signal PID 1 dropped explains the exit 0; a foreign
+        // binary explains the failed exec.
+        if f.iter().any(|x| x.rule == RuleId::Pid1IgnoresSignal) {
+            f.retain(|x| x.rule != RuleId::ExitedImmediately);
+        }
+        if f.iter().any(|x| x.rule == RuleId::WrongArchitecture) {
+            f.retain(|x| x.rule != RuleId::CommandNotFound);
+        }
         container::app_error_exit(r, &mut f);
         container::runtime_error(r, &mut f);
         logs::log_errors(r, &mut f);
         out.extend(f);
     }
+    patterns::memory_near_limit(a, &mut out);
+    patterns::image_pull_failure(a, &mut out);
+    patterns::daemon_evidence(a, &mut out);
+    patterns::policy_changed(a, &mut out);
     kernel::unmatched(a, &mut out);
     image::rules(a, opts, &mut out);
     link::link(&mut out);
