@@ -99,6 +99,10 @@ pub enum ArtifactKind {
     Bundle,
     HostInfo,
     Unknown,
+    /// podman's k8s-file log (`ctr.log`), CRI format.
+    K8sFileLog,
+    /// `docker compose logs` / `docker-compose logs` output.
+    ComposeLogs,
 }
 
 impl ArtifactKind {
@@ -115,6 +119,8 @@ impl ArtifactKind {
             ArtifactKind::Bundle => "bundle",
             ArtifactKind::HostInfo => "host-info",
             ArtifactKind::Unknown => "unknown",
+            ArtifactKind::K8sFileLog => "k8s-file-log",
+            ArtifactKind::ComposeLogs => "compose-logs",
         }
     }
 }

@@ -12,6 +12,7 @@
 //! reader, [`bundle`] opens a tar held in memory, and [`stream`] reads a
 //! compressed tar (or one nested in it) once, as it streams.
 
+pub mod compose_logs;
 pub mod detect;
 pub mod docker_logs;
 pub mod events;
@@ -23,6 +24,7 @@ pub mod image;
 pub mod inspect;
 pub mod json_log;
 pub mod kernel;
+pub mod podman;
 
 mod bundle;
 mod dispatch;
@@ -70,6 +72,8 @@ pub enum Parsed {
     Images(Vec<image::Image>),
     Export(fs_export::FsExport),
     Host(host::HostFact),
+    /// `docker compose logs` output, split per container (stream unknown).
+    ComposeLogs(compose_logs::ComposeLogs),
 }
 
 #[derive(Debug, Default)]
