@@ -374,7 +374,8 @@ mod tests {
         assert!(looks_like_compose_logs(
             b"\x1b[36mapi-1  | \x1b[0m2026-12-01T18:16:20.169193143Z up\n"
         ));
-        assert!(!looks_like_compose_logs(b"api-1 | up\ndb-1  | ready\n"));
+        // Compose pads every name to one column.
+        assert!(!looks_like_compose_logs(b"api-1 | up\ndb-1 | ready\n"));
         assert!(!looks_like_compose_logs(b"name | value\nother | x\n"));
         assert!(!looks_like_compose_logs(b"hello\n"));
     }
