@@ -100,6 +100,10 @@ pub enum ArtifactKind {
     HostInfo,
     Unknown,
     Journal,
+    /// podman's k8s-file log (`ctr.log`), CRI format.
+    K8sFileLog,
+    /// `docker compose logs` / `docker-compose logs` output.
+    ComposeLogs,
 }
 
 impl ArtifactKind {
@@ -117,6 +121,8 @@ impl ArtifactKind {
             ArtifactKind::HostInfo => "host-info",
             ArtifactKind::Unknown => "unknown",
             ArtifactKind::Journal => "journal",
+            ArtifactKind::K8sFileLog => "k8s-file-log",
+            ArtifactKind::ComposeLogs => "compose-logs",
         }
     }
 }

@@ -406,6 +406,17 @@ mod tests {
         ] {
             assert_eq!(ids_in_cgroup(&p), vec![id], "{p}");
         }
+        // podman: cgroupfs (`/libpod_parent`), systemd, conmon's own scope,
+        // rootless under the user's service (issue #14).
+        for p in [
+            format!("/libpod_parent/libpod-{id}"),
+            format!("/machine.slice/libpod-{id}.scope"),
+            format!("/machine.slice/libpod-conmon-{id}.scope"),
+            format!("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{id}.scope/container"),
+            format!("libpod-{id}"),
+        ] {
+            assert_eq!(ids_in_cgroup(&p), vec![id], "{p}");
+        }
         let nested = format!("/docker/{other}/kubepods/burstable/pod1/{id}");
         assert_eq!(ids_in_cgroup(&nested), vec![id, other]);
     }

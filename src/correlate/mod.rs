@@ -131,6 +131,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let mut order: Vec<String> = Vec::new();
     let mut logs: Vec<LogFile> = Vec::new();
     let mut docker_logs = Vec::new();
+    let mut compose_logs = Vec::new();
     let mut kernel_texts: Vec<(String, Vec<u8>)> = Vec::new();
     let mut uptime = None;
     let mut collected_at = None;
@@ -165,6 +166,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
             }
             Parsed::Log(l) => logs.push(l),
             Parsed::DockerLogs(d) => docker_logs.push(d),
+            Parsed::ComposeLogs(c) => compose_logs.push(c),
             Parsed::KernelText { path, text } => kernel_texts.push((path, text)),
             Parsed::Events(e) => {
                 a.events.extend(e.events);
@@ -201,6 +203,8 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let inspected: Vec<&Container> = recs.iter().map(|r| &r.c).collect();
     let text_logs = crate::ingest::docker_logs::into_logs(docker_logs, &inspected, &logs);
     logs.extend(text_logs);
+    let split = crate::ingest::compose_logs::into_logs(compose_logs, &inspected, &logs);
+    logs.extend(split);
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
@@ -315,14 +319,27 @@ fn attach_logs(
             x.rotation == y.rotation && x.records == y.records && x.last == y.last
         });
         let joined = join(files);
-        let target = recs.iter_mut().find(|r| {
-            r.c.id == key
-                || (!r.c.log_path.is_empty()
-                    && joined
-                        .files
-                        .iter()
-                        .any(|f| f.ends_with(basename(&r.c.log_path))))
-        });
+        // By id first: podman's log paths all end in `userdata/ctr.log`.
+        let by_id = recs.iter().position(|r| r.c.id == key);
+        let by_path = || {
+            recs.iter().position(|r| {
+                joined.files.iter().any(|f| log_path_names(f, &r.c.log_path, &r.c.id))
+            })
+        };
+        // A bare file name, when only one container's log path ends in it.
+        let by_name = || {
+            let hits: Vec<usize> = (0..recs.len())
+                .filter(|&i| {
+                    let lp = &recs[i].c.log_path;
+                    !lp.is_empty() && joined.files.iter().any(|f| f.ends_with(basename(lp)))
+                })
+                .collect();
+            match hits.as_slice() {
+                [i] => Some(*i),
+                _ => None,
+            }
+        };
+        let target = by_id.or_else(by_path).or_else(by_name).map(|i| &mut recs[i]);
         match target {
             Some(r) => r.logs = Some(joined),
             None => orphans.push((key, joined)),
@@ -332,6 +349,30 @@ fn attach_logs(
 
 fn basename(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
+}
+
+/// True when the log file at `file` (a path in the bundle) is the one an
+/// inspect's `log_path` names: the same trailing path components, as many as
+/// it takes to include the container id (Docker's `<id>-json.log`, podman's
+/// `<id>/userdata/ctr.log`), or the whole of `log_path`.
+fn log_path_names(file: &str, log_path: &str, id: &str) -> bool {
+    if log_path.is_empty() || !file.ends_with(basename(log_path)) {
+        return false;
+    }
+    let mut f = file.rsplit(['/', '\\', '!']);
+    let mut tail_has_id = false;
+    for want in log_path.rsplit('/').filter(|c| !c.is_empty()) {
+        match f.next() {
+            Some(got) if got == want => {
+                tail_has_id |= !id.is_empty() && want.contains(id);
+                if tail_has_id {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn join(files: Vec<LogFile>) -> Logs {

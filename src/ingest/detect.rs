@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use super::{docker_logs, events, events_text, host, inspect, journal, json_log, kernel, Parsed};
+use super::{
+    compose_logs, docker_logs, events, events_text, host, inspect, journal, json_log, kernel, podman,
+    Parsed,
+};
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
 /// True when [`identify`] would read `head` (the first 64 KiB of an
@@ -33,6 +36,10 @@ enum Class {
     EventsText,
     DockerLogs(docker_logs::Shape),
     DockerText,
+    /// podman's k8s-file (CRI) log: `<time> stdout|stderr F|P <message>`.
+    K8sFile,
+    /// `docker compose logs`: `<name>  | <message>` lines.
+    ComposeLogs,
     Unknown,
     Journal,
 }
@@ -56,6 +63,13 @@ fn classify(path: &str, head: &[u8], data_if_small: Option<&[u8]>) -> Class {
             return Class::DockerLogs(docker_logs::Shape::Plain);
         }
         return Class::Json;
+    }
+    // Its RFC 3339 stamps would pass for `docker logs -t` or iso kernel lines.
+    if podman::k8s_file::looks_like_k8s_file(head) {
+        return Class::K8sFile;
+    }
+    if compose_logs::looks_like_compose_logs(head) {
+        return Class::ComposeLogs;
     }
     // A lone RFC 3339 stamp (collection time) would pass for an iso kernel line.
     if let Some(data) = data_if_small {
@@ -101,6 +115,15 @@ pub fn docker_logs_shape(path: &str, head: &[u8], len: u64) -> Option<docker_log
     }
 }
 
+/// True when [`identify`] would read `head` (the first 64 KiB of an
+/// uncompressed, non-tar file) as a k8s-file log; lets the caller stream a
+/// large file through [`podman::k8s_file::parse_file`].
+pub fn is_k8s_file(path: &str, head: &[u8], len: u64) -> bool {
+    let head = &head[..head.len().min(64 * 1024)];
+    let small = (len as usize <= SMALL && head.len() as u64 == len).then_some(head);
+    classify(path, head, small) == Class::K8sFile
+}
+
 /// Reads enough of `data` to say what it is, and parses it.
 pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
     let head = &data[..data.len().min(64 * 1024)];
@@ -140,6 +163,16 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
             ),
             None => unknown(path),
         },
+        Class::K8sFile => {
+            let mut log = podman::k8s_file::parse(path, data, limits);
+            let diags = std::mem::take(&mut log.diagnostics);
+            (ArtifactKind::K8sFileLog, vec![Parsed::Log(log)], diags)
+        }
+        Class::ComposeLogs => {
+            let mut c = compose_logs::parse(path, data, limits);
+            let diags = std::mem::take(&mut c.diagnostics);
+            (ArtifactKind::ComposeLogs, vec![Parsed::ComposeLogs(c)], diags)
+        }
         Class::Unknown => unknown(path),
         Class::Journal => {
             let mut j = journal::parse(path, data);

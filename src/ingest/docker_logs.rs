@@ -202,7 +202,9 @@ impl Encoder {
     }
 }
 
-fn escape_into(text: &[u8], out: &mut Vec<u8>) {
+/// Escapes `text` as the inside of a JSON string (shared with
+/// `podman::k8s_file`, which re-encodes the same way).
+pub(crate) fn escape_into(text: &[u8], out: &mut Vec<u8>) {
     let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
     // Most lines need no escape: one branch-free pass (it vectorises) and a copy.
     if text.iter().fold(true, |ok, &c| ok & plain(c)) {

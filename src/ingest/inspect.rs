@@ -80,6 +80,11 @@ pub struct Container {
     pub health: Option<Health>,
     pub mounts: Vec<Mount>,
     pub networks: Vec<String>,
+    /// podman: the PID of the container's conmon monitor (`State.ConmonPid`).
+    pub conmon_pid: i64,
+    /// podman: the container's cgroup (`State.CgroupPath`, e.g.
+    /// `/libpod_parent/libpod-<id>` or `machine.slice/libpod-<id>.scope`).
+    pub cgroup_path: String,
     /// Every file this container's inspect output was read from.
     pub sources: Vec<String>,
     /// Line numbers of key fields in the first source, for evidence.
@@ -501,7 +506,10 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         memory_limit: i(o, "/HostConfig/Memory"),
         cgroup_parent: s(o, "/HostConfig/CgroupParent"),
         log_driver: s(o, "/HostConfig/LogConfig/Type"),
-        log_path: s(o, "/LogPath"),
+        // podman writes no `LogPath`: its k8s-file path is in `LogConfig`.
+        log_path: Some(s(o, "/LogPath"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| s(o, "/HostConfig/LogConfig/Path")),
         path: s(o, "/Path"),
         args: strs(o, "/Args"),
         cmd: strs(o, "/Config/Cmd"),
@@ -515,6 +523,8 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         health,
         mounts,
         networks: keys(o, "/NetworkSettings/Networks"),
+        conmon_pid: i(o, "/State/ConmonPid"),
+        cgroup_path: s(o, "/State/CgroupPath"),
         sources: vec![path.to_string()],
         lines,
         id,

@@ -12,7 +12,7 @@ use super::dispatch::{
 };
 use super::progress::Tracker;
 use super::walk::display;
-use super::{detect, docker_logs, json_log, Ingested, InputRecord};
+use super::{detect, docker_logs, json_log, podman, Ingested, InputRecord};
 use crate::archive::compress::Compression;
 use crate::archive::tar_index;
 use crate::model::{ArtifactKind, Diagnostic, Limits};
@@ -86,6 +86,32 @@ fn ingest_file_inner(
             let head = &map[..map.len().min(64 * 1024)];
             let text =
                 Compression::sniff(head) == Compression::None && !tar_index::looks_like_tar(head);
+            if text && detect::is_k8s_file(&name, head, len) {
+                // Like a json-file log: windows, never the whole file.
+                drop(map);
+                if let Ok(mut log) = podman::k8s_file::parse_file(
+                    &name,
+                    &file,
+                    limits,
+                    json_log::CHUNK_BYTES,
+                    &mut |n| progress(n),
+                ) {
+                    let mut out = Ingested::default();
+                    out.inputs.push(InputRecord {
+                        path: name.clone(),
+                        kind: ArtifactKind::K8sFileLog,
+                        bytes: len,
+                    });
+                    out.diagnostics.extend(std::mem::take(&mut log.diagnostics));
+                    out.items.push(super::Parsed::Log(log));
+                    return out;
+                }
+                // SAFETY: as above.
+                return match unsafe { memmap2::Mmap::map(&file) } {
+                    Ok(map) => ingest_mapped(&name, &map, len, limits, &|_| {}),
+                    Err(e) => unmappable(&name, len, e),
+                };
+            }
             if let Some(shape) = text
                 .then(|| detect::docker_logs_shape(&name, head, len))
                 .flatten()

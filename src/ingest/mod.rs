@@ -12,6 +12,7 @@
 //! reader, [`bundle`] opens a tar held in memory, and [`stream`] reads a
 //! compressed tar (or one nested in it) once, as it streams.
 
+pub mod compose_logs;
 pub mod detect;
 pub mod docker_logs;
 pub mod events;
@@ -24,6 +25,7 @@ pub mod inspect;
 pub mod journal;
 pub mod json_log;
 pub mod kernel;
+pub mod podman;
 
 mod bundle;
 mod dispatch;
@@ -73,6 +75,8 @@ pub enum Parsed {
     Host(host::HostFact),
     /// dockerd's journal (`journalctl -u docker`), its typed lines.
     Journal(journal::DaemonLog),
+    /// `docker compose logs` output, split per container (stream unknown).
+    ComposeLogs(compose_logs::ComposeLogs),
 }
 
 #[derive(Debug, Default)]

@@ -15,7 +15,14 @@ fn is_root(user: &str) -> bool {
 
 pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
     let c = &r.c;
-    if !c.log_driver.is_empty() && c.log_driver != "json-file" && c.log_driver != "local" {
+    // podman's k8s-file driver writes a file on the host (`ctr.log`): when
+    // the bundle holds it (or `podman logs` text), the logs are available.
+    let k8s_file_read = c.log_driver == "k8s-file" && r.logs.is_some();
+    if !c.log_driver.is_empty()
+        && c.log_driver != "json-file"
+        && c.log_driver != "local"
+        && !k8s_file_read
+    {
         out.push(finding(
             RuleId::LogsUnavailable,
             Severity::Warning,
