@@ -55,6 +55,7 @@ svg a{cursor:pointer}
 .card{background:#fff;border:1px solid var(--line);border-left:5px solid #98a2b3;border-radius:8px;padding:12px 14px;break-inside:avoid}
 .card.critical{border-left-color:var(--crit)}.card.warning{border-left-color:var(--warn)}.card.info{border-left-color:var(--info)}.card.ok{border-left-color:var(--ok)}
 .card .head{display:flex;justify-content:space-between;gap:8px;align-items:baseline}
+.card h3{overflow-wrap:anywhere;min-width:0}
 .card .meta{color:var(--muted);font-size:12px;word-break:break-all}
 .facts{display:grid;grid-template-columns:auto 1fr;gap:1px 10px;margin:8px 0;font-size:13px}
 .facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-word}
