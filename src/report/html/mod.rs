@@ -404,7 +404,7 @@ fn other_findings(o: &mut String, r: &Report) {
     let rest: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| f.container.as_ref().map_or(true, |c| !names.contains(&c)))
+        .filter(|f| f.container.as_ref().is_none_or(|c| !names.contains(&c)))
         .collect();
     if rest.is_empty() {
         return;
