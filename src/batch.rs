@@ -223,6 +223,7 @@ fn extension(f: Format) -> &'static str {
         Format::Markdown => "md",
         Format::Html => "html",
         Format::Text => "txt",
+        Format::Sarif => "sarif",
     }
 }
 

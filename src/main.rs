@@ -38,6 +38,8 @@ enum FormatArg {
     Md,
     Json,
     Html,
+    /// SARIF 2.1.0, for CI and code scanning (issue #13).
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -61,7 +63,7 @@ enum Command {
         /// Inputs: any mix of inspect JSON, json-file logs, kernel logs, docker events, image archives, exports, bundle directories or archives. Identified by content, not name.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Output format [default: from the extension of -o FILE (.txt, .md, .json, .html), else text].
+        /// Output format [default: from the extension of -o FILE (.txt, .md, .json, .html, .sarif), else text].
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
         /// Write the report to FILE instead of stdout.
@@ -145,6 +147,7 @@ fn format_from_path(path: &std::path::Path) -> Option<FormatArg> {
         "md" | "markdown" => Some(FormatArg::Md),
         "json" => Some(FormatArg::Json),
         "html" | "htm" => Some(FormatArg::Html),
+        "sarif" => Some(FormatArg::Sarif),
         _ => None,
     }
 }
@@ -220,6 +223,7 @@ fn format_of(f: FormatArg) -> coroner::report::Format {
         FormatArg::Md => coroner::report::Format::Markdown,
         FormatArg::Json => coroner::report::Format::Json,
         FormatArg::Html => coroner::report::Format::Html,
+        FormatArg::Sarif => coroner::report::Format::Sarif,
     }
 }
 
@@ -561,6 +565,9 @@ fn main() -> ExitCode {
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),
                 FormatArg::Md => coroner::report::markdown::render_with(&report, max_evidence),
                 FormatArg::Html => coroner::report::render(&report, coroner::report::Format::Html),
+                FormatArg::Sarif => {
+                    coroner::report::render(&report, coroner::report::Format::Sarif)
+                }
             };
             let written = match &output {
                 Some(p) => std::fs::write(p, text.as_bytes())

@@ -45,25 +45,25 @@ fn not_fired(name: &str, rule: &str) {
 }
 
 /// (name, status, exit code, OOMKilled, restarts) from the corpus README.
-const STATES: &[(&str, &str, i64, bool, i64)] = &[
-    ("poneshot", "exited", 0, false, 0),
-    ("pworker", "exited", 1, false, 4),
-    ("pindexer", "exited", 137, true, 0),
-    ("pbatch", "exited", 0, true, 0),
-    ("pcron", "running", 0, false, 0),
-    ("pstubborn", "exited", 137, false, 0),
-    ("pgraceful", "exited", 143, false, 0),
-    ("psegv", "exited", 139, false, 0),
-    ("ptypo", "created", 127, false, 0),
-    ("pweb", "running", 0, false, 0),
-    ("papi", "running", 0, false, 0),
-    ("pwriter", "exited", 1, false, 0),
-    ("psilent", "exited", 3, false, 0),
-    ("pchatty", "exited", 2, false, 0),
-    ("pflapper", "exited", 1, false, 7),
-    ("pgateway", "running", 0, false, 0),
-    ("porders", "running", 0, false, 0),
-    ("ppodlike", "exited", 137, true, 0),
+const STATES: &[(&str, &str, Option<i64>, bool, i64)] = &[
+    ("poneshot", "exited", Some(0), false, 0),
+    ("pworker", "exited", Some(1), false, 4),
+    ("pindexer", "exited", Some(137), true, 0),
+    ("pbatch", "exited", Some(0), true, 0),
+    ("pcron", "running", None, false, 0),
+    ("pstubborn", "exited", Some(137), false, 0),
+    ("pgraceful", "exited", Some(143), false, 0),
+    ("psegv", "exited", Some(139), false, 0),
+    ("ptypo", "created", Some(127), false, 0),
+    ("pweb", "running", None, false, 0),
+    ("papi", "running", None, false, 0),
+    ("pwriter", "exited", Some(1), false, 0),
+    ("psilent", "exited", Some(3), false, 0),
+    ("pchatty", "exited", Some(2), false, 0),
+    ("pflapper", "exited", Some(1), false, 7),
+    ("pgateway", "running", None, false, 0),
+    ("porders", "running", None, false, 0),
+    ("ppodlike", "exited", Some(137), true, 0),
 ];
 
 #[test]

@@ -759,7 +759,7 @@ fn check_analysis(r: &Report, b: &Bundle, seed: u64) {
     let idx = common::container(r, &name("pindexer"));
     assert_eq!(
         (idx.exit_code, idx.oom_killed),
-        (137, true),
+        (Some(137), true),
         "{}",
         ctx("pindexer's OOM kill")
     );

@@ -357,3 +357,182 @@ fn chromium_renders_the_facts_with_and_without_javascript() {
         assert!(png.len() > 50_000, "{name} is only {} bytes", png.len());
     }
 }
+
+// ---- issue #13: order, code spans, no exit code while running, small screens
+
+#[test]
+fn cards_go_by_severity_then_time_and_running_containers_show_no_exit_code() {
+    let r = incident_report();
+    let html = render(&r, Format::Html);
+    let card = regex::Regex::new(r#"<section class="card (\w+)" id="c(\d+)">"#).unwrap();
+    let order: Vec<(String, usize)> = card
+        .captures_iter(&html)
+        .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+        .collect();
+    assert_eq!(order.len(), r.containers.len());
+    let rank = |s: &str| ["critical", "warning", "info", "ok"].iter().position(|x| *x == s).unwrap();
+    for w in order.windows(2) {
+        assert!(rank(&w[0].0) <= rank(&w[1].0), "{order:?}");
+    }
+    // Containers with no finding (the healthy `hapi`) come after every failed one.
+    let hapi = r.containers.iter().position(|c| c.name == "hapi");
+    if let Some(h) = hapi {
+        assert_eq!(order.iter().find(|o| o.1 == h).unwrap().0, "ok");
+    }
+    assert_eq!(order[0].0, "critical");
+    // Running containers: no "exit code 0 — clean exit" on their card.
+    let mut running = 0;
+    for (_, n) in &order {
+        let c = &r.containers[*n];
+        let start = html.find(&format!("id=\"c{n}\"")).unwrap();
+        let end = start + html[start..].find("</section>").unwrap();
+        let body = &html[start..end];
+        if c.status == "running" {
+            running += 1;
+            assert!(!body.contains("<dt>exit code</dt>"), "{}", c.name.unescaped());
+            assert!(body.contains("no exit: the container is running"));
+        } else if let Some(code) = c.exit_code {
+            assert!(body.contains(&format!("<dt>exit code</dt><dd><b>{code}</b>")));
+        }
+    }
+    assert!(running > 0);
+}
+
+#[test]
+fn backticks_in_findings_render_as_code_and_marks_are_tappable() {
+    let mut r = incident_report();
+    let html = render(&r, Format::Html);
+    // Every timeline mark links to its row of the table (nothing on hover only).
+    let marks = html.matches("<a href=\"#ev").count();
+    assert_eq!(marks, r.timeline.len());
+    for k in [0, r.timeline.len() - 1] {
+        assert!(html.contains(&format!("<tr id=\"ev{k}\">")));
+    }
+    assert!(!html.contains(":hover"));
+    // Tables scroll inside their own box.
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("<div class=\"tablewrap\"><table").count()
+    );
+    // Backticks become code, with the content escaped.
+    r.findings[0].suggestion =
+        coroner::report::schema::Untrusted::new("run `docker update --memory 2g <ctr>` & retry");
+    let html = render(&r, Format::Html);
+    assert!(html.contains("run <code>docker update --memory 2g &lt;ctr&gt;</code> &amp; retry"));
+    assert!(!html.contains("`docker update"));
+}
+
+/// The page with its CSP removed and a probe script appended that writes
+/// the layout facts into the title (`--dump-dom` prints it).
+fn probe_page(page: &str) -> String {
+    let csp = regex::Regex::new(r#"<meta http-equiv="Content-Security-Policy"[^>]*>"#).unwrap();
+    let page = csp.replace(page, "");
+    let script = r#"<script>
+(function(){
+  var vw = window.innerWidth, sw = document.documentElement.scrollWidth;
+  var label = document.querySelector('#timeline text');
+  var lh = label ? label.getBoundingClientRect().height : 0;
+  var wide = 0;
+  document.querySelectorAll('main *').forEach(function(e){
+    var inScroll = false;
+    for (var p = e.parentElement; p; p = p.parentElement) {
+      var ox = getComputedStyle(p).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { inScroll = true; break; }
+    }
+    if (!inScroll && e.getBoundingClientRect().right > vw + 1) wide++;
+  });
+  var m = 'PROBE vw=' + vw + ' sw=' + sw + ' wide=' + wide + ' label=' + lh.toFixed(1) + ' code=' + document.querySelectorAll('.finding code').length;
+  document.title = m;
+  if (parent !== window) parent.postMessage(m, '*');
+})();
+</script>"#;
+    page.replace("</body>", &format!("{script}</body>"))
+}
+
+/// A page showing `inner` in a `width` px frame: headless Chromium will not
+/// make a window narrower than 500 px, a frame can be. The frame's probe
+/// posts its title up.
+fn framed(inner: &str, width: u32) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>frame</title></head>\
+<body style=\"margin:0\"><iframe src=\"{inner}\" width=\"{width}\" height=\"2000\" style=\"border:0;display:block\"></iframe>\
+<script>addEventListener('message', function (e) {{ document.title = e.data; }});</script></body></html>"
+    )
+}
+
+fn probe_value(dom: &str, key: &str) -> f64 {
+    let re = regex::Regex::new(&format!(r"PROBE[^<]*\b{key}=([0-9.]+)")).unwrap();
+    re.captures(dom)
+        .unwrap_or_else(|| panic!("no {key} in the probe title: {}", &dom[..dom.len().min(400)]))[1]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn chromium_lays_the_page_out_at_1400_and_390_pixels() {
+    let Some(bin) = find_on_path(&["chromium", "chromium-browser"]) else {
+        let required = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+            || std::env::var("CORONER_REQUIRE_BROWSER").as_deref() == Ok("1");
+        if std::env::var("CORONER_SKIP_BROWSER").as_deref() == Ok("1") || !required {
+            eprintln!("SKIPPED: chromium is not on PATH (apt-get install -y chromium); CI=true makes this a failure");
+            return;
+        }
+        panic!("chromium is not on PATH: install it (apt-get install -y chromium) or set CORONER_SKIP_BROWSER=1");
+    };
+    let dir = artifacts_dir();
+    let mut r = incident_report();
+    // A finding with a code span, as the rules write them.
+    r.findings[0].suggestion =
+        coroner::report::schema::Untrusted::new("raise the limit with `docker update --memory 2g pindexer`");
+    let html = render(&r, Format::Html);
+    let page = dir.join("responsive.html");
+    std::fs::write(&page, &html).unwrap();
+    let probe = dir.join("responsive-probe.html");
+    std::fs::write(&probe, probe_page(&html)).unwrap();
+    std::fs::write(dir.join("responsive-390.html"), framed("responsive.html", 390)).unwrap();
+    std::fs::write(
+        dir.join("responsive-probe-390.html"),
+        framed("responsive-probe.html", 390),
+    )
+    .unwrap();
+    for width in [1400u32, 390] {
+        // 1400 px is a window; 390 px a frame in a 500 px window (the narrowest).
+        let (size, page, probe) = if width >= 500 {
+            (format!("--window-size={width},2000"), page.clone(), probe.clone())
+        } else {
+            (
+                "--window-size=500,2000".to_string(),
+                dir.join("responsive-390.html"),
+                dir.join("responsive-probe-390.html"),
+            )
+        };
+        let (page, probe) = (page.canonicalize().unwrap(), probe.canonicalize().unwrap());
+        let dom = chromium(
+            &bin,
+            &probe,
+            true,
+            &["--dump-dom", &size, "--virtual-time-budget=3000"],
+        );
+        let vw = probe_value(&dom, "vw");
+        let sw = probe_value(&dom, "sw");
+        let wide = probe_value(&dom, "wide");
+        let label = probe_value(&dom, "label");
+        eprintln!("{width}px: viewport {vw}, page {sw}, {wide} element(s) past the edge, timeline label {label}px");
+        assert_eq!(vw, width as f64, "viewport");
+        // Nothing makes the page wider than the screen: tables and charts scroll in their box.
+        assert!(sw <= vw, "page is {sw}px wide in a {vw}px viewport");
+        assert_eq!(wide, 0.0, "elements past the right edge at {width}px");
+        // Timeline labels stay readable (they shrank to ~3 px before).
+        assert!(label >= 9.0, "timeline labels are {label}px at {width}px");
+        assert!(probe_value(&dom, "code") >= 1.0);
+        let shot = dir.join(format!("incident-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let arg = format!("--screenshot={}", shot.display());
+        chromium(&bin, &page, true, &[&arg, &size]);
+        let png = std::fs::read(&shot).expect("screenshot written");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        // PNG width from the IHDR chunk: the screenshot is the window's width.
+        let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        assert_eq!(w, width.max(500), "screenshot width");
+    }
+}

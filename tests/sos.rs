@@ -32,14 +32,14 @@ fn rules(name: &str) -> Vec<&'static str> {
 fn extension_less_inspect_files_are_read_by_content() {
     assert_eq!(report().containers.len(), 8);
     for (name, status, exit, oom, restarts) in [
-        ("qabort", "exited", 0, false, 0),
-        ("qchatty", "exited", 0, false, 0),
-        ("qdns", "exited", 1, false, 0),
-        ("qfine", "exited", 137, false, 0),
-        ("qnoexec", "created", 126, false, 0),
-        ("qoom", "exited", 137, true, 0),
-        ("qport", "running", 0, false, 0),
-        ("qtrace", "exited", 1, false, 3),
+        ("qabort", "exited", Some(0), false, 0),
+        ("qchatty", "exited", Some(0), false, 0),
+        ("qdns", "exited", Some(1), false, 0),
+        ("qfine", "exited", Some(137), false, 0),
+        ("qnoexec", "created", Some(126), false, 0),
+        ("qoom", "exited", Some(137), true, 0),
+        ("qport", "running", None, false, 0),
+        ("qtrace", "exited", Some(1), false, 3),
     ] {
         let x = c(name);
         assert_eq!(

@@ -158,6 +158,70 @@ pub fn md_code_block(lines: &[String]) -> String {
     format!("{fence}text\n{}\n{fence}\n", body.join("\n"))
 }
 
+/// Percent-encodes a path into a URI reference (RFC 3986): unreserved
+/// characters, `/` and the sub-delimiters stay; every other byte, `:`
+/// included (a `:` in the first segment would read as a scheme), becomes
+/// `%XX`.
+pub fn uri(path: &str) -> String {
+    let mut o = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            );
+        if keep {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+/// HTML like [`html`], with each `` `…` `` span of the text as a `<code>`
+/// element holding the escaped span (issue #13). A backtick without its
+/// pair stays a backtick. Only our own `<code>` tags are written: the
+/// content of a span is escaped like any other text.
+pub fn html_code_spans(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut rest = s;
+    while let Some(open) = rest.find('`') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('`') else {
+            break;
+        };
+        let code = &after[..close];
+        out.push_str(&html(&rest[..open]));
+        if code.trim().is_empty() {
+            // `` or ` `: not a span, keep the backticks.
+            out.push_str(&html(&rest[open..open + close + 2]));
+        } else {
+            out.push_str("<code>");
+            out.push_str(&html(code));
+            out.push_str("</code>");
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(&html(rest));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +362,27 @@ mod tests {
         assert_eq!(md_paragraph("pweb is down"), "pweb is down");
         let b = md_code_block(&["```".to_string(), "end".into()]);
         assert!(b.starts_with("````text"));
+    }
+
+    #[test]
+    fn uris_are_percent_encoded_references() {
+        assert_eq!(uri("a b/c#d%e:f"), "a%20b/c%23d%25e%3Af");
+        assert_eq!(
+            uri("bundle.tar.gz!/var/log/x.log"),
+            "bundle.tar.gz!/var/log/x.log"
+        );
+        assert_eq!(uri("\u{e9}<>\"`"), "%C3%A9%3C%3E%22%60");
+    }
+
+    #[test]
+    fn backtick_spans_become_escaped_code() {
+        assert_eq!(
+            html_code_spans("run `docker rm -f <x>` & retry"),
+            "run <code>docker rm -f &lt;x&gt;</code> &amp; retry"
+        );
+        assert_eq!(html_code_spans("a ` b"), "a ` b");
+        assert_eq!(html_code_spans("``x"), "``x");
+        assert_eq!(html_code_spans("`<script>`"), "<code>&lt;script&gt;</code>");
+        assert_eq!(html_code_spans("`a` `b"), "<code>a</code> `b");
     }
 }

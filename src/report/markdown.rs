@@ -110,7 +110,8 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 ct.name.md(),
                 ct.status.md(),
-                ct.exit_code,
+                ct.exit_code
+                    .map_or_else(|| "–".to_string(), |c| c.to_string()),
                 m(&ct.exit_meaning),
                 ct.oom_killed,
                 ct.restart_count,

@@ -6,6 +6,7 @@ pub mod escape;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod schema;
 pub mod text;
 pub mod untrusted;
@@ -21,6 +22,8 @@ pub enum Format {
     Json,
     /// One self-contained HTML page (inline CSS and SVG, no external reference).
     Html,
+    /// SARIF 2.1.0 for CI and code-scanning viewers (issue #13).
+    Sarif,
 }
 
 /// Renders a (redacted) report in the given format.
@@ -30,6 +33,7 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Markdown => markdown::render(report),
         Format::Json => json::render(report),
         Format::Html => html::render(report),
+        Format::Sarif => sarif::render(report),
     }
 }
 
@@ -38,7 +42,59 @@ fn uv(v: &[String]) -> Vec<Untrusted> {
 }
 
 fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
-    t.map(|t| t.to_string())
+    t.map(fixed_time)
+}
+
+/// The exit code a report may state: none while the container runs or is
+/// paused, or when it was never started (issue #13); with what that means.
+fn exit_of(c: &crate::ingest::inspect::Container) -> (Option<i64>, String) {
+    match c.status.as_str() {
+        "running" | "paused" => (None, "no exit: the container is running".into()),
+        // A failed start leaves `created` with Docker's code (127: not found).
+        "created" if c.exit_code == 0 => {
+            (None, "no exit: the container was never started".into())
+        }
+        _ => (Some(c.exit_code), exit_meaning(c.exit_code)),
+    }
+}
+
+/// `matched_by` of kernel events and exports as the contract's kebab-case
+/// token and its words. The lower layers name the match in words; an unknown
+/// wording is turned into a token the same way, so nothing is dropped.
+pub fn matched_by_token(how: &str) -> (String, String) {
+    let (token, text) = match how {
+        "cgroup" => ("cgroup", "its cgroup path names the container"),
+        "pid" => ("pid", "its PID is the container's main process"),
+        "process name and time" => (
+            "process-name-and-time",
+            "process name and time (the container ran that process then)",
+        ),
+        "time and a segfault line in its logs" => (
+            "log-line-and-time",
+            "time and a segfault line in the container's logs",
+        ),
+        "container-name" => ("container-name", "the export's file name names the container"),
+        "container-id" => ("container-id", "the export's file name holds the container id"),
+        "hostname" => ("hostname", "the export's etc/hostname is the container's Config.Hostname"),
+        "closest-image" => (
+            "closest-image",
+            "no container matched; the image whose files it shares most",
+        ),
+        other => {
+            let mut t = String::new();
+            for w in other
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                if !t.is_empty() {
+                    t.push('-');
+                }
+                t.push_str(&w.to_ascii_lowercase());
+            }
+            return (t, other.to_string());
+        }
+    };
+    (token.to_string(), text.to_string())
 }
 
 /// A kernel event's time as shown: on Docker's clock, else its printed
@@ -104,8 +160,8 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 id: c.id.clone().into(),
                 image: c.image.clone().into(),
                 status: c.status.clone().into(),
-                exit_code: c.exit_code,
-                exit_meaning: exit_meaning(c.exit_code),
+                exit_code: exit_of(c).0,
+                exit_meaning: exit_of(c).1,
                 oom_killed: c.oom_killed,
                 restart_count: c.restart_count,
                 restart_policy: c.restart_policy.clone().into(),
@@ -208,7 +264,8 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     time: ts(o.time),
                     local_time: local_ts(o.local),
                     uptime_s: e.stamp.uptime_s,
-                    matched_by: o.matched_by.map(str::to_string),
+                    matched_by: o.matched_by.map(|m| matched_by_token(m).0),
+                    matched_by_text: o.matched_by.map(|m| matched_by_token(m).1),
                     source: first.map(|x| x.source.clone()).unwrap_or_default().into(),
                     line: first.and_then(|x| x.line),
                 }
@@ -224,7 +281,8 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 time: ts(s.time),
                 local_time: local_ts(s.local),
                 uptime_s: s.event.stamp.uptime_s,
-                matched_by: s.matched_by.map(str::to_string),
+                matched_by: s.matched_by.map(|m| matched_by_token(m).0),
+                matched_by_text: s.matched_by.map(|m| matched_by_token(m).1),
                 source: s.event.evidence.source.clone().into(),
                 line: s.event.evidence.line,
             })
@@ -298,7 +356,8 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 world_writable: uv(&x.world_writable),
                 container: name_of(link.and_then(|l| l.container)),
                 image: link.and_then(|l| l.image_name.clone()).map(Untrusted::new),
-                matched_by: link.and_then(|l| l.matched_by.map(str::to_string)),
+                matched_by: link.and_then(|l| l.matched_by.map(|m| matched_by_token(m).0)),
+                matched_by_text: link.and_then(|l| l.matched_by.map(|m| matched_by_token(m).1)),
                 drift: link.and_then(|l| l.drift.as_ref()).map(drift),
             }
         })

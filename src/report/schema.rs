@@ -62,11 +62,19 @@ fn likely() -> Confidence {
     Confidence::Likely
 }
 
-/// A typed instant written as the contract's RFC 3339 string.
+/// An instant in the contract's one fixed form: RFC 3339 in UTC with exactly
+/// nine fraction digits (`2026-12-01T18:16:20.169193143Z`), so that every
+/// time of a report has one width and times sort as strings (issue #13).
+pub fn fixed_time(t: Timestamp) -> String {
+    let (y, mo, d, h, mi, s, n) = t.civil();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{n:09}Z")
+}
+
+/// A typed instant written as the contract's RFC 3339 string (`fixed_time`).
 mod rfc3339 {
     use super::*;
     pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(t)
+        s.serialize_str(&fixed_time(*t))
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
         let text = String::deserialize(d)?;
@@ -127,8 +135,11 @@ pub struct Container {
     pub id: Untrusted,
     pub image: Untrusted,
     pub status: Untrusted,
-    pub exit_code: i64,
-    /// What the exit code means (the exit-code table: 137 = 128 + SIGKILL…).
+    /// Null while the container runs (or is paused) or was never started:
+    /// there is no exit to report (issue #13).
+    pub exit_code: Option<i64>,
+    /// What the exit code means (the exit-code table: 137 = 128 + SIGKILL…);
+    /// with a null `exit_code`, why there is none.
     pub exit_meaning: String,
     pub oom_killed: bool,
     pub restart_count: i64,
@@ -218,8 +229,12 @@ pub struct OomKill {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_time: Option<String>,
     pub uptime_s: Option<f64>,
-    /// Why the kill was attributed to its container ("cgroup", "pid", …).
+    /// Why the kill was attributed to its container, a kebab-case token
+    /// (`cgroup`, `pid`, …; `matched_by_token` in report/mod.rs).
     pub matched_by: Option<String>,
+    /// The same in words, for people.
+    #[serde(default)]
+    pub matched_by_text: Option<String>,
     pub source: Untrusted,
     pub line: Option<u64>,
 }
@@ -235,7 +250,11 @@ pub struct Segfault {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_time: Option<String>,
     pub uptime_s: Option<f64>,
+    /// `pid`, `process-name-and-time` or `log-line-and-time`.
     pub matched_by: Option<String>,
+    /// The same in words, for people.
+    #[serde(default)]
+    pub matched_by_text: Option<String>,
     pub source: Untrusted,
     pub line: Option<u64>,
 }
@@ -334,6 +353,9 @@ pub struct Filesystem {
     /// "hostname" or "closest-image"; null when nothing matched.
     #[serde(default)]
     pub matched_by: Option<String>,
+    /// The same in words, for people.
+    #[serde(default)]
+    pub matched_by_text: Option<String>,
     /// What the container changed compared with its image's final view,
     /// when that image is among the inputs.
     #[serde(default)]

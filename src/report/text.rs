@@ -123,7 +123,8 @@ pub fn render(r: &Report) -> String {
                 .clone()
                 .map(|t| format!(" since {t}"))
                 .unwrap_or_default()),
-            ct.exit_code,
+            ct.exit_code
+                .map_or_else(|| "none".to_string(), |c| c.to_string()),
             ct.exit_meaning,
             ct.oom_killed,
             ct.restart_count,

@@ -85,6 +85,18 @@ impl Untrusted {
     }
 }
 
+impl Untrusted {
+    /// For HTML, with `` `…` `` spans as `<code>` elements (escaped inside).
+    pub fn html_code(&self) -> String {
+        escape::html_code_spans(&self.0)
+    }
+
+    /// As a percent-encoded URI reference (SARIF's `artifactLocation.uri`).
+    pub fn uri(&self) -> String {
+        escape::uri(&self.0)
+    }
+}
+
 impl From<String> for Untrusted {
     fn from(s: String) -> Untrusted {
         Untrusted(s)
@@ -159,6 +171,7 @@ mod tests {
             ("markdown.rs", include_str!("markdown.rs")),
             ("html/mod.rs", include_str!("html/mod.rs")),
             ("html/timeline.rs", include_str!("html/timeline.rs")),
+            ("sarif.rs", include_str!("sarif.rs")),
         ] {
             assert!(!src.contains(".unescaped()"), "{name} writes raw input");
         }

@@ -46,10 +46,16 @@ th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertic
 th{background:#f2f4f7;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.wrap{word-break:break-all}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(370px,100%),1fr));gap:14px}
+.tablewrap{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+.tablewrap>table{min-width:520px}
+code{background:#f2f4f7;border-radius:3px;padding:0 3px;overflow-wrap:anywhere}
+tr:target,g:target{background:#fef0c7;outline:2px solid #f79009}
+svg a{cursor:pointer}
 .card{background:#fff;border:1px solid var(--line);border-left:5px solid #98a2b3;border-radius:8px;padding:12px 14px;break-inside:avoid}
 .card.critical{border-left-color:var(--crit)}.card.warning{border-left-color:var(--warn)}.card.info{border-left-color:var(--info)}.card.ok{border-left-color:var(--ok)}
 .card .head{display:flex;justify-content:space-between;gap:8px;align-items:baseline}
+.card h3{overflow-wrap:anywhere;min-width:0}
 .card .meta{color:var(--muted);font-size:12px;word-break:break-all}
 .facts{display:grid;grid-template-columns:auto 1fr;gap:1px 10px;margin:8px 0;font-size:13px}
 .facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-word}
@@ -65,6 +71,7 @@ svg{display:block;max-width:100%;height:auto;font-family:system-ui,-apple-system
 .legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);margin-top:6px}
 .muted{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;margin-top:32px}
+@media (max-width:760px){main{padding:0 10px 32px}header.banner{padding:14px 10px}.count{min-width:64px;padding:4px 8px}.card{padding:10px}.svgwrap svg#timeline{width:1000px;max-width:none}.svgwrap svg.layers{width:1000px;max-width:none}.facts{grid-template-columns:1fr}.facts dt{margin-top:4px}}
 @media print{details::details-content{content-visibility:visible;display:block;height:auto}details>summary{list-style:none}body{background:#fff}header.banner{background:#fff;color:#000;border-bottom:2px solid #000}header.banner .sub{color:#333}.count{border:1px solid #000;color:#000;background:#fff!important}.card,table,.svgwrap{break-inside:avoid}details>summary{color:#000}}
 "#;
 
@@ -150,7 +157,7 @@ fn findings_table(o: &mut String, r: &Report) {
         o.push_str("<p>Nothing in the inputs points at a failure.</p>\n");
         return;
     }
-    o.push_str("<table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>finding</th></tr></thead><tbody>\n");
+    o.push_str("<div class=\"tablewrap\"><table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>finding</th></tr></thead><tbody>\n");
     for f in &r.findings {
         let link = f
             .container
@@ -162,11 +169,11 @@ fn findings_table(o: &mut String, r: &Report) {
             o,
             "<tr><td><span class=\"sev {s}\">{s}</span></td><td class=\"mono\">{}</td><td>{link}</td><td>{}</td></tr>",
             f.rule.as_str(),
-            f.title.html(),
+            f.title.html_code(),
             s = f.severity.as_str(),
         );
     }
-    o.push_str("</tbody></table>\n");
+    o.push_str("</tbody></table></div>\n");
 }
 
 fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
@@ -182,10 +189,10 @@ fn finding_block(o: &mut String, f: &Finding, with_subject: bool) {
     let _ = write!(
         o,
         "<p><b>{}</b></p><p>{}</p><p class=\"conf\">{}</p><p class=\"todo\"><b>What to do:</b> {}</p>",
-        f.title.html(),
-        f.explanation.html(),
+        f.title.html_code(),
+        f.explanation.html_code(),
         f.confidence_words(),
-        f.suggestion.html()
+        f.suggestion.html_code()
     );
     if !f.evidence.is_empty() {
         let _ = write!(
@@ -212,7 +219,8 @@ fn containers(o: &mut String, r: &Report) {
         return;
     }
     o.push_str("<h2>Containers</h2>\n<div class=\"cards\">\n");
-    for (n, ct) in r.containers.iter().enumerate() {
+    for n in card_order(r) {
+        let ct = &r.containers[n];
         let class = ct.verdict.map(Severity::as_str).unwrap_or("ok");
         let status_class = ["running", "exited", "dead"]
             .into_iter()
@@ -228,12 +236,19 @@ fn containers(o: &mut String, r: &Report) {
             ct.id.take(12).html(),
         );
         o.push_str("<dl class=\"facts\">");
-        let _ = write!(
-            o,
-            "<dt>exit code</dt><dd><b>{}</b> — {}</dd>",
-            ct.exit_code,
-            h(&ct.exit_meaning)
-        );
+        match ct.exit_code {
+            Some(code) => {
+                let _ = write!(
+                    o,
+                    "<dt>exit code</dt><dd><b>{code}</b> — {}</dd>",
+                    h(&ct.exit_meaning)
+                );
+            }
+            // Running, paused or never started: no exit to show (issue #13).
+            None => {
+                let _ = write!(o, "<dt>exit</dt><dd>{}</dd>", h(&ct.exit_meaning));
+            }
+        }
         if ct.oom_killed {
             o.push_str("<dt>OOMKilled</dt><dd><b>true</b></dd>");
         }
@@ -327,12 +342,70 @@ fn containers(o: &mut String, r: &Report) {
     o.push_str("</div>\n");
 }
 
+/// Container indices in card order: worst verdict first (critical, warning,
+/// info, then containers with no finding), then by when trouble began, then
+/// by name (issue #13: a healthy container is never listed before a failed
+/// one because of its name).
+pub(super) fn card_order(r: &Report) -> Vec<usize> {
+    let rank = |v: Option<Severity>| match v {
+        Some(Severity::Critical) => 0,
+        Some(Severity::Warning) => 1,
+        Some(Severity::Info) => 2,
+        None => 3,
+    };
+    let mut order: Vec<usize> = (0..r.containers.len()).collect();
+    let keys: Vec<_> = r
+        .containers
+        .iter()
+        .map(|c| (rank(c.verdict), trouble_time(r, c), c.name.clone()))
+        .collect();
+    // `None` (no time known) sorts after every time.
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (&keys[a], &keys[b]);
+        ka.0.cmp(&kb.0)
+            .then_with(|| match (&ka.1, &kb.1) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| ka.2.cmp(&kb.2))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// When a container's trouble began: its first timeline entry that is a
+/// failure (a non-zero or OOM exit, a kill, an OOM kill, a segfault, a
+/// failed health check), else when it finished, else when it started.
+fn trouble_time(r: &Report, c: &Container) -> Option<crate::time::Timestamp> {
+    let bad = r.timeline.iter().find(|e| {
+        e.container.as_ref() == Some(&c.name)
+            && match e.kind {
+                TimelineKind::OomKill
+                | TimelineKind::Segfault
+                | TimelineKind::HealthFailed
+                | TimelineKind::Killed => true,
+                TimelineKind::Exited => e.oom_killed || e.exit_code.is_some_and(|x| x != 0),
+                _ => false,
+            }
+    });
+    if let Some(e) = bad {
+        return Some(e.time);
+    }
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(crate::time::Timestamp::parse_rfc3339)
+    };
+    parse(&c.finished_at).or_else(|| parse(&c.started_at))
+}
+
 fn other_findings(o: &mut String, r: &Report) {
     let names: Vec<&Untrusted> = r.containers.iter().map(|c| &c.name).collect();
     let rest: Vec<&Finding> = r
         .findings
         .iter()
-        .filter(|f| f.container.as_ref().map_or(true, |c| !names.contains(&c)))
+        .filter(|f| f.container.as_ref().is_none_or(|c| !names.contains(&c)))
         .collect();
     if rest.is_empty() {
         return;
@@ -354,7 +427,7 @@ fn kernel(o: &mut String, r: &Report) {
     o.push_str("<h2>Kernel</h2>\n");
     let _ = writeln!(o, "<p class=\"muted\">Times: {}</p>", k.time_method.html());
     clock_line(o, &k.clock);
-    o.push_str("<table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
+    o.push_str("<div class=\"tablewrap\"><table><thead><tr><th>event</th><th class=\"num\">pid</th><th>process</th><th>container</th><th>matched by</th><th class=\"num\">anon RSS</th><th>time</th><th>evidence</th></tr></thead><tbody>\n");
     for x in &k.oom_kills {
         let _ = writeln!(
             o,
@@ -362,7 +435,7 @@ fn kernel(o: &mut String, r: &Report) {
             x.pid,
             x.process.html(),
             opt_u(&x.container),
-            opt(&x.matched_by),
+            opt(&x.matched_by_text.clone().or(x.matched_by.clone())),
             x.anon_rss_kib
                 .map(|k| human_bytes(k * 1024))
                 .unwrap_or_else(|| "–".into()),
@@ -378,13 +451,13 @@ fn kernel(o: &mut String, r: &Report) {
             x.pid,
             x.process.html(),
             opt_u(&x.container),
-            opt(&x.matched_by),
+            opt(&x.matched_by_text.clone().or(x.matched_by.clone())),
             opt(&crate::report::kernel_time(&x.time, &x.local_time)),
             x.source.html(),
             x.line.unwrap_or(0)
         );
     }
-    o.push_str("</tbody></table>\n");
+    o.push_str("</tbody></table></div>\n");
 }
 
 fn layer_chart(o: &mut String, im: &Image) {
@@ -451,6 +524,21 @@ fn layer_chart(o: &mut String, im: &Image) {
         );
     }
     o.push_str("</svg>\n<div class=\"legend\"><span><b style=\"color:#53b1fd\">■</b> layer size</span><span><b style=\"color:#f04438\">■</b> wasted: bytes of earlier layers that this layer deletes or overwrites</span></div></div>\n");
+    // What the bars' tooltips say, as a table: nothing on hover only.
+    o.push_str("<details><summary>Layers as a table</summary><div class=\"tablewrap\"><table><thead><tr><th class=\"num\">#</th><th>digest</th><th class=\"num\">size</th><th class=\"num\">files</th><th class=\"num\">wasted</th><th>created by</th></tr></thead><tbody>\n");
+    for (n, l) in rows.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
+            n + 1,
+            l.digest.html(),
+            human_bytes(l.size_bytes),
+            l.files,
+            human_bytes(l.wasted_bytes),
+            l.created_by.html()
+        );
+    }
+    o.push_str("</tbody></table></div></details>\n");
 }
 
 fn images(o: &mut String, r: &Report) {
@@ -477,7 +565,7 @@ fn images(o: &mut String, r: &Report) {
         );
         layer_chart(o, im);
         if !im.largest_files.is_empty() {
-            o.push_str("<details><summary>Largest files</summary><table><tbody>");
+            o.push_str("<details><summary>Largest files</summary><div class=\"tablewrap\"><table><tbody>");
             for p in &im.largest_files {
                 let _ = write!(
                     o,
@@ -486,7 +574,7 @@ fn images(o: &mut String, r: &Report) {
                     p.path.html()
                 );
             }
-            o.push_str("</tbody></table></details>\n");
+            o.push_str("</tbody></table></div></details>\n");
         }
     }
 }
@@ -495,7 +583,7 @@ fn filesystems(o: &mut String, r: &Report) {
     if r.filesystems.is_empty() {
         return;
     }
-    o.push_str("<h2>Filesystem exports</h2>\n<table><thead><tr><th>source</th><th class=\"num\">files</th><th class=\"num\">size</th><th>setuid</th><th>world-writable</th></tr></thead><tbody>\n");
+    o.push_str("<h2>Filesystem exports</h2>\n<div class=\"tablewrap\"><table><thead><tr><th>source</th><th class=\"num\">files</th><th class=\"num\">size</th><th>setuid</th><th>world-writable</th></tr></thead><tbody>\n");
     for f in &r.filesystems {
         let _ = writeln!(
             o,
@@ -507,13 +595,13 @@ fn filesystems(o: &mut String, r: &Report) {
             join(&f.world_writable, ", ").html()
         );
     }
-    o.push_str("</tbody></table>\n");
+    o.push_str("</tbody></table></div>\n");
 }
 
 fn inputs(o: &mut String, r: &Report) {
     let _ = writeln!(
         o,
-        "<h2>Inputs</h2>\n<details><summary>{} input(s)</summary><table><thead><tr><th>kind</th><th class=\"num\">bytes</th><th>path</th></tr></thead><tbody>",
+        "<h2>Inputs</h2>\n<details><summary>{} input(s)</summary><div class=\"tablewrap\"><table><thead><tr><th>kind</th><th class=\"num\">bytes</th><th>path</th></tr></thead><tbody>",
         r.inputs.len()
     );
     for i in &r.inputs {
@@ -525,14 +613,14 @@ fn inputs(o: &mut String, r: &Report) {
             i.path.html()
         );
     }
-    o.push_str("</tbody></table></details>\n");
+    o.push_str("</tbody></table></div></details>\n");
     o.push_str("<h2>Diagnostics</h2>\n");
     if r.diagnostics.is_empty() {
         o.push_str("<p class=\"muted\">Every input was read without trouble.</p>\n");
         return;
     }
     o.push_str(
-        "<table><thead><tr><th>severity</th><th>path</th><th>message</th></tr></thead><tbody>\n",
+        "<div class=\"tablewrap\"><table><thead><tr><th>severity</th><th>path</th><th>message</th></tr></thead><tbody>\n",
     );
     for d in &r.diagnostics {
         let _ = writeln!(
@@ -543,7 +631,7 @@ fn inputs(o: &mut String, r: &Report) {
             d.message.html()
         );
     }
-    o.push_str("</tbody></table>\n");
+    o.push_str("</tbody></table></div>\n");
 }
 
 /// `Clock: aligned-on-docker-records, offset -18000.974 s, 5 pair(s), …`; the

@@ -178,7 +178,7 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
     let x_of = |t: Timestamp| left + plot_w * ((t.0 - t0.0) as f64 / span as f64);
     let _ = writeln!(
         o,
-        "<p class=\"muted\">{} event(s) from {} to {} (UTC). Hover a mark for its time, event and source.</p>",
+        "<p class=\"muted\">{} event(s) from {} to {} (UTC). Tap a mark for its row in the table below (time, event and source); hovering shows the same.</p>",
         events.len(),
         t0,
         t1
@@ -236,8 +236,9 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
         tick += step;
     }
     o.push('\n');
-    // Marks.
-    for e in events {
+    // Marks: each links to its row of the table, so a tap shows what a
+    // hover would (issue #13: nothing on hover only).
+    for (k, e) in events.iter().enumerate() {
         let lane = lanes.iter().position(|l| l == &e.container).unwrap_or(0);
         let y = top + lane_h * lane as f64 + lane_h / 2.0;
         let title = format!(
@@ -250,8 +251,9 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
             e.event.html(),
             e.source.html()
         );
+        let _ = write!(o, "<a href=\"#ev{k}\">");
         mark_svg(o, mark_of(e), x_of(e.time), y, &title);
-        o.push('\n');
+        o.push_str("</a>\n");
     }
     o.push_str("</svg>\n");
     // Legend (inline SVG glyphs, one small svg each would count as extra svgs: use text swatches).
@@ -259,13 +261,13 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
     // The same events as text, for print, screen readers and copy-paste.
     let _ = writeln!(
         o,
-        "<details><summary>Timeline as a table ({} events)</summary><table><thead><tr><th>time (UTC)</th><th>container</th><th>event</th><th>source</th></tr></thead><tbody>",
+        "<details id=\"timeline-table\"><summary>Timeline as a table ({} events)</summary><div class=\"tablewrap\"><table><thead><tr><th>time (UTC)</th><th>container</th><th>event</th><th>source</th></tr></thead><tbody>",
         events.len()
     );
-    for e in events {
+    for (k, e) in events.iter().enumerate() {
         let _ = writeln!(
             o,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
+            "<tr id=\"ev{k}\"><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td class=\"wrap mono\">{}</td></tr>",
             e.time,
             e.container
                 .as_ref()
@@ -275,5 +277,5 @@ pub(super) fn timeline(o: &mut String, r: &Report) {
             e.source.html()
         );
     }
-    o.push_str("</tbody></table></details>\n");
+    o.push_str("</tbody></table></div></details>\n");
 }
