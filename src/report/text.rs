@@ -535,20 +535,31 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         for e in f.evidence.iter().take(opts.max_evidence) {
             let loc = paths.show(&v(&e.location()));
             let excerpt = short_ids(&v(&e.excerpt.clip(240)));
-            let lines = wrap_lines(&format!("      {loc}  "), 10, &excerpt, w);
-            for (k, l) in lines.iter().enumerate() {
-                let l = l.trim_end();
-                if k == 0 {
-                    let shown = format!("      {loc}");
-                    let _ = writeln!(
-                        o,
-                        "      {}{}",
-                        paint.dim(&loc),
-                        l.strip_prefix(&shown).unwrap_or(l)
-                    );
-                } else {
-                    let _ = writeln!(o, "{l}");
+            let first = format!("      {loc}  ");
+            if width(&first) <= w * 3 / 5 {
+                let lines = wrap_lines(&first, 10, &excerpt, w);
+                for (k, l) in lines.iter().enumerate() {
+                    let l = l.trim_end();
+                    if k == 0 {
+                        let shown = format!("      {loc}");
+                        let _ = writeln!(
+                            o,
+                            "      {}{}",
+                            paint.dim(&loc),
+                            l.strip_prefix(&shown).unwrap_or(l)
+                        );
+                    } else {
+                        let _ = writeln!(o, "{l}");
+                    }
                 }
+            } else {
+                // A long path: on its own line(s), the excerpt below it.
+                for l in wrap_lines("      ", 10, &loc, w) {
+                    let l = l.trim_end();
+                    let body = l.trim_start();
+                    let _ = writeln!(o, "{}{}", &l[..l.len() - body.len()], paint.dim(body));
+                }
+                wrap(&mut o, "          ", 10, &excerpt, w);
             }
         }
         if f.evidence.len() > opts.max_evidence {
