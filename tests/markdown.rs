@@ -127,12 +127,21 @@ fn hostile_names_cannot_become_markup_lists_or_mentions() {
     let (bad, text) = rendered(&md);
     assert!(bad.is_empty(), "markup from input: {bad:?}");
     // The name reads as it is, in the text a reader sees; no emphasis.
-    assert!(text.contains("1. @here <img src=x onerror=alert(1)> [x](https://e.example)"), "{text}");
+    assert!(
+        text.contains("1. @here <img src=x onerror=alert(1)> [x](https://e.example)"),
+        "{text}"
+    );
     let html = to_html(&md);
-    assert!(!html.contains("<img") && !html.contains("<em>b</em>") && !html.contains("<a "), "{html}");
+    assert!(
+        !html.contains("<img") && !html.contains("<em>b</em>") && !html.contains("<a "),
+        "{html}"
+    );
     // No @mention outside code: GitHub would ping; the `@` is escaped.
     for line in md.lines().filter(|l| l.contains("@here")) {
-        assert!(line.contains("\\@here") || line.starts_with("pworker") || !line.contains(" @here"), "{line}");
+        assert!(
+            line.contains("\\@here") || line.starts_with("pworker") || !line.contains(" @here"),
+            "{line}"
+        );
     }
     // --max-evidence 1: one line per fence, and the rest announced.
     assert!(md.contains("more evidence line(s)"));
@@ -149,7 +158,10 @@ fn real_sos_fits_and_has_real_code_spans() {
     let codes = html.matches("<code>").count() + html.matches("<code class=").count();
     assert!(codes >= 20, "{codes} <code> elements");
     // Commands in the rules' texts are code, not literal backticks.
-    assert!(html.contains("<code>docker run --memory</code>"), "oom-killed's fix");
+    assert!(
+        html.contains("<code>docker run --memory</code>"),
+        "oom-killed's fix"
+    );
     let (bad, _, prose) = rendered3(&m);
     assert!(bad.is_empty(), "{bad:?}");
     assert!(
@@ -162,7 +174,10 @@ fn real_sos_fits_and_has_real_code_spans() {
     // Every finding is in the summary table.
     assert_eq!(
         html.matches("<td>critical</td>").count(),
-        r.findings.iter().filter(|f| f.severity == coroner::Severity::Critical).count()
+        r.findings
+            .iter()
+            .filter(|f| f.severity == coroner::Severity::Critical)
+            .count()
     );
 }
 
@@ -189,22 +204,38 @@ fn a_bigger_combined_input_fits_every_budget() {
         "images/pbloated_1.0.tar.gz",
     ]);
     let full = md(&r, usize::MAX);
-    assert!(full.chars().count() > 60_000, "the combined input is big: {}", full.chars().count());
+    assert!(
+        full.chars().count() > 60_000,
+        "the combined input is big: {}",
+        full.chars().count()
+    );
     assert!(!full.contains("Shortened"));
     for budget in [60_000, 30_000, 10_000] {
         let m = md(&r, budget);
-        assert!(m.chars().count() <= budget, "{budget}: {}", m.chars().count());
+        assert!(
+            m.chars().count() <= budget,
+            "{budget}: {}",
+            m.chars().count()
+        );
         assert!(m.contains("Shortened to fit"));
         let (bad, _) = rendered(&m);
         assert!(bad.is_empty(), "{budget}: {bad:?}");
         // Every fence that opens closes: nothing after a cut reads as code.
         let html = to_html(&m);
-        assert_eq!(html.matches("<pre>").count(), html.matches("</pre>").count());
+        assert_eq!(
+            html.matches("<pre>").count(),
+            html.matches("</pre>").count()
+        );
     }
     // Human-readable layer sizes.
     let m = md(&r, 60_000);
     assert!(m.contains("| # | size | files | wasted | created by |"));
-    assert!(!regex::Regex::new(r"\| \d+ \| \d{5,} \|").unwrap().is_match(&m), "raw byte counts");
+    assert!(
+        !regex::Regex::new(r"\| \d+ \| \d{5,} \|")
+            .unwrap()
+            .is_match(&m),
+        "raw byte counts"
+    );
 }
 
 #[test]

@@ -61,7 +61,12 @@ fn check_triage(name: &str, r: &Report) {
         let line = head.iter().find(|l| {
             l.starts_with("CRITICAL ") && l.split_whitespace().nth(1) == Some(c.as_str())
         });
-        let line = line.unwrap_or_else(|| panic!("{name}: {c} not in the first 30 lines:\n{}", head.join("\n")));
+        let line = line.unwrap_or_else(|| {
+            panic!(
+                "{name}: {c} not in the first 30 lines:\n{}",
+                head.join("\n")
+            )
+        });
         // Its root cause is the rule of one of its critical findings.
         let cause = line.split_whitespace().nth(2).unwrap();
         assert!(
@@ -97,8 +102,14 @@ fn real_sos_summary_first_and_fits_100_columns() {
     let t = text(&r, 100);
     // Relative to the archive and the sosreport's top directory.
     let root = t.lines().take(4).collect::<Vec<_>>().join(" ");
-    assert!(root.contains("sosreport-prodweb01.tar.xz!/sosreport-vm-prodweb01-"), "{root}");
-    let evidence: Vec<&str> = t.lines().filter(|l| l.starts_with("      sos_commands/")).collect();
+    assert!(
+        root.contains("sosreport-prodweb01.tar.xz!/sosreport-vm-prodweb01-"),
+        "{root}"
+    );
+    let evidence: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("      sos_commands/"))
+        .collect();
     assert!(evidence.len() >= 20, "{}", evidence.len());
     assert!(!t
         .lines()
@@ -132,7 +143,11 @@ fn a_bigger_combined_input_still_puts_every_critical_container_first() {
 #[test]
 fn max_evidence_applies_to_text() {
     let r = run(&["bundle"]);
-    let count = |t: &str| t.lines().filter(|l| l.starts_with("      containers/")).count();
+    let count = |t: &str| {
+        t.lines()
+            .filter(|l| l.starts_with("      containers/"))
+            .count()
+    };
     let full = text(&r, 100);
     let one = render_opts(
         &r,
@@ -142,7 +157,12 @@ fn max_evidence_applies_to_text() {
             ..RenderOptions::default()
         },
     );
-    assert!(count(&one) < count(&full), "{} vs {}", count(&one), count(&full));
+    assert!(
+        count(&one) < count(&full),
+        "{} vs {}",
+        count(&one),
+        count(&full)
+    );
     assert!(one.contains("more evidence line(s): --max-evidence"));
     let pflapper = one
         .split("[CRITICAL] pflapper (crash-loop)")
@@ -151,7 +171,13 @@ fn max_evidence_applies_to_text() {
         .split("\n\n")
         .next()
         .unwrap();
-    assert_eq!(pflapper.matches("inspect.json:").count() + pflapper.matches("-json.log:").count() + pflapper.matches(".jsonl:").count(), 1, "{pflapper}");
+    assert_eq!(
+        pflapper.matches("inspect.json:").count()
+            + pflapper.matches("-json.log:").count()
+            + pflapper.matches(".jsonl:").count(),
+        1,
+        "{pflapper}"
+    );
 }
 
 #[test]
@@ -170,7 +196,13 @@ fn verbose_asks_the_seven_questions_per_container() {
     assert_eq!(full.matches("  1. running?").count(), r.containers.len());
     assert_eq!(full.matches("  7. process?").count(), r.containers.len());
     // One line per container otherwise.
-    let section = short.split("CONTAINERS").nth(1).unwrap().split("\n\n").next().unwrap();
+    let section = short
+        .split("CONTAINERS")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap();
     assert_eq!(section.lines().count(), 1 + r.containers.len(), "{section}");
     // A running container shows no exit code.
     let papi = section.lines().find(|l| l.contains(" papi ")).unwrap();
@@ -214,12 +246,25 @@ fn cli_honours_columns_color_and_no_color() {
     assert!(wide * 50 <= total, "{wide} of {total} wider than 72");
     assert!(!t.contains('\x1b'), "not a terminal: no colour");
     let out = coroner()
-        .args(["report", sample("bundle").to_str().unwrap(), "--color", "always"])
+        .args([
+            "report",
+            sample("bundle").to_str().unwrap(),
+            "--color",
+            "always",
+        ])
         .output()
         .unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("\x1b[1;31mCRITICAL"));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("\x1b[1;31mCRITICAL"));
     let out = coroner()
-        .args(["report", sample("bundle").to_str().unwrap(), "--color", "auto", "-v"])
+        .args([
+            "report",
+            sample("bundle").to_str().unwrap(),
+            "--color",
+            "auto",
+            "-v",
+        ])
         .env("NO_COLOR", "1")
         .output()
         .unwrap();

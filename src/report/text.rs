@@ -459,7 +459,7 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         "{}",
         paint.head(&clip_cols(
             &format!(
-                "SUMMARY ({} affected, most severe first: root cause (+ other findings) → fix)",
+                "SUMMARY ({} affected, most severe first: root cause → fix)",
                 rows.len()
             ),
             w
@@ -476,20 +476,15 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         .clamp(4, (w / 4).max(8));
     let rule_w = rows
         .iter()
-        .map(|x| x.3.rule.as_str().len() + if x.4 > 1 { 5 } else { 0 })
+        .map(|x| x.3.rule.as_str().len())
         .max()
         .unwrap_or(0)
         .min(w / 3);
-    for (sev, _, name, f, n) in &rows {
+    for (sev, _, name, f, _) in &rows {
         let tag = format!("{:<8}", sev_tag(*sev));
         let name = clip_cols(name, name_w);
         let pad = " ".repeat(name_w.saturating_sub(width(&name)));
-        let more = if *n > 1 {
-            format!(" (+{})", n - 1)
-        } else {
-            String::new()
-        };
-        let cause = format!("{}{more}", f.rule.as_str());
+        let cause = f.rule.as_str().to_string();
         let cause_pad = " ".repeat(rule_w.saturating_sub(width(&cause)));
         let head = format!("{tag} {name}{pad}  {cause}{cause_pad}  → ");
         let room = w.saturating_sub(width(&head));
