@@ -493,20 +493,14 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
     ));
     if !r.diagnostics.is_empty() {
         // A message repeated more than 3 times is one line.
-        let mut seen: Vec<(Untrusted, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<&Untrusted, usize> = Default::default();
         for d in &r.diagnostics {
-            match seen.iter_mut().find(|(m, _)| *m == d.message) {
-                Some((_, n)) => *n += 1,
-                None => seen.push((d.message.clone(), 1)),
-            }
+            *seen.entry(&d.message).or_default() += 1;
         }
-        let mut grouped: Vec<&Untrusted> = Vec::new();
+        let mut grouped: std::collections::HashSet<&Untrusted> = Default::default();
         let mut rows: Vec<String> = Vec::new();
         for d in &r.diagnostics {
-            let n = seen
-                .iter()
-                .find(|(m, _)| *m == d.message)
-                .map_or(1, |x| x.1);
+            let n = seen.get(&d.message).copied().unwrap_or(1);
             let msg = Untrusted::new(short_ids(&d.message.text())).md();
             if n <= 3 || d.severity == DiagSeverity::Error {
                 rows.push(format!(
@@ -514,13 +508,13 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
                     d.severity.as_str(),
                     shown(&paths, &d.path).md_code(),
                 ));
-            } else if !grouped.contains(&&d.message) {
+            } else if !grouped.contains(&d.message) {
                 rows.push(format!(
                     "- {}: {n} files: {msg} \\(for example {}; the JSON report lists them all\\)\n",
                     d.severity.as_str(),
                     shown(&paths, &d.path).md_code(),
                 ));
-                grouped.push(&d.message);
+                grouped.insert(&d.message);
             }
         }
         sections.push(Section::new(

@@ -203,7 +203,13 @@ impl Paths {
             }
         };
         // The archive itself is listed beside its members.
-        let is_archive = |p: &str| outers.iter().zip(paths).any(|(o, q)| o == p && q != p);
+        let with_members: std::collections::HashSet<&str> = outers
+            .iter()
+            .zip(paths)
+            .filter(|(o, q)| o != q)
+            .map(|(o, _)| o.as_str())
+            .collect();
+        let is_archive = |p: &str| with_members.contains(p);
         let single = outers.first().filter(|f| {
             outers.iter().all(|o| o == *f)
                 && paths.iter().all(|p| p.contains("!/") || is_archive(p))
@@ -647,12 +653,11 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
     }
 
     for im in &r.images {
-        wrap(
-            &mut o,
-            &paint.head("IMAGE"),
+        let lines = wrap_lines(
+            "IMAGE ",
             2,
             &format!(
-                " {} ({}): {} layer(s), {} ({} B), wasted {}, efficiency {:.1}%",
+                "{} ({}): {} layer(s), {} ({} B), wasted {}, efficiency {:.1}%",
                 vj(&im.refs, ", "),
                 paths.show(&v(&im.source)),
                 im.layers,
@@ -661,8 +666,19 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
                 human_bytes(im.wasted_bytes),
                 im.efficiency * 100.0
             ),
-            w + (width(&paint.head("IMAGE")) - 5),
+            w,
         );
+        for (k, l) in lines.iter().enumerate() {
+            let l = l.trim_end();
+            match l.strip_prefix("IMAGE").filter(|_| k == 0) {
+                Some(rest) => {
+                    let _ = writeln!(o, "{}{rest}", paint.head("IMAGE"));
+                }
+                None => {
+                    let _ = writeln!(o, "{l}");
+                }
+            }
+        }
         for (n, l) in im.layer_table.iter().enumerate() {
             wrap(
                 &mut o,
@@ -818,18 +834,14 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
             paint.head(&format!("DIAGNOSTICS ({})", r.diagnostics.len()))
         );
         // Without --verbose, a message repeated more than 3 times is one line.
-        let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
         for d in &r.diagnostics {
-            let msg = short_ids(&v(&d.message));
-            match seen.iter_mut().find(|(m, _)| *m == msg) {
-                Some((_, n)) => *n += 1,
-                None => seen.push((msg, 1)),
-            }
+            *seen.entry(short_ids(&v(&d.message))).or_default() += 1;
         }
-        let mut grouped: Vec<String> = Vec::new();
+        let mut grouped: std::collections::HashSet<String> = Default::default();
         for d in &r.diagnostics {
             let msg = short_ids(&v(&d.message));
-            let n = seen.iter().find(|(m, _)| *m == msg).map_or(1, |x| x.1);
+            let n = seen.get(&msg).copied().unwrap_or(1);
             if opts.verbose || n <= 3 || d.severity == DiagSeverity::Error {
                 wrap(
                     &mut o,
@@ -849,7 +861,7 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
                     ),
                     w,
                 );
-                grouped.push(msg);
+                grouped.insert(msg);
             }
         }
     }
