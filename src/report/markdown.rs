@@ -145,6 +145,9 @@ impl Section {
     }
 }
 
+/// Index of the table of findings among the sections.
+const TABLE: usize = 0;
+
 /// Index of the findings in full among the sections.
 const FINDINGS: usize = 1;
 
@@ -549,11 +552,14 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
     let mut evidence_cut = false;
     while total(&sections) + if cut_any { reserve } else { 0 } > budget {
         cut_any = true;
-        // The largest section that still has something to cut.
-        let Some(k) = (0..sections.len())
-            .filter(|&k| sections[k].kept > 0)
-            .max_by_key(|&k| (sections[k].len(budget), std::cmp::Reverse(k)))
-        else {
+        // The largest section that still has something to cut; the table
+        // of findings (the ticket's summary) only when nothing else is left.
+        let largest = |table: bool| {
+            (0..sections.len())
+                .filter(|&k| sections[k].kept > 0 && (table || k != TABLE))
+                .max_by_key(|&k| (sections[k].len(budget), std::cmp::Reverse(k)))
+        };
+        let Some(k) = largest(false).or_else(|| largest(true)) else {
             break;
         };
         if k == FINDINGS && evidence > 1 {
@@ -563,6 +569,11 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
         } else {
             sections[k].kept -= 1;
         }
+    }
+    if sections[TABLE].kept < sections[TABLE].rows.len() {
+        // Then the table no longer lists every finding.
+        sections[FINDINGS].how =
+            "`--format html` shows them in full, `--max-chars` raises the limit";
     }
     let mut o = top;
     if cut_any {
@@ -686,6 +697,24 @@ mod tests {
                 assert!(!md.contains("Shortened"));
             }
         }
+    }
+
+    #[test]
+    fn the_table_of_findings_goes_last() {
+        let r = big_report(200);
+        let md = render_opts(
+            &r,
+            &RenderOptions {
+                max_chars: 30_000,
+                ..RenderOptions::default()
+            },
+        );
+        assert!(chars(&md) <= 30_000);
+        assert!(
+            md.contains("| `app-error-exit` | c199 |"),
+            "the whole table"
+        );
+        assert!(md.contains("the table above lists every finding"));
     }
 
     #[test]
