@@ -43,6 +43,47 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Columns for text output: `COLUMNS` when set, else the terminal's width
+/// when stdout is one, else 100.
+fn text_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return n;
+    }
+    if io::stdout().is_terminal() {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+            if w > 0 {
+                return w as usize;
+            }
+        }
+    }
+    100
+}
+
+/// Whether text output is coloured: `--color`, `NO_COLOR` (any non-empty
+/// value turns auto off), and auto only when writing to a terminal.
+fn use_color(arg: ColorArg, to_file: bool) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && io::stdout().is_terminal()
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ProgressArg {
     Auto,
     Lines,
@@ -75,9 +116,18 @@ enum Command {
         /// Exit 1 when a finding at or above this severity exists.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
-        /// Evidence lines per finding in Markdown output.
+        /// Evidence lines per finding in text and Markdown output.
         #[arg(long, default_value_t = 8)]
         max_evidence: usize,
+        /// Colour in text output: on a terminal (auto, off when NO_COLOR is set), always or never.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+        /// Text output: the seven diagnosis questions in full for every container, and every input.
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Markdown output: at most N characters (GitHub comments take 65536, Jira 32767); the largest sections are cut first, saying what was left out.
+        #[arg(long, value_name = "N", default_value_t = coroner::report::markdown::DEFAULT_MAX_CHARS)]
+        max_chars: usize,
         /// DANGEROUS: print secret values (passwords, tokens, keys) instead of redacting them.
         #[arg(long)]
         show_secrets: bool,
@@ -539,6 +589,9 @@ fn main() -> ExitCode {
             threads,
             fail_on,
             max_evidence,
+            color,
+            verbose,
+            max_chars,
             show_secrets,
             max_wasted_bytes,
             max_wasted_ratio,
@@ -560,10 +613,21 @@ fn main() -> ExitCode {
             let format = format
                 .or_else(|| output.as_deref().and_then(format_from_path))
                 .unwrap_or(FormatArg::Text);
+            let opts = coroner::report::RenderOptions {
+                width: text_width(),
+                color: use_color(color, output.is_some()),
+                verbose,
+                max_evidence,
+                max_chars,
+            };
             let text = match format {
-                FormatArg::Text => coroner::report::render(&report, coroner::report::Format::Text),
+                FormatArg::Text => {
+                    coroner::report::render_opts(&report, coroner::report::Format::Text, &opts)
+                }
                 FormatArg::Json => coroner::report::render(&report, coroner::report::Format::Json),
-                FormatArg::Md => coroner::report::markdown::render_with(&report, max_evidence),
+                FormatArg::Md => {
+                    coroner::report::render_opts(&report, coroner::report::Format::Markdown, &opts)
+                }
                 FormatArg::Html => coroner::report::render(&report, coroner::report::Format::Html),
                 FormatArg::Sarif => {
                     coroner::report::render(&report, coroner::report::Format::Sarif)

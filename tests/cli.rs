@@ -25,6 +25,15 @@ fn report_on_the_bundle_exits_zero_and_prints_findings() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("FINDINGS"));
+    // The seven questions per container come with --verbose (#13).
+    assert!(text.contains("SUMMARY") && !text.contains("1. running?"));
+    let out = coroner()
+        .arg("report")
+        .arg(sample("bundle"))
+        .arg("--verbose")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("1. running?") && text.contains("7. process?"));
 }
 

@@ -242,7 +242,12 @@ fn export_matched_to_container_and_image_with_drift() {
     assert_eq!((d.added_count, d.changed_count, d.deleted_count), (0, 0, 2));
     assert_eq!(d.deleted_bytes, 3);
 
-    let text = render(&r, Format::Text);
+    // One line per fact: no wrapping at the terminal width (#13).
+    let wide = coroner::report::RenderOptions {
+        width: 10_000,
+        ..Default::default()
+    };
+    let text = coroner::report::render_opts(&r, Format::Text, &wide);
     assert!(text.contains(
         "matched container pweb, image pweb:2.3 by container-name; drift: 0 added (0 B), 0 changed (0 B), 0 deleted (0 B)"
     ));
@@ -269,7 +274,12 @@ fn export_of_container_whose_image_is_missing_says_so() {
         Some("bb:latest")
     );
     assert!(batch.drift.is_none());
-    assert!(render(&r, Format::Text).contains("the image is not among the inputs"));
+    let wide = coroner::report::RenderOptions {
+        width: 10_000,
+        ..Default::default()
+    };
+    assert!(coroner::report::render_opts(&r, Format::Text, &wide)
+        .contains("the image is not among the inputs"));
 }
 
 // ------------------------------------------------------- secrets in an image

@@ -120,8 +120,14 @@ fn docker_logs_attach_by_short_id_and_every_log_rule_runs() {
     // `docker logs` merges stdout and stderr: no stderr count is claimed.
     let chatty = common::container(r, "pchatty").logs.as_ref().unwrap();
     assert_eq!(chatty.stderr_lines, None);
-    assert!(coroner::report::render(r, coroner::report::Format::Text)
-        .contains("3991 line(s), unknown (docker logs text) on stderr"));
+    let verbose = coroner::report::RenderOptions {
+        verbose: true,
+        ..Default::default()
+    };
+    assert!(
+        coroner::report::render_opts(r, coroner::report::Format::Text, &verbose)
+            .contains("3991 line(s), unknown (docker logs text) on stderr")
+    );
     assert!(common::rules_of(r, "pworker").contains(&"crash-signature"));
     assert!(common::rules_of(r, "pflapper").contains(&"dns-failure"));
     assert!(common::rules_of(r, "pwriter").contains(&"volume-permission-denied"));

@@ -222,6 +222,129 @@ pub fn html_code_spans(s: &str) -> String {
     out
 }
 
+/// An inline code span holding `s` verbatim (control characters made
+/// visible): delimited by a backtick run longer than any run inside, so no
+/// content can close it, and padded with a space when the content starts or
+/// ends with a backtick or a space (CommonMark strips one space on each
+/// side). Nothing inside a code span is markup: no HTML, link, emphasis or
+/// @mention. Empty text gives nothing.
+pub fn md_code(s: &str) -> String {
+    let v = visible(s);
+    if v.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in v.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let edge = |c: Option<char>| matches!(c, Some('`' | ' '));
+    let pad = if (edge(v.chars().next()) || edge(v.chars().last())) && !v.chars().all(|c| c == ' ')
+    {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{v}{pad}{fence}")
+}
+
+/// [`md_code`] for a GFM table cell: `|` written `\|`, which the table
+/// parser turns back into `|` before the span is read, so input cannot end
+/// the cell.
+pub fn md_code_cell(s: &str) -> String {
+    md_code(s).replace('|', "\\|")
+}
+
+/// Text with our own backtick code spans (rule texts quote commands and
+/// values as `` `docker run --memory` ``): each matched backtick pair
+/// becomes a real code span ([`md_code`], so any backtick inside is safe),
+/// and everything else is escaped as [`md_inline`]. An unmatched backtick
+/// is shown escaped. `cell` writes the spans for a table cell.
+fn md_rich_parts(s: &str, cell: bool) -> Vec<(bool, String)> {
+    let mut parts: Vec<(bool, String)> = Vec::new();
+    let mut text = String::new();
+    let mut rest = s;
+    while let Some(k) = rest.find('`') {
+        let n = rest[k..].chars().take_while(|&c| c == '`').count();
+        let after = &rest[k + n..];
+        // The closing run: exactly `n` backticks.
+        let mut close = None;
+        let mut i = 0;
+        while let Some(j) = after[i..].find('`') {
+            let at = i + j;
+            let m = after[at..].chars().take_while(|&c| c == '`').count();
+            if m == n {
+                close = Some(at);
+                break;
+            }
+            i = at + m;
+        }
+        match close {
+            Some(at) if at > 0 => {
+                text.push_str(&rest[..k]);
+                if !text.is_empty() {
+                    parts.push((false, std::mem::take(&mut text)));
+                }
+                let code = &after[..at];
+                parts.push((
+                    true,
+                    if cell {
+                        md_code_cell(code)
+                    } else {
+                        md_code(code)
+                    },
+                ));
+                rest = &after[at + n..];
+            }
+            _ => {
+                text.push_str(&rest[..k + n]);
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    if !text.is_empty() {
+        parts.push((false, text));
+    }
+    parts
+}
+
+fn md_rich_join(parts: Vec<(bool, String)>, paragraph: bool) -> String {
+    let mut out = String::new();
+    for (k, (code, p)) in parts.into_iter().enumerate() {
+        if code {
+            out.push_str(&p);
+        } else if k == 0 && paragraph {
+            out.push_str(&md_paragraph(&p));
+        } else {
+            out.push_str(&md_inline(&p));
+        }
+    }
+    out
+}
+
+/// Inline Markdown with real code spans for our backtick pairs.
+pub fn md_rich(s: &str) -> String {
+    md_rich_join(md_rich_parts(s, false), false)
+}
+
+/// [`md_rich`] for a table cell.
+pub fn md_rich_cell(s: &str) -> String {
+    md_rich_join(md_rich_parts(s, true), false)
+}
+
+/// [`md_rich`] for text that starts a paragraph ([`md_paragraph`]'s rules
+/// for the first piece of text).
+pub fn md_rich_paragraph(s: &str) -> String {
+    md_rich_join(md_rich_parts(s.trim_start(), false), true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +431,12 @@ mod tests {
             ("md_paragraph", md_paragraph(&all)),
             ("html", html(&all)),
             ("md_code_block", md_code_block(&[all.clone()])),
+            ("md_code", md_code(&all)),
+            ("md_rich", md_rich(&format!("a `{all}` b"))),
+            (
+                "md_rich_paragraph",
+                md_rich_paragraph(&format!("`{all}` b {all}")),
+            ),
         ] {
             let bad: Vec<String> = out
                 .chars()
@@ -321,6 +450,8 @@ mod tests {
             ("visible", visible(&all).into_owned()),
             ("md_inline", md_inline(&all)),
             ("html", html(&all)),
+            ("md_code", md_code(&all)),
+            ("md_rich", md_rich(&format!("x `{all}` y"))),
         ] {
             assert!(!out.contains('\n'), "{name} let a line break through");
         }
@@ -384,5 +515,32 @@ mod tests {
         assert_eq!(html_code_spans("``x"), "``x");
         assert_eq!(html_code_spans("`<script>`"), "<code>&lt;script&gt;</code>");
         assert_eq!(html_code_spans("`a` `b"), "<code>a</code> `b");
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_by_content() {
+        assert_eq!(md_code("docker run"), "`docker run`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("``x"), "``` ``x ```");
+        assert_eq!(md_code("x "), "` x  `");
+        assert_eq!(md_code(""), "");
+        assert_eq!(md_code("a\x1b"), "`a\\x1b`");
+        assert_eq!(md_code("\x1b[31m"), "`\\x1b[31m`");
+        assert_eq!(md_code_cell("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn rich_text_has_real_code_spans_and_escapes_the_rest() {
+        assert_eq!(
+            md_rich("Raise it (`docker run --memory`) <b>"),
+            "Raise it \\(`docker run --memory`\\) \\<b\\>"
+        );
+        // A backtick inside quoted input makes the span longer, never open.
+        assert_eq!(md_rich("error: `a``b`"), "error: ```a``b```");
+        // An unmatched backtick is escaped.
+        assert_eq!(md_rich("it`s"), "it\\`s");
+        assert_eq!(md_rich_paragraph("- `x` y"), "\\- `x` y");
+        assert_eq!(md_rich_paragraph("`x` - y"), "`x` - y");
+        assert_eq!(md_rich_cell("`a|b` | c"), "`a\\|b` \\| c");
     }
 }

@@ -37,6 +37,44 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// How the text and Markdown renderers lay out a report (`coroner report`
+/// flags). The defaults are what `render` uses: no colour, 100 columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Text: columns to lay out to (`COLUMNS`, the terminal, else 100).
+    pub width: usize,
+    /// Text: ANSI colour on our own labels (never on input).
+    pub color: bool,
+    /// Text: the seven diagnosis questions in full for every container.
+    pub verbose: bool,
+    /// Text and Markdown: evidence lines shown per finding.
+    pub max_evidence: usize,
+    /// Markdown: the most characters the report may have (tickets cap
+    /// comments: GitHub at 65,536, Jira at 32,767).
+    pub max_chars: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            width: 100,
+            color: false,
+            verbose: false,
+            max_evidence: markdown::DEFAULT_MAX_EVIDENCE,
+            max_chars: markdown::DEFAULT_MAX_CHARS,
+        }
+    }
+}
+
+/// Renders a (redacted) report with layout options; JSON and HTML ignore them.
+pub fn render_opts(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render_with(report, opts),
+        Format::Markdown => markdown::render_opts(report, opts),
+        f => render(report, f),
+    }
+}
+
 fn uv(v: &[String]) -> Vec<Untrusted> {
     v.iter().map(Untrusted::from).collect()
 }

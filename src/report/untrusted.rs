@@ -36,6 +36,31 @@ impl Untrusted {
         escape::md_paragraph(&self.0)
     }
 
+    /// For inline Markdown as a code span (`escape::md_code`).
+    pub fn md_code(&self) -> String {
+        escape::md_code(&self.0)
+    }
+
+    /// A code span for a GFM table cell (`escape::md_code_cell`).
+    pub fn md_code_cell(&self) -> String {
+        escape::md_code_cell(&self.0)
+    }
+
+    /// Inline Markdown whose backtick pairs are real code spans (`escape::md_rich`).
+    pub fn md_rich(&self) -> String {
+        escape::md_rich(&self.0)
+    }
+
+    /// `md_rich` for a table cell.
+    pub fn md_rich_cell(&self) -> String {
+        escape::md_rich_cell(&self.0)
+    }
+
+    /// `md_rich` for text that starts a paragraph.
+    pub fn md_rich_paragraph(&self) -> String {
+        escape::md_rich_paragraph(&self.0)
+    }
+
     /// For HTML content and quoted attribute values.
     pub fn html(&self) -> String {
         escape::html(&self.0)
