@@ -98,6 +98,8 @@ pub enum ArtifactKind {
     Events,
     Bundle,
     HostInfo,
+    /// A Docker data root (`/var/lib/docker`), directory or archive.
+    DataRoot,
     Unknown,
 }
 
@@ -114,6 +116,7 @@ impl ArtifactKind {
             ArtifactKind::Events => "events",
             ArtifactKind::Bundle => "bundle",
             ArtifactKind::HostInfo => "host-info",
+            ArtifactKind::DataRoot => "data-root",
             ArtifactKind::Unknown => "unknown",
         }
     }

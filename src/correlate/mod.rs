@@ -103,6 +103,8 @@ pub struct Analysis {
     pub name_resolution: Vec<network::NameResolution>,
     /// Every timed happening, kernel events included, in time order.
     pub timeline: Vec<timeline::TimelineEvent>,
+    /// Docker data roots read: each container's own changes, the volumes.
+    pub data_roots: Vec<crate::ingest::data_root::DataRoot>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -156,6 +158,10 @@ pub fn correlate(ing: Ingested) -> Analysis {
             Parsed::Host(HostFact::Uptime(u)) => uptime = uptime.or(Some(u)),
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
             Parsed::Host(_) => {}
+            Parsed::DataRoot(d) => a.data_roots.push(d),
+            // Put together by `ingest`; one left here was read through
+            // `ingest_bytes` alone and has no data root around it.
+            Parsed::DataRootPiece(_) => {}
         }
     }
     // Sorted by name so the report does not depend on which file came first.

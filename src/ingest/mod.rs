@@ -12,6 +12,7 @@
 //! reader, [`bundle`] opens a tar held in memory, and [`stream`] reads a
 //! compressed tar (or one nested in it) once, as it streams.
 
+pub mod data_root;
 pub mod detect;
 pub mod docker_logs;
 pub mod events;
@@ -26,6 +27,7 @@ pub mod kernel;
 
 mod bundle;
 mod dispatch;
+mod layout_dir;
 mod mapped;
 mod progress;
 mod stream;
@@ -70,6 +72,11 @@ pub enum Parsed {
     Images(Vec<image::Image>),
     Export(fs_export::FsExport),
     Host(host::HostFact),
+    /// One file or entry of a Docker data root, as met; [`ingest`] puts
+    /// them together into containers, images and a [`Parsed::DataRoot`].
+    DataRootPiece(Box<data_root::Piece>),
+    /// A data root's own facts: each container's changes, the volumes.
+    DataRoot(data_root::DataRoot),
 }
 
 #[derive(Debug, Default)]
@@ -102,12 +109,16 @@ pub fn ingest_with_progress(
     progress: Option<&Progress>,
 ) -> Ingested {
     let mut out = Ingested::default();
-    let mut files = Vec::new();
+    let mut walked = walk::Walked::default();
     for p in paths {
-        walk::collect_files(p, &mut files, &mut out.diagnostics);
+        walk::collect(p, &mut walked);
     }
+    out.diagnostics.append(&mut walked.diags);
+    let mut files = walked.files;
     files.sort();
     files.dedup();
+    walked.layouts.sort();
+    walked.layouts.dedup();
     let tracker = progress.map(|hook| Tracker {
         hook,
         total: files
@@ -126,6 +137,21 @@ pub fn ingest_with_progress(
     for p in parts {
         out.absorb(p);
     }
+    let layouts: Vec<Ingested> = walked
+        .layouts
+        .par_iter()
+        .map(|d| layout_dir::ingest_layout_dir(d, limits))
+        .collect();
+    for p in layouts {
+        out.absorb(p);
+    }
+    out.items.extend(
+        walked
+            .pieces
+            .into_iter()
+            .map(|p| Parsed::DataRootPiece(Box::new(p))),
+    );
+    data_root::assemble(&mut out, limits);
     out
 }
 

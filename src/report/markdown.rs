@@ -221,6 +221,50 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
         let _ = writeln!(o);
     }
 
+    if r.containers.iter().any(|c| c.changes.is_some()) {
+        let _ = writeln!(o, "## Container changes\n");
+        for ct in &r.containers {
+            let Some(ch) = &ct.changes else { continue };
+            let _ = writeln!(
+                o,
+                "- {}: {} added, {} modified, {} deleted, {} written (upper layer {})",
+                ct.name.md(),
+                ch.added,
+                ch.modified,
+                ch.deleted,
+                human_bytes(ch.written_bytes),
+                ch.source.md()
+            );
+            for c in ch.entries.iter().filter(|c| !c.flags.is_empty()).take(10) {
+                let _ = writeln!(
+                    o,
+                    "  - {} {} ({}) [{}]",
+                    c.kind,
+                    c.path.md(),
+                    human_bytes(c.size),
+                    c.flags.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(o);
+    }
+
+    if !r.volumes.is_empty() {
+        let _ = writeln!(o, "## Volumes\n");
+        for vol in &r.volumes {
+            let _ = writeln!(
+                o,
+                "- {} ({}): {} file(s), {}; owner {}",
+                vol.name.md(),
+                vol.driver.md(),
+                vol.files,
+                human_bytes(vol.size_bytes),
+                vol.owner.as_deref().unwrap_or("unknown")
+            );
+        }
+        let _ = writeln!(o);
+    }
+
     if !r.timeline.is_empty() {
         let _ = writeln!(o, "## Timeline\n");
         let _ = writeln!(o, "| time | container | event |");

@@ -265,6 +265,27 @@ pub fn render(r: &Report) -> String {
                 proc_.join("; ")
             }
         );
+        if let Some(ch) = &ct.changes {
+            let _ = writeln!(
+                o,
+                "  8. changes?   {} added, {} modified, {} deleted, {} written (upper layer {})",
+                ch.added,
+                ch.modified,
+                ch.deleted,
+                human_bytes(ch.written_bytes),
+                v(&ch.source)
+            );
+            for c in ch.entries.iter().filter(|c| !c.flags.is_empty()).take(5) {
+                let _ = writeln!(
+                    o,
+                    "     - {} {} ({}) [{}]",
+                    c.kind,
+                    v(&c.path),
+                    human_bytes(c.size),
+                    c.flags.join(", ")
+                );
+            }
+        }
         for f in &mine {
             let _ = writeln!(
                 o,
@@ -385,6 +406,21 @@ pub fn render(r: &Report) -> String {
                 t.time.to_string(),
                 t.container.as_ref().map(v).unwrap_or_else(|| "-".into()),
                 v(&t.event)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if !r.volumes.is_empty() {
+        let _ = writeln!(o, "VOLUMES ({})", r.volumes.len());
+        for vol in &r.volumes {
+            let _ = writeln!(
+                o,
+                "  {} ({}): {} file(s), {}; owner {}",
+                v(&vol.name),
+                v(&vol.driver),
+                vol.files,
+                human_bytes(vol.size_bytes),
+                vol.owner.as_deref().unwrap_or("unknown")
             );
         }
         let _ = writeln!(o);
