@@ -240,3 +240,44 @@ fn a_container_upper_layer_reads_like_docker_diff() {
     let text = render(&r, Format::Text);
     assert!(text.contains("8. changes?   2 added, 1 modified, 2 deleted"), "{text}");
 }
+
+/// An OCI image layout stored as a directory (go-containerregistry's test
+/// data, see samples/PROVENANCE.md) is read as an image, not as inspect
+/// output.
+#[test]
+fn an_oci_layout_directory_is_an_image() {
+    let r = run(&Config::new(vec![common::sample("oci-layout/test_index_one_image")]));
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert!(r.containers.is_empty());
+    assert_eq!(r.inputs.len(), 1);
+    assert_eq!(r.inputs[0].kind, "image-archive");
+    assert_eq!(r.images.len(), 1);
+    let i = &r.images[0];
+    assert_eq!(
+        i.id,
+        "sha256:381d958b555884ba59574ab5c066e9f6116b5aec3567675aa13bec63331f0810"
+    );
+    assert_eq!((i.layers, i.size_bytes), (1, 5));
+    assert_eq!(i.largest_files[0].path, "/test");
+}
+
+/// An extracted `docker save` reads like the archive it came from.
+#[test]
+fn an_extracted_docker_save_reads_like_the_archive() {
+    let archive = common::sample("images/pbloated_1.0.tar.gz");
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(fs::File::open(&archive).unwrap())
+        .read_to_end(&mut tar)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pbloated");
+    fs::create_dir_all(&root).unwrap();
+    tar::Archive::new(tar.as_slice()).unpack(&root).unwrap();
+    let d = run(&Config::new(vec![root]));
+    let a = run(&Config::new(vec![archive]));
+    assert_eq!(d.images.len(), 1, "{:?}", d.diagnostics);
+    assert_eq!(d.images[0].id, a.images[0].id);
+    assert_eq!(d.images[0].wasted_bytes, 8_291_456);
+    assert_eq!(d.images[0].wasted_bytes, a.images[0].wasted_bytes);
+    assert_eq!(d.images[0].largest_files, a.images[0].largest_files);
+}
