@@ -281,3 +281,29 @@ fn an_extracted_docker_save_reads_like_the_archive() {
     assert_eq!(d.images[0].wasted_bytes, a.images[0].wasted_bytes);
     assert_eq!(d.images[0].largest_files, a.images[0].largest_files);
 }
+
+/// docker-explorer's own overlay2 test data root (see samples/PROVENANCE.md):
+/// every container with its full id, as its tests.py says.
+#[test]
+fn docker_explorer_test_data_root() {
+    let r = run(&Config::new(vec![common::sample(
+        "data-root-docker-explorer/overlay2.v2-subset.tgz",
+    )]));
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(r.containers.len(), 5);
+    assert!(r.containers.iter().all(|c| hex64(c.id.unescaped())));
+    let c = common::container(&r, "festive_perlman");
+    assert_eq!(
+        c.id,
+        "8e8b7f23eb7cbd4dfe7e91646ddd0e0f524218e25d50113559f078dfb2690206"
+    );
+    assert_eq!(c.status, "running");
+    let c = common::container(&r, "reverent_wing");
+    assert_eq!(
+        c.id,
+        "10acac0b3466813c9e1f85e2aa7d06298e51fbfe86bbcb6b7a19dd33d3798f6a"
+    );
+    assert_eq!(c.status, "created");
+    assert_eq!(r.images.len(), 1);
+    assert_eq!(r.images[0].refs, vec!["busybox:latest"]);
+}

@@ -34,6 +34,8 @@ pub(super) struct Walked {
     /// Data-root entries listed from metadata.
     pub pieces: Vec<Piece>,
     pub diags: Vec<Diagnostic>,
+    /// Per data root met: its containers' layer ids.
+    mounts: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Walks one path given on the command line.
@@ -89,7 +91,22 @@ fn walk_dir(p: &Path, root: &Path, out: &mut Walked) {
         out.layouts.push(p.to_path_buf());
         return;
     }
-    if data_root::listed_not_read(&display(p)) {
+    let role = data_root::dir_role(&display(p));
+    if let data_root::DirRole::Skipped = role {
+        return;
+    }
+    if let data_root::DirRole::Listed { upper } = role {
+        if let Some((droot, id)) = upper {
+            // An image layer's directory (not a container's): its files
+            // are the image's, known from tar-split; not read.
+            let mounts = out
+                .mounts
+                .entry(droot.clone())
+                .or_insert_with(|| data_root::container_mounts(Path::new(&droot)));
+            if mounts.binary_search(&id).is_err() {
+                return;
+            }
+        }
         list_metadata(p, root, out);
         return;
     }
@@ -114,6 +131,9 @@ fn walk_dir(p: &Path, root: &Path, out: &mut Walked) {
             }
         };
         if meta.file_type().is_symlink() {
+            if data_root::bookkeeping_link(&display(&c)) {
+                continue;
+            }
             follow_link(&c, root, out);
         } else if meta.is_dir() {
             walk_dir(&c, root, out);

@@ -161,6 +161,12 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
         ["overlay2", id, "lower" | "link" | "committed"] if overlay_id(id) => Other,
         ["overlay2", id, "work" | "merged", ..] if overlay_id(id) => Other,
         ["overlay2", "l", _] => Other,
+        // aufs (Docker before overlay2): the same, with `.wh.` files.
+        ["aufs", "diff", id, tail @ ..] if overlay_id(id) => UpperEntry(id.to_string(), tail.join("/")),
+        ["aufs", "layers" | "mnt", _, ..] => Other,
+        // The engine's own bolt databases: nothing the report reads.
+        ["network", "files", "local-kv.db"] | ["builder", "fscache.db"] => Other,
+        ["buildkit", db] if db.ends_with(".db") => Other,
         _ => return None,
     })
 }
@@ -171,7 +177,10 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
 pub(crate) fn claim(path: &str) -> Option<(String, Rel)> {
     let segs: Vec<&str> = path.split('/').collect();
     for i in 0..segs.len() {
-        if !matches!(segs[i], "containers" | "image" | "volumes" | "overlay2") {
+        if !matches!(
+            segs[i],
+            "containers" | "image" | "volumes" | "overlay2" | "aufs" | "network" | "builder" | "buildkit"
+        ) {
             continue;
         }
         if let Some(rel) = rel_of(&segs[i..]) {
@@ -284,12 +293,69 @@ pub(crate) fn piece_from_metadata(path: &str, meta: &std::fs::Metadata) -> Optio
     })
 }
 
-/// True when a directory's path is one whose whole subtree is listed from
-/// metadata by the walk instead of read: `volumes/<name>/_data` and
-/// `overlay2/<mount id>/diff`.
-pub(crate) fn listed_not_read(path: &str) -> bool {
-    matches!(
-        claim(path),
-        Some((_, Rel::VolumeEntry(_, ref rest) | Rel::UpperEntry(_, ref rest))) if rest.is_empty()
-    )
+/// What the walk does with a directory of a data root.
+pub(crate) enum DirRole {
+    /// Listed from metadata, never read: volume data, a container's upper
+    /// layer (`root` and the layer's id given, to tell it from an image
+    /// layer's directory).
+    Listed { upper: Option<(String, String)> },
+    /// Not read at all: a running container's `merged` view (the union of
+    /// its image and upper layer) and overlayfs's `work` directory.
+    Skipped,
+    Walked,
+}
+
+/// Whether a directory's whole subtree is listed from metadata by the walk
+/// instead of read: `volumes/<name>/_data`, `overlay2/<id>/diff`,
+/// `aufs/diff/<id>`.
+pub(crate) fn dir_role(path: &str) -> DirRole {
+    match claim(path) {
+        Some((_, Rel::VolumeEntry(_, rest))) if rest.is_empty() => DirRole::Listed { upper: None },
+        Some((root, Rel::UpperEntry(id, rest))) if rest.is_empty() => DirRole::Listed {
+            upper: Some((root, id)),
+        },
+        _ => {
+            let segs: Vec<&str> = path.rsplitn(3, '/').collect();
+            match segs.as_slice() {
+                ["merged" | "work", id, rest] if overlay_id(id) && rest.ends_with("overlay2") => {
+                    DirRole::Skipped
+                }
+                _ => DirRole::Walked,
+            }
+        }
+    }
+}
+
+/// True for a data root's own bookkeeping links (`overlay2/l/<short id>`),
+/// which the walk passes over in silence.
+pub(crate) fn bookkeeping_link(path: &str) -> bool {
+    matches!(claim(path), Some((_, Rel::Other)))
+}
+
+/// The mount ids of the containers of the data root at `root`, read from
+/// `image/<driver>/layerdb/mounts/<id>/mount-id` (and `init-id`): the layer
+/// directories that are containers' own, not images'.
+pub(crate) fn container_mounts(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(drivers) = std::fs::read_dir(root.join("image")) else {
+        return out;
+    };
+    for d in drivers.flatten() {
+        let Ok(mounts) = std::fs::read_dir(d.path().join("layerdb").join("mounts")) else {
+            continue;
+        };
+        for m in mounts.flatten() {
+            for f in ["mount-id", "init-id"] {
+                let p = m.path().join(f);
+                // Small files only, and never through a link.
+                if std::fs::symlink_metadata(&p).is_ok_and(|x| x.is_file() && x.len() < 4096) {
+                    if let Ok(s) = std::fs::read_to_string(&p) {
+                        out.push(s.trim().to_string());
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
