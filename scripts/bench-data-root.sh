@@ -19,6 +19,9 @@ KEEP="${1:+yes}"
 mkdir -p "$OUT"
 [ -x "$CORONER" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
+# Reuses what an earlier run left in OUTDIR at the same scale.
+if [ "$(cat "$OUT/scale" 2>/dev/null)" != "$SCALE" ] || [ ! -f "$OUT/expected.json" ]; then
+rm -rf "$OUT/data-root" "$OUT/image-save.tar"
 python3 - "$OUT" "$SCALE" <<'PY'
 import base64, gzip, hashlib, io, json, os, sys, tarfile
 out, scale = sys.argv[1], float(sys.argv[2])
@@ -131,6 +134,8 @@ json.dump({"entries": entries, "wasted": wasted_expected, "id": "sha256:" + cid}
           open(os.path.join(out, "expected.json"), "w"))
 print(f"generated: {entries} entries in {len(steps)} layers, wasted {wasted_expected} B")
 PY
+echo "$SCALE" > "$OUT/scale"
+fi
 
 EXPECTED=$(python3 -c "import json;print(json.load(open('$OUT/expected.json'))['wasted'])")
 SAVE_BYTES=$(stat -c %s "$OUT/image-save.tar")
@@ -141,7 +146,7 @@ measure() {
     local best="" rss=""
     for _ in 1 2 3; do
         /usr/bin/time -f "%e %M" -o "$OUT/time.txt" bash -c "$1" >/dev/null 2>&1 || true
-        read -r t m < "$OUT/time.txt"
+        read -r t m < <(tail -1 "$OUT/time.txt")
         if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
     done
     echo "$best $rss"
