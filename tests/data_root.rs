@@ -57,14 +57,22 @@ fn every_container_has_its_id_state_and_host_config() {
     let r = report();
     assert_eq!(r.containers.len(), 18);
     for c in &r.containers {
-        assert!(hex64(c.id.unescaped()), "{}: id {:?}", c.name.unescaped(), c.id);
+        assert!(
+            hex64(c.id.unescaped()),
+            "{}: id {:?}",
+            c.name.unescaped(),
+            c.id
+        );
         assert_eq!(c.matched_by.as_deref(), Some("data-root"));
         assert!(c.sources.len() == 2, "{:?}", c.sources);
     }
     let c = |n| common::container(r, n);
     assert_eq!(c("pweb").status, "running");
     assert_eq!(c("ptypo").status, "created");
-    assert_eq!((c("pindexer").exit_code, c("pindexer").oom_killed), (137, true));
+    assert_eq!(
+        (c("pindexer").exit_code, c("pindexer").oom_killed),
+        (137, true)
+    );
     assert_eq!(c("pindexer").memory_limit_bytes, 64 << 20);
     assert_eq!(c("pworker").restart_policy, "on-failure");
     assert_eq!(c("pworker").restart_count, 4);
@@ -77,7 +85,10 @@ fn the_rules_of_the_ground_truth_fire() {
     let r = report();
     let fired = |name: &str, rule: &str| {
         let rules = common::rules_of(r, name);
-        assert!(rules.contains(&rule), "{name}: expected {rule}, got {rules:?}");
+        assert!(
+            rules.contains(&rule),
+            "{name}: expected {rule}, got {rules:?}"
+        );
     };
     fired("psilent", "logs-unavailable");
     fired("pworker", "crash-loop");
@@ -93,7 +104,11 @@ fn the_rules_of_the_ground_truth_fire() {
     fired("pwriter", "volume-permission-denied");
     fired("pchatty", "crash-signature");
     fired("poneshot", "exited-immediately");
-    assert!(common::rules_of(r, "papi").is_empty(), "{:?}", common::rules_of(r, "papi"));
+    assert!(
+        common::rules_of(r, "papi").is_empty(),
+        "{:?}",
+        common::rules_of(r, "papi")
+    );
     // Only psilent has no logs.
     let unavailable: Vec<_> = r
         .findings
@@ -116,19 +131,35 @@ fn images_from_tar_split_have_exact_waste() {
     assert_eq!(img.largest_files[0].path, "/var/cache/apt/pkgcache.bin");
     assert_eq!(img.largest_files[0].size, 2_097_152);
     assert!(img.bloat.iter().any(|b| b.category == "node_modules"));
-    let pweb = r.images.iter().find(|i| i.refs.iter().any(|x| x == "pweb:2.3")).unwrap();
+    let pweb = r
+        .images
+        .iter()
+        .find(|i| i.refs.iter().any(|x| x == "pweb:2.3"))
+        .unwrap();
     assert_eq!((pweb.layers, pweb.wasted_bytes), (2, 0));
     // Untagged build steps of pbloated (no container runs them) are not
     // listed: `docker images` hides them too.
-    assert!(r.images.iter().all(|i| !i.refs.is_empty()), "{:?}", r.images.iter().map(|i| &i.id).collect::<Vec<_>>());
+    assert!(
+        r.images.iter().all(|i| !i.refs.is_empty()),
+        "{:?}",
+        r.images.iter().map(|i| &i.id).collect::<Vec<_>>()
+    );
     assert!(r.inputs.iter().any(|i| i.kind == "data-root"));
 }
 
 #[test]
 fn at_most_five_warnings_and_no_error() {
     let r = report();
-    let warnings = r.diagnostics.iter().filter(|d| d.severity == DiagSeverity::Warning).count();
-    let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == DiagSeverity::Error).collect();
+    let warnings = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Warning)
+        .count();
+    let errors: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error)
+        .collect();
     assert!(warnings <= 5, "{:?}", r.diagnostics);
     assert!(errors.is_empty(), "{errors:?}");
 }
@@ -138,10 +169,16 @@ fn volumes_and_upper_layers_are_listed() {
     let r = report();
     assert_eq!(r.volumes.len(), 1);
     let v = &r.volumes[0];
-    assert_eq!((v.name.unescaped(), v.driver.unescaped()), ("pdata", "local"));
+    assert_eq!(
+        (v.name.unescaped(), v.driver.unescaped()),
+        ("pdata", "local")
+    );
     assert_eq!(v.owner.as_deref(), Some("0:0"));
     let pweb = common::container(r, "pweb");
-    let ch = pweb.changes.as_ref().expect("pweb's upper layer is in the sample");
+    let ch = pweb
+        .changes
+        .as_ref()
+        .expect("pweb's upper layer is in the sample");
     assert!(ch.source.unescaped().contains("/overlay2/"));
     for f in [Format::Text, Format::Markdown, Format::Html] {
         let out = render(r, f);
@@ -162,8 +199,14 @@ fn the_directory_reads_like_the_archive() {
             .map(|f| {
                 (
                     f.rule.as_str().to_string(),
-                    f.container.as_ref().map(|c| c.unescaped().to_string()).unwrap_or_default(),
-                    f.image.as_ref().map(|c| c.unescaped().to_string()).unwrap_or_default(),
+                    f.container
+                        .as_ref()
+                        .map(|c| c.unescaped().to_string())
+                        .unwrap_or_default(),
+                    f.image
+                        .as_ref()
+                        .map(|c| c.unescaped().to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect();
@@ -172,7 +215,12 @@ fn the_directory_reads_like_the_archive() {
     };
     assert_eq!(view(&d), view(a));
     assert_eq!(d.containers.len(), 18);
-    let w = |r: &Report| r.images.iter().map(|i| (i.id.clone(), i.wasted_bytes)).collect::<Vec<_>>();
+    let w = |r: &Report| {
+        r.images
+            .iter()
+            .map(|i| (i.id.clone(), i.wasted_bytes))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(w(&d), w(a));
     assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
 }
@@ -207,7 +255,8 @@ fn a_container_upper_layer_reads_like_docker_diff() {
         h.set_mode(mode);
         h.set_size(body.len() as u64);
         h.set_cksum();
-        b.append_data(&mut h, format!("{diff}/{name}"), body).unwrap();
+        b.append_data(&mut h, format!("{diff}/{name}"), body)
+            .unwrap();
     };
     add("tmp", tar::EntryType::Directory, 0o1777, b"");
     add("tmp/x", tar::EntryType::Regular, 0o4755, &[0u8; 4096]);
@@ -223,7 +272,13 @@ fn a_container_upper_layer_reads_like_docker_diff() {
     let view: Vec<(&str, &str, Vec<&str>)> = ch
         .entries
         .iter()
-        .map(|c| (c.path.unescaped(), c.kind.as_str(), c.flags.iter().map(String::as_str).collect()))
+        .map(|c| {
+            (
+                c.path.unescaped(),
+                c.kind.as_str(),
+                c.flags.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         view,
@@ -236,9 +291,15 @@ fn a_container_upper_layer_reads_like_docker_diff() {
             ("/tmp/x", "added", vec!["tmp", "executable", "setuid"]),
         ]
     );
-    assert_eq!((ch.added, ch.modified, ch.deleted, ch.written_bytes), (2, 1, 2, 4196));
+    assert_eq!(
+        (ch.added, ch.modified, ch.deleted, ch.written_bytes),
+        (2, 1, 2, 4196)
+    );
     let text = render(&r, Format::Text);
-    assert!(text.contains("8. changes?   2 added, 1 modified, 2 deleted"), "{text}");
+    assert!(
+        text.contains("8. changes?   2 added, 1 modified, 2 deleted"),
+        "{text}"
+    );
 }
 
 /// An OCI image layout stored as a directory (go-containerregistry's test
@@ -246,7 +307,9 @@ fn a_container_upper_layer_reads_like_docker_diff() {
 /// output.
 #[test]
 fn an_oci_layout_directory_is_an_image() {
-    let r = run(&Config::new(vec![common::sample("oci-layout/test_index_one_image")]));
+    let r = run(&Config::new(vec![common::sample(
+        "oci-layout/test_index_one_image",
+    )]));
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     assert!(r.containers.is_empty());
     assert_eq!(r.inputs.len(), 1);

@@ -15,7 +15,10 @@ mod common;
 fn real_config() -> (String, Vec<u8>) {
     let mut gz = Vec::new();
     flate2::read::GzDecoder::new(
-        fs::File::open(common::sample("real-data-root/docker-data-root-prodweb01.tar.gz")).unwrap(),
+        fs::File::open(common::sample(
+            "real-data-root/docker-data-root-prodweb01.tar.gz",
+        ))
+        .unwrap(),
     )
     .read_to_end(&mut gz)
     .unwrap();
@@ -67,10 +70,18 @@ fn links_out_of_the_input_are_not_read_and_each_is_named() {
     for (d, target) in outside.iter().zip(["config.v2.json", "dmesg.txt"]) {
         assert!(d.message.unescaped().contains(target), "{d:?}");
     }
-    assert!(outside.iter().any(|d| d.path.unescaped() == link.to_string_lossy()));
+    assert!(outside
+        .iter()
+        .any(|d| d.path.unescaped() == link.to_string_lossy()));
     // Nothing outside is an input; the link inside was followed.
-    assert!(r.inputs.iter().all(|i| !i.path.unescaped().contains("/host/config")));
-    assert!(r.inputs.iter().any(|i| i.path.unescaped().ends_with("uptime-link.txt")));
+    assert!(r
+        .inputs
+        .iter()
+        .all(|i| !i.path.unescaped().contains("/host/config")));
+    assert!(r
+        .inputs
+        .iter()
+        .any(|i| i.path.unescaped().ends_with("uptime-link.txt")));
     // The same link given on the command line is read as given.
     let r = run(&Config::new(vec![link]));
     assert_eq!(r.containers.len(), 1);

@@ -6,7 +6,8 @@
 use std::io::Read;
 
 use super::{
-    bundle, data_root, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord, Parsed,
+    bundle, data_root, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord,
+    Parsed,
 };
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;

@@ -1,6 +1,6 @@
-//! An image layout stored as a directory (an OCI image layout, `oci-layout`
-//! + `index.json` + `blobs/`, or an extracted `docker save`), read exactly as
-//! its tar form: the directory's files are laid end to end as a tar stream
+//! An image layout stored as a directory (an OCI image layout with
+//! `oci-layout`, `index.json` and `blobs/`, or an extracted `docker save`),
+//! read exactly as its tar form: the directory's files are laid end to end as a tar stream
 //! (headers made here, bodies read from the files as the walk asks for
 //! them) and walked by the streaming image reader. Nothing is written;
 //! each blob is read once, as it streams.
@@ -80,8 +80,10 @@ impl Read for DirTar {
                 let file = match fs::File::open(path) {
                     Ok(f) => Some(f),
                     Err(e) => {
-                        self.errors
-                            .push(Diagnostic::error(display(path), format!("cannot open: {e}")));
+                        self.errors.push(Diagnostic::error(
+                            display(path),
+                            format!("cannot open: {e}"),
+                        ));
                         None
                     }
                 };
@@ -102,19 +104,37 @@ impl Read for DirTar {
 
 /// Files under `dir` (relative names, sorted); links followed only to files
 /// inside `dir`, others named in a diagnostic.
-fn list(dir: &Path, root: &Path, rel: &str, out: &mut Vec<(String, PathBuf, u64)>, diags: &mut Vec<Diagnostic>) {
+fn list(
+    dir: &Path,
+    root: &Path,
+    rel: &str,
+    out: &mut Vec<(String, PathBuf, u64)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut children: Vec<PathBuf> = match fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(e) => {
-            diags.push(Diagnostic::error(display(dir), format!("cannot list directory: {e}")));
+            diags.push(Diagnostic::error(
+                display(dir),
+                format!("cannot list directory: {e}"),
+            ));
             return;
         }
     };
     children.sort();
     for c in children {
-        let name = c.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let rel_name = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-        let Ok(lmeta) = fs::symlink_metadata(&c) else { continue };
+        let name = c
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let rel_name = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        let Ok(lmeta) = fs::symlink_metadata(&c) else {
+            continue;
+        };
         if lmeta.file_type().is_symlink() {
             match fs::canonicalize(&c) {
                 Ok(r) if r.starts_with(root) => {}
@@ -126,7 +146,10 @@ fn list(dir: &Path, root: &Path, rel: &str, out: &mut Vec<(String, PathBuf, u64)
                     continue;
                 }
                 Err(e) => {
-                    diags.push(Diagnostic::warning(display(&c), format!("dangling symbolic link: {e}")));
+                    diags.push(Diagnostic::warning(
+                        display(&c),
+                        format!("dangling symbolic link: {e}"),
+                    ));
                     continue;
                 }
             }
@@ -169,8 +192,10 @@ pub(super) fn ingest_layout_dir(dir: &Path, limits: &Limits) -> Ingested {
                 kind: ArtifactKind::Unknown,
                 bytes,
             });
-            out.diagnostics
-                .push(Diagnostic::error(&name, format!("cannot read the image layout: {e}")));
+            out.diagnostics.push(Diagnostic::error(
+                &name,
+                format!("cannot read the image layout: {e}"),
+            ));
             out
         }
     };

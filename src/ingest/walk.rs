@@ -237,10 +237,14 @@ mod tests {
         collect(&inside, &mut w);
         let names: Vec<String> = w.files.iter().map(|f| display(f)).collect();
         assert_eq!(names.len(), 2, "{names:?}");
-        assert!(names.iter().all(|n| !n.ends_with("abs") && !n.ends_with("rel")));
+        assert!(names
+            .iter()
+            .all(|n| !n.ends_with("abs") && !n.ends_with("rel")));
         assert_eq!(w.diags.len(), 2, "{:?}", w.diags);
-        assert!(w.diags.iter().all(|d| d.message.contains("outside the input")
-            && d.message.contains("secret.txt")));
+        assert!(w
+            .diags
+            .iter()
+            .all(|d| d.message.contains("outside the input") && d.message.contains("secret.txt")));
         // Given on the command line, a link is read as given.
         let mut w = Walked::default();
         collect(&inside.join("abs"), &mut w);

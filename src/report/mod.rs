@@ -297,7 +297,10 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
 }
 
 /// The data-root facts of the container with id `id`, if it was read from one.
-fn data_root_of<'a>(a: &'a Analysis, id: &str) -> Option<&'a crate::ingest::data_root::ContainerExtra> {
+fn data_root_of<'a>(
+    a: &'a Analysis,
+    id: &str,
+) -> Option<&'a crate::ingest::data_root::ContainerExtra> {
     if id.is_empty() {
         return None;
     }

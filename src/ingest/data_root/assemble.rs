@@ -54,7 +54,9 @@ fn json(p: &Piece, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
         Err(e) => {
             diags.push(Diagnostic::error(
                 &p.path,
-                format!("{what} is not valid JSON: {e}; hint: a truncated copy? re-collect the file"),
+                format!(
+                    "{what} is not valid JSON: {e}; hint: a truncated copy? re-collect the file"
+                ),
             ));
             None
         }
@@ -128,7 +130,8 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
                     LayerPart::TarSplit => {
                         l.path = p.path.clone();
                         if let Some(why) = &p.dropped {
-                            out.diagnostics.push(Diagnostic::error(&p.path, why.clone()));
+                            out.diagnostics
+                                .push(Diagnostic::error(&p.path, why.clone()));
                         } else {
                             l.tar_split = Some(p);
                         }
@@ -197,7 +200,12 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
         let diff_ids: Vec<String> = cfg
             .pointer("/rootfs/diff_ids")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut inputs = Vec::new();
         let mut parent = String::new();
@@ -286,7 +294,9 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
             .to_string();
         let image_id = cfg.get("Image").and_then(Value::as_str).unwrap_or("");
         let mount_id = mount_ids.get(id).cloned().unwrap_or_default();
-        let upper = uppers.get(mount_id.as_str()).filter(|_| !mount_id.is_empty());
+        let upper = uppers
+            .get(mount_id.as_str())
+            .filter(|_| !mount_id.is_empty());
         let files = images
             .iter()
             .find(|i| i.id == image_id)

@@ -71,7 +71,10 @@ fn in_image(image: Option<&[FileEntry]>, path: &str) -> Option<bool> {
 
 fn under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');
-    !dir.is_empty() && path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
+    !dir.is_empty()
+        && path.len() > dir.len()
+        && path.starts_with(dir)
+        && path.as_bytes()[dir.len()] == b'/'
 }
 
 /// The changes of one upper layer. `image` is the image's merged view
@@ -101,7 +104,11 @@ pub(crate) fn changes(
         };
         if name == ".wh..wh..opq" {
             out.push(Change {
-                path: if parent.is_empty() { "/".to_string() } else { format!("/{parent}") },
+                path: if parent.is_empty() {
+                    "/".to_string()
+                } else {
+                    format!("/{parent}")
+                },
                 kind: ChangeKind::Replaced,
                 size: 0,
                 mode: None,
@@ -198,7 +205,12 @@ mod tests {
             fe("/etc/passwd", EntryKind::File),
             fe("/tmp", EntryKind::Dir),
         ];
-        let e = |rel, kind, size, mode| UpperEntry { rel, kind, size, mode: Some(mode) };
+        let e = |rel, kind, size, mode| UpperEntry {
+            rel,
+            kind,
+            size,
+            mode: Some(mode),
+        };
         let entries = [
             e("etc", EntryKind::Dir, 0, 0o755),
             e("etc/passwd", EntryKind::File, 900, 0o644),
@@ -223,7 +235,11 @@ mod tests {
                 ("/app/old.js", "deleted", vec![]),
                 ("/app/run.sh", "added", vec!["app-dir", "executable"]),
                 ("/etc/passwd", "modified", vec![]),
-                ("/tmp/x", "added", vec!["tmp", "executable", "setuid", "large"]),
+                (
+                    "/tmp/x",
+                    "added",
+                    vec!["tmp", "executable", "setuid", "large"]
+                ),
             ]
         );
         // Without the image, nothing can be called modified.

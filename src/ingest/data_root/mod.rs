@@ -136,7 +136,9 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
         },
         ["containers", id, "mounts" | "checkpoints", _, ..] if hex64(id) => Other,
         ["image", _, "repositories.json"] => Repositories,
-        ["image", _, "imagedb", "content", "sha256", id] if hex64(id) => ImageConfig(id.to_string()),
+        ["image", _, "imagedb", "content", "sha256", id] if hex64(id) => {
+            ImageConfig(id.to_string())
+        }
         ["image", _, "imagedb", "metadata", "sha256", id, "parent"] if hex64(id) => {
             ImageParent(id.to_string())
         }
@@ -162,7 +164,9 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
         ["overlay2", id, "work" | "merged", ..] if overlay_id(id) => Other,
         ["overlay2", "l", _] => Other,
         // aufs (Docker before overlay2): the same, with `.wh.` files.
-        ["aufs", "diff", id, tail @ ..] if overlay_id(id) => UpperEntry(id.to_string(), tail.join("/")),
+        ["aufs", "diff", id, tail @ ..] if overlay_id(id) => {
+            UpperEntry(id.to_string(), tail.join("/"))
+        }
         ["aufs", "layers" | "mnt", _, ..] => Other,
         // The engine's own bolt databases: nothing the report reads.
         ["network", "files", "local-kv.db"] | ["builder", "fscache.db"] => Other,
@@ -179,13 +183,24 @@ pub(crate) fn claim(path: &str) -> Option<(String, Rel)> {
     for i in 0..segs.len() {
         if !matches!(
             segs[i],
-            "containers" | "image" | "volumes" | "overlay2" | "aufs" | "network" | "builder" | "buildkit"
+            "containers"
+                | "image"
+                | "volumes"
+                | "overlay2"
+                | "aufs"
+                | "network"
+                | "builder"
+                | "buildkit"
         ) {
             continue;
         }
         if let Some(rel) = rel_of(&segs[i..]) {
             let root = segs[..i].join("/");
-            let root = if root.is_empty() { ".".to_string() } else { root };
+            let root = if root.is_empty() {
+                ".".to_string()
+            } else {
+                root
+            };
             return Some((root, rel));
         }
     }
@@ -285,7 +300,11 @@ pub(crate) fn piece_from_metadata(path: &str, meta: &std::fs::Metadata) -> Optio
         rel,
         path: path.to_string(),
         body: Vec::new(),
-        size: if kind == EntryKind::File { meta.len() } else { 0 },
+        size: if kind == EntryKind::File {
+            meta.len()
+        } else {
+            0
+        },
         dropped: None,
         kind,
         mode: Some(meta.mode() & 0o7777),
@@ -298,7 +317,9 @@ pub(crate) enum DirRole {
     /// Listed from metadata, never read: volume data, a container's upper
     /// layer (`root` and the layer's id given, to tell it from an image
     /// layer's directory).
-    Listed { upper: Option<(String, String)> },
+    Listed {
+        upper: Option<(String, String)>,
+    },
     /// Not read at all: a running container's `merged` view (the union of
     /// its image and upper layer) and overlayfs's `work` directory.
     Skipped,

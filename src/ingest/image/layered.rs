@@ -43,7 +43,10 @@ fn index_layer(l: &LayerInput, limits: &Limits) -> Result<TarIndex, String> {
         limits.max_ratio,
     );
     let reader = compress::decode(comp, data, cap).map_err(|e| {
-        format!("tar-split stream cannot be decompressed ({}): {e}", comp.as_str())
+        format!(
+            "tar-split stream cannot be decompressed ({}): {e}",
+            comp.as_str()
+        )
     })?;
     Ok(tar_split::index(BufReader::new(reader), limits))
 }
@@ -106,7 +109,8 @@ pub fn analyze_layered(
                 let p = normalize(&e.path);
                 e.kind == EntryKind::File && !p.rsplit('/').next().unwrap_or(p).starts_with(".wh.")
             });
-            let (files, size) = own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
+            let (files, size) =
+                own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
             img.layers.push(Layer {
                 digest: l.digest.clone(),
                 size_bytes: size,

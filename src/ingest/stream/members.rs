@@ -108,7 +108,8 @@ impl<'a> MemberPass<'a> {
             // A data root's volume data or upper layer: the header says
             // all that is kept; the body is never read.
             let mut part = Ingested::default();
-            part.items.push(crate::ingest::Parsed::DataRootPiece(Box::new(p)));
+            part.items
+                .push(crate::ingest::Parsed::DataRootPiece(Box::new(p)));
             self.results.push((seq, part));
             return;
         }
