@@ -98,6 +98,8 @@ pub enum ArtifactKind {
     Events,
     Bundle,
     HostInfo,
+    /// A Docker data root (`/var/lib/docker`), directory or archive.
+    DataRoot,
     Unknown,
     Journal,
     /// podman's k8s-file log (`ctr.log`), CRI format.
@@ -119,6 +121,7 @@ impl ArtifactKind {
             ArtifactKind::Events => "events",
             ArtifactKind::Bundle => "bundle",
             ArtifactKind::HostInfo => "host-info",
+            ArtifactKind::DataRoot => "data-root",
             ArtifactKind::Unknown => "unknown",
             ArtifactKind::Journal => "journal",
             ArtifactKind::K8sFileLog => "k8s-file-log",

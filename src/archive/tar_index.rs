@@ -439,6 +439,50 @@ pub fn index_slice_releasing(
     idx
 }
 
+/// Indexes an archive read through a reader that seeks (forward is
+/// enough): bodies are seeked over, never read, as in [`index_slice`]. For
+/// streams rebuilt without their bodies (tar-split); the caller knows where
+/// the stream ended and checks the last entry against it.
+pub fn index_seekable<R: Read + Seek>(reader: R, limits: &Limits) -> TarIndex {
+    let mut idx = TarIndex::default();
+    let mut ar = tar::Archive::new(Guarded {
+        inner: reader,
+        guard: ExtGuard::new(limits.max_header_bytes),
+    });
+    let entries = match ar.entries_with_seek() {
+        Ok(e) => e,
+        Err(e) => {
+            idx.error = Some(TarError::Unreadable {
+                cause: e.to_string(),
+            });
+            return idx;
+        }
+    };
+    for entry in entries {
+        match entry {
+            Ok(e) => {
+                let te = entry_of(&e);
+                if let Some(err) = overlong(&te, limits) {
+                    idx.error = Some(err);
+                    break;
+                }
+                idx.entries.push(te);
+                if idx.entries.len() as u64 >= limits.max_entries {
+                    idx.error = Some(TarError::TooManyEntries {
+                        limit: limits.max_entries,
+                    });
+                    break;
+                }
+            }
+            Err(e) => {
+                idx.error = Some(walk_error(&e, idx.entries.len()));
+                break;
+            }
+        }
+    }
+    idx
+}
+
 /// The damage of an archive of `len` bytes whose walk ended without error
 /// after `entries`: the last entry's padding runs past the end, bytes but
 /// no entry (`nonzero`: the archive holds a non-zero byte and at least a

@@ -18,7 +18,7 @@
 //! `max_decompressed_bytes`, like any inflated stream.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Seek, SeekFrom};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -120,6 +120,24 @@ impl<R: BufRead> Blanked<R> {
         if text.is_empty() {
             return Ok(true);
         }
+        // Most lines are segments, written by Go's encoding/json as
+        // `{"type":2,"payload":"<base64>",…}`: base64 needs no escapes, so
+        // the payload is taken between its quotes; anything else (and a
+        // payload with a backslash) goes through serde.
+        const SEG: &[u8] = b"{\"type\":2,\"payload\":\"";
+        if let Some(rest) = text.strip_prefix(SEG) {
+            if let Some(end) = memchr::memchr(b'"', rest) {
+                let payload = &rest[..end];
+                if memchr::memchr(b'\\', payload).is_none() {
+                    self.segment.clear();
+                    self.at = 0;
+                    base64::engine::general_purpose::STANDARD
+                        .decode_vec(payload, &mut self.segment)
+                        .map_err(|_| TarSplitError::Payload { line })?;
+                    return Ok(true);
+                }
+            }
+        }
         let rec: Record = serde_json::from_slice(text).map_err(|e| TarSplitError::Record {
             line,
             cause: e.to_string(),
@@ -173,6 +191,37 @@ impl<R: BufRead> Read for Blanked<R> {
     }
 }
 
+/// Forward seeks only (what the tar walk uses to pass over a body): a
+/// hole is passed over without producing its zeros.
+impl<R: BufRead> Seek for Blanked<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let mut left = match to {
+            SeekFrom::Current(n) if n >= 0 => n as u64,
+            SeekFrom::Start(p) if p >= self.produced => p - self.produced,
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "a tar-split stream seeks forward only",
+                ))
+            }
+        };
+        while left > 0 && self.refill() {
+            let n = if self.at < self.segment.len() {
+                let n = left.min((self.segment.len() - self.at) as u64);
+                self.at += n as usize;
+                n
+            } else {
+                let n = left.min(self.hole);
+                self.hole -= n;
+                n
+            };
+            self.produced += n;
+            left -= n;
+        }
+        Ok(self.produced)
+    }
+}
+
 /// Indexes the layer a tar-split stream describes (`lines` is the
 /// decompressed JSON-lines text). Entries read before a damaged record are
 /// kept; the damage is the index's error, worded with the record's line.
@@ -189,16 +238,21 @@ pub fn index<R: BufRead>(lines: R, limits: &Limits) -> TarIndex {
         limits: limits.clone(),
         error: None,
     };
-    let walked = tar_index::index_stream(&mut blanked, limits);
-    let mut idx = match walked {
-        Ok((idx, _)) => idx,
-        Err(e) => TarIndex {
-            entries: Vec::new(),
-            error: Some(TarError::Split(TarSplitError::Unreadable {
-                cause: e.to_string(),
-            })),
-        },
-    };
+    // Bodies are seeked over: the holes are never produced.
+    let mut idx = tar_index::index_seekable(&mut blanked, limits);
+    let end = blanked.produced;
+    if blanked.error.is_none()
+        && idx.error.is_none()
+        && idx
+            .entries
+            .last()
+            .is_some_and(|e| e.size > 0 && e.data_offset.saturating_add(e.size) > end)
+    {
+        // The stream ended inside the last body: as a cut tar, that entry
+        // is not kept.
+        idx.entries.pop();
+        idx.error = Some(TarError::EndsInsideEntry { len: end });
+    }
     if let Some(e) = blanked.error.take() {
         // As in a truncated tar, an entry whose body was cut is not kept.
         let end = blanked.produced;

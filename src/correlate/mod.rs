@@ -118,6 +118,8 @@ pub struct Analysis {
     pub daemon_logs: Vec<crate::ingest::journal::DaemonLog>,
     /// `container update` events (`docker update`: restart policy, limits), in time order.
     pub updates: Vec<Event>,
+    /// Docker data roots read: each container's own changes, the volumes.
+    pub data_roots: Vec<crate::ingest::data_root::DataRoot>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -184,6 +186,10 @@ pub fn correlate(ing: Ingested) -> Analysis {
             Parsed::Host(HostFact::Stats(rows)) => a.stats.extend(rows),
             Parsed::Host(_) => {}
             Parsed::Journal(j) => a.daemon_logs.push(j),
+            Parsed::DataRoot(d) => a.data_roots.push(d),
+            // Put together by `ingest`; one left here was read through
+            // `ingest_bytes` alone and has no data root around it.
+            Parsed::DataRootPiece(_) => {}
         }
     }
     // Sorted by name so the report does not depend on which file came first.

@@ -43,11 +43,17 @@ pub(super) fn ingest_tar(
     out.inputs.push(record(ArtifactKind::Bundle));
     let marker = index.error.is_some() || tar_index::has_end_marker(data, &index);
     bundle_warnings(path, &index, marker, &mut out);
-    let members: Vec<&tar_index::TarEntry> = index
-        .entries
-        .iter()
-        .filter(|e| e.kind == tar_index::EntryKind::File)
-        .collect();
+    // A data root's volume data and upper layers: names, sizes and modes
+    // from the headers, bodies never read.
+    let mut members: Vec<&tar_index::TarEntry> = Vec::new();
+    for e in &index.entries {
+        let member = format!("{path}!/{}", tar_index::normalize(&e.path));
+        match super::data_root::piece_from_entry(&member, e) {
+            Some(p) => out.items.push(Parsed::DataRootPiece(Box::new(p))),
+            None if e.kind == tar_index::EntryKind::File => members.push(e),
+            None => {}
+        }
+    }
     let parts: Vec<Ingested> = members
         .par_iter()
         .map(|e| {

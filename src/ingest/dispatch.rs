@@ -6,7 +6,8 @@
 use std::io::Read;
 
 use super::{
-    bundle, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord, Parsed,
+    bundle, data_root, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord,
+    Parsed,
 };
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
@@ -92,6 +93,13 @@ pub(super) fn ingest_bytes_releasing(
                 limits.max_nesting
             ),
         ));
+        return out;
+    }
+    if let Some((root, rel)) = data_root::claim(path) {
+        // A Docker data root's file: kept for assembly, by its place.
+        out.items.push(Parsed::DataRootPiece(Box::new(
+            data_root::piece_from_bytes(path, root, rel, data, limits),
+        )));
         return out;
     }
     if data.is_empty() && json_log::name_info(path).0.is_some() {

@@ -4,6 +4,7 @@
 //! files and bloat.
 
 mod analyze;
+mod layered;
 pub mod layout;
 mod manifest;
 mod merge;
@@ -13,6 +14,7 @@ use crate::archive::tar_index::{self, EntryKind, TarIndex};
 use crate::model::{Diagnostic, Limits};
 use crate::time::Timestamp;
 
+pub use layered::{analyze_layered, LayerInput};
 pub use layout::is_image_archive;
 pub use merge::{largest_dirs, largest_files};
 pub use streamed::StreamedMembers;

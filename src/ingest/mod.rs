@@ -13,6 +13,7 @@
 //! compressed tar (or one nested in it) once, as it streams.
 
 pub mod compose_logs;
+pub mod data_root;
 pub mod detect;
 pub mod docker_logs;
 pub mod events;
@@ -29,6 +30,7 @@ pub mod podman;
 
 mod bundle;
 mod dispatch;
+mod layout_dir;
 mod mapped;
 mod progress;
 mod stream;
@@ -77,6 +79,11 @@ pub enum Parsed {
     Journal(journal::DaemonLog),
     /// `docker compose logs` output, split per container (stream unknown).
     ComposeLogs(compose_logs::ComposeLogs),
+    /// One file or entry of a Docker data root, as met; [`ingest`] puts
+    /// them together into containers, images and a [`Parsed::DataRoot`].
+    DataRootPiece(Box<data_root::Piece>),
+    /// A data root's own facts: each container's changes, the volumes.
+    DataRoot(data_root::DataRoot),
 }
 
 #[derive(Debug, Default)]
@@ -109,12 +116,16 @@ pub fn ingest_with_progress(
     progress: Option<&Progress>,
 ) -> Ingested {
     let mut out = Ingested::default();
-    let mut files = Vec::new();
+    let mut walked = walk::Walked::default();
     for p in paths {
-        walk::collect_files(p, &mut files, &mut out.diagnostics);
+        walk::collect(p, &mut walked);
     }
+    out.diagnostics.append(&mut walked.diags);
+    let mut files = walked.files;
     files.sort();
     files.dedup();
+    walked.layouts.sort();
+    walked.layouts.dedup();
     let tracker = progress.map(|hook| Tracker {
         hook,
         total: files
@@ -133,6 +144,21 @@ pub fn ingest_with_progress(
     for p in parts {
         out.absorb(p);
     }
+    let layouts: Vec<Ingested> = walked
+        .layouts
+        .par_iter()
+        .map(|d| layout_dir::ingest_layout_dir(d, limits))
+        .collect();
+    for p in layouts {
+        out.absorb(p);
+    }
+    out.items.extend(
+        walked
+            .pieces
+            .into_iter()
+            .map(|p| Parsed::DataRootPiece(Box::new(p))),
+    );
+    data_root::assemble(&mut out, limits);
     out
 }
 

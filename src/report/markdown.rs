@@ -445,6 +445,67 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
         ));
     }
 
+    if r.containers.iter().any(|c| c.changes.is_some()) {
+        let rows = r
+            .containers
+            .iter()
+            .filter_map(|ct| ct.changes.as_ref().map(|ch| (ct, ch)))
+            .map(|(ct, ch)| {
+                let mut o = format!(
+                    "- {}: {} added, {} modified, {} deleted, {} written (upper layer {})\n",
+                    ct.name.md(),
+                    ch.added,
+                    ch.modified,
+                    ch.deleted,
+                    human_bytes(ch.written_bytes),
+                    shown(&paths, &ch.source).md_code()
+                );
+                for c in ch.entries.iter().filter(|c| !c.flags.is_empty()).take(10) {
+                    let _ = writeln!(
+                        o,
+                        "  - {} {} ({}) \\[{}\\]",
+                        c.kind,
+                        c.path.md_code(),
+                        human_bytes(c.size),
+                        c.flags.join(", ")
+                    );
+                }
+                o
+            })
+            .collect();
+        sections.push(Section::new(
+            "the container changes",
+            "## Container changes\n\n".into(),
+            rows,
+            "containers with changes",
+            HOW_ALL,
+        ));
+    }
+
+    if !r.volumes.is_empty() {
+        let rows = r
+            .volumes
+            .iter()
+            .map(|vol| {
+                format!(
+                    "- {} ({}): {} file(s), {}; owner {}\n",
+                    vol.name.md(),
+                    vol.driver.md(),
+                    vol.files,
+                    human_bytes(vol.size_bytes),
+                    m(vol.owner.as_deref().unwrap_or("unknown"))
+                )
+            })
+            .collect();
+        sections.push(Section::new(
+            "the volumes",
+            "## Volumes\n\n".into(),
+            rows,
+            "volumes",
+            HOW_ALL,
+        ));
+    }
+
     if !r.timeline.is_empty() {
         let rows = r
             .timeline

@@ -265,6 +265,10 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     })
                     .collect(),
                 sources: uv(&c.sources),
+                matched_by: data_root_of(a, &c.id).map(|_| "data-root".to_string()),
+                changes: data_root_of(a, &c.id)
+                    .filter(|x| x.upper_layer)
+                    .map(container_changes),
                 verdict: findings
                     .iter()
                     .filter(|f| f.container.as_deref() == Some(c.name.as_str()))
@@ -423,6 +427,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         filesystems,
         findings: findings.into_iter().map(finding).collect(),
         timeline: timeline(a),
+        volumes: volumes(a),
     }
 }
 
@@ -440,6 +445,64 @@ impl Finding {
             None => format!("confidence: {}", self.confidence.as_str()),
         }
     }
+}
+
+/// The data-root facts of the container with id `id`, if it was read from one.
+fn data_root_of<'a>(
+    a: &'a Analysis,
+    id: &str,
+) -> Option<&'a crate::ingest::data_root::ContainerExtra> {
+    if id.is_empty() {
+        return None;
+    }
+    a.data_roots
+        .iter()
+        .flat_map(|d| &d.containers)
+        .find(|x| x.id == id)
+}
+
+fn container_changes(x: &crate::ingest::data_root::ContainerExtra) -> ContainerChanges {
+    use crate::ingest::data_root::ChangeKind;
+    let count = |k: ChangeKind| x.changes.iter().filter(|c| c.kind == k).count() as u64;
+    ContainerChanges {
+        source: x.upper_path.clone().into(),
+        added: count(ChangeKind::Added),
+        modified: count(ChangeKind::Modified),
+        deleted: count(ChangeKind::Deleted) + count(ChangeKind::Replaced),
+        written_bytes: x
+            .changes
+            .iter()
+            .filter(|c| matches!(c.kind, ChangeKind::Added | ChangeKind::Modified))
+            .map(|c| c.size)
+            .sum(),
+        flagged: x.changes.iter().filter(|c| !c.flags.is_empty()).count() as u64,
+        entries: x
+            .changes
+            .iter()
+            .take(DRIFT_CAP)
+            .map(|c| Change {
+                path: c.path.clone().into(),
+                kind: c.kind.as_str().to_string(),
+                size: c.size,
+                flags: c.flags.iter().map(|f| f.to_string()).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn volumes(a: &Analysis) -> Vec<Volume> {
+    a.data_roots
+        .iter()
+        .flat_map(|d| &d.volumes)
+        .map(|v| Volume {
+            name: v.name.clone().into(),
+            driver: v.driver.clone().into(),
+            size_bytes: v.size_bytes,
+            files: v.files,
+            owner: v.owner.map(|(u, g)| format!("{u}:{g}")),
+            source: v.path.clone().into(),
+        })
+        .collect()
 }
 
 fn finding(f: crate::rules::Finding) -> Finding {

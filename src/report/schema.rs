@@ -106,6 +106,47 @@ pub struct Report {
     pub filesystems: Vec<Filesystem>,
     pub findings: Vec<Finding>,
     pub timeline: Vec<TimelineEntry>,
+    /// Named volumes read from a Docker data root (`volumes/<name>/_data`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+/// A named volume of a data root.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Volume {
+    pub name: Untrusted,
+    pub driver: Untrusted,
+    pub size_bytes: u64,
+    pub files: u64,
+    /// `uid:gid` of `_data`, when its metadata was in the evidence.
+    pub owner: Option<String>,
+    pub source: Untrusted,
+}
+
+/// A container's own changes, read from its overlay2 upper layer in a data
+/// root, as `docker diff` reports them. `entries` is sorted by path and
+/// capped at `DRIFT_CAP`; the counts cover every entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContainerChanges {
+    /// The upper layer (`overlay2/<mount id>/diff`).
+    pub source: Untrusted,
+    pub added: u64,
+    pub modified: u64,
+    pub deleted: u64,
+    /// Bytes of the regular files the container wrote.
+    pub written_bytes: u64,
+    /// Entries carrying a flag (`tmp`, `app-dir`, `executable`, `setuid`, `large`).
+    pub flagged: u64,
+    pub entries: Vec<Change>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Change {
+    pub path: Untrusted,
+    /// "added", "modified", "deleted" or "replaced" (an opaque directory).
+    pub kind: String,
+    pub size: u64,
+    pub flags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -156,6 +197,13 @@ pub struct Container {
     pub mounts: Vec<Untrusted>,
     /// Every inspect file this container was read from.
     pub sources: Vec<Untrusted>,
+    /// "data-root" when the container was read from a Docker data root
+    /// (`config.v2.json` with `hostconfig.json`); absent for inspect output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
+    /// Its own changes, when its upper layer was in a data root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ContainerChanges>,
     /// Its worst finding's severity; None when no finding names it. Not in
     /// the JSON contract (a reader derives it from `findings`).
     #[serde(skip)]

@@ -800,6 +800,21 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         }
         let _ = writeln!(o);
     }
+    if !r.volumes.is_empty() {
+        let _ = writeln!(o, "{}", paint.head(&format!("VOLUMES ({})", r.volumes.len())));
+        for vol in &r.volumes {
+            let line = format!(
+                "{} ({}): {} file(s), {}; owner {}",
+                v(&vol.name),
+                v(&vol.driver),
+                vol.files,
+                human_bytes(vol.size_bytes),
+                vol.owner.as_deref().unwrap_or("unknown")
+            );
+            wrap(&mut o, "  ", 4, &line, w);
+        }
+        let _ = writeln!(o);
+    }
     let _ = writeln!(o, "{}", paint.head(&format!("INPUTS ({})", r.inputs.len())));
     if opts.verbose || r.inputs.len() <= 12 {
         for inp in &r.inputs {
@@ -1138,6 +1153,35 @@ fn container_full(
             proc_.join("; ")
         },
     );
+    if let Some(ch) = &ct.changes {
+        let mut flagged: Vec<String> = ch
+            .entries
+            .iter()
+            .filter(|c| !c.flags.is_empty())
+            .take(5)
+            .map(|c| {
+                format!(
+                    "{} {} ({}) [{}]",
+                    c.kind,
+                    v(&c.path),
+                    human_bytes(c.size),
+                    c.flags.join(", ")
+                )
+            })
+            .collect();
+        flagged.insert(
+            0,
+            format!(
+                "{} added, {} modified, {} deleted, {} written (upper layer {})",
+                ch.added,
+                ch.modified,
+                ch.deleted,
+                human_bytes(ch.written_bytes),
+                paths.show(&v(&ch.source))
+            ),
+        );
+        q(o, "8. changes?", &flagged.join("; "));
+    }
     let _ = paths;
     for f in r
         .findings

@@ -93,7 +93,7 @@ impl<'a> Archive<'a> {
     }
 }
 
-fn parse_config(
+pub(super) fn parse_config(
     v: &Value,
 ) -> (
     Option<Timestamp>,

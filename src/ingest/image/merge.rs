@@ -94,20 +94,34 @@ fn hide_subtree(
 /// Merges layers (each a list of indexed entries, in archive order) in
 /// layer order.
 pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
-    let mut map: BTreeMap<String, Node> = BTreeMap::new();
-    let mut out = Merged {
-        layer_wasted: vec![0; layers.len()],
-        ..Default::default()
-    };
-    for (li, entries) in layers.iter().enumerate() {
+    let mut m = Merger::default();
+    for entries in layers {
+        m.push(entries);
+    }
+    m.finish()
+}
+
+/// The merge one layer at a time, so a caller can drop each layer's
+/// entries once pushed (data roots read from tar-split): only the merged
+/// view is held between layers.
+#[derive(Default)]
+pub(crate) struct Merger {
+    map: BTreeMap<String, Node>,
+    out: Merged,
+}
+
+impl Merger {
+    /// Applies the next layer over the merged view.
+    pub(crate) fn push(&mut self, entries: &[TarEntry]) {
+        let li = self.out.layer_wasted.len();
+        let (map, out) = (&mut self.map, &mut self.out);
         let mut wasted = 0u64;
         // 1. Opaque markers hide everything lower under their directory.
         for e in entries {
             let p = normalize(&e.path);
             let (parent, name) = split_parent(p);
             if name == OPAQUE {
-                wasted +=
-                    hide_subtree(&mut map, parent, false, li, "opaque", &mut out.wasted_files);
+                wasted += hide_subtree(map, parent, false, li, "opaque", &mut out.wasted_files);
             }
         }
         // 2. Whiteouts hide one path and, for a directory, all under it.
@@ -119,7 +133,7 @@ pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
                     continue; // .wh..wh..opq and AUFS metadata (.wh..wh.plnk)
                 }
                 let t = join(parent, target);
-                wasted += hide_subtree(&mut map, &t, true, li, "whiteout", &mut out.wasted_files);
+                wasted += hide_subtree(map, &t, true, li, "whiteout", &mut out.wasted_files);
             }
         }
         // 3. The layer's own entries.
@@ -138,8 +152,7 @@ pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
                 let old_dir = old.kind == EntryKind::Dir;
                 if old_dir && !is_dir {
                     // A non-directory replaces a directory: the subtree goes.
-                    wasted +=
-                        hide_subtree(&mut map, p, true, li, "overwrite", &mut out.wasted_files);
+                    wasted += hide_subtree(map, p, true, li, "overwrite", &mut out.wasted_files);
                 } else if !old_dir && old.kind == EntryKind::File {
                     let (osize, olayer) = (old.size, old.layer);
                     // The same path twice in one layer still ships both copies.
@@ -172,19 +185,24 @@ pub(crate) fn merge(layers: &[Vec<TarEntry>]) -> Merged {
                 },
             );
         }
-        out.layer_wasted[li] = wasted;
+        out.layer_wasted.push(wasted);
     }
-    out.files = map
-        .into_iter()
-        .map(|(k, n)| FileEntry {
-            path: format!("/{k}"),
-            size: n.size,
-            mode: n.mode,
-            kind: n.kind,
-            layer: n.layer,
-        })
-        .collect();
-    out
+
+    /// The final view.
+    pub(crate) fn finish(self) -> Merged {
+        let (map, mut out) = (self.map, self.out);
+        out.files = map
+            .into_iter()
+            .map(|(k, n)| FileEntry {
+                path: format!("/{k}"),
+                size: n.size,
+                mode: n.mode,
+                kind: n.kind,
+                layer: n.layer,
+            })
+            .collect();
+        out
+    }
 }
 
 /// Top `n` regular files, largest first, ties by path.

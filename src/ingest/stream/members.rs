@@ -100,10 +100,22 @@ impl<'a> MemberPass<'a> {
     /// Ingests entry number `seq` of the archive, `e`, from its body.
     pub(super) fn visit(&mut self, seq: usize, e: &tar_index::TarEntry, body: &mut dyn Read) {
         let (depth, limits) = (self.depth, self.limits);
-        if self.failed.is_some() || e.kind != tar_index::EntryKind::File {
+        if self.failed.is_some() {
             return;
         }
         let member = format!("{}!/{}", self.path, tar_index::normalize(&e.path));
+        if let Some(p) = crate::ingest::data_root::piece_from_entry(&member, e) {
+            // A data root's volume data or upper layer: the header says
+            // all that is kept; the body is never read.
+            let mut part = Ingested::default();
+            part.items
+                .push(crate::ingest::Parsed::DataRootPiece(Box::new(p)));
+            self.results.push((seq, part));
+            return;
+        }
+        if e.kind != tar_index::EntryKind::File {
+            return;
+        }
         if e.size > limits.max_member_bytes {
             self.flush();
             self.results.push((seq, oversized(member, e.size)));

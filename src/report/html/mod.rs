@@ -130,6 +130,7 @@ pub fn render(r: &Report) -> String {
     kernel(&mut o, r);
     images(&mut o, r);
     filesystems(&mut o, r);
+    changes_and_volumes(&mut o, r);
     inputs(&mut o, r);
 
     let _ = writeln!(
@@ -596,6 +597,48 @@ fn filesystems(o: &mut String, r: &Report) {
         );
     }
     o.push_str("</tbody></table></div>\n");
+}
+
+fn changes_and_volumes(o: &mut String, r: &Report) {
+    if r.containers.iter().any(|c| c.changes.is_some()) {
+        o.push_str("<h2>Container changes</h2>\n<table><thead><tr><th>container</th><th class=\"num\">added</th><th class=\"num\">modified</th><th class=\"num\">deleted</th><th class=\"num\">written</th><th>flagged</th></tr></thead><tbody>\n");
+        for ct in &r.containers {
+            let Some(ch) = &ct.changes else { continue };
+            let flagged: Vec<String> = ch
+                .entries
+                .iter()
+                .filter(|c| !c.flags.is_empty())
+                .take(10)
+                .map(|c| format!("{} {} [{}]", c.kind, c.path.html(), c.flags.join(", ")))
+                .collect();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"wrap mono\">{}</td></tr>",
+                ct.name.html(),
+                ch.added,
+                ch.modified,
+                ch.deleted,
+                human_bytes(ch.written_bytes),
+                flagged.join("<br>")
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if !r.volumes.is_empty() {
+        o.push_str("<h2>Volumes</h2>\n<table><thead><tr><th>name</th><th>driver</th><th class=\"num\">files</th><th class=\"num\">size</th><th>owner</th></tr></thead><tbody>\n");
+        for vol in &r.volumes {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                vol.name.html(),
+                vol.driver.html(),
+                vol.files,
+                human_bytes(vol.size_bytes),
+                vol.owner.as_deref().unwrap_or("unknown")
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
 }
 
 fn inputs(o: &mut String, r: &Report) {
