@@ -9,6 +9,7 @@ pub mod clock;
 pub mod export;
 pub mod images;
 pub mod network;
+pub mod orphans;
 pub mod timeline;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use crate::ingest::host::HostFact;
 use crate::ingest::image::Image;
 use crate::ingest::inspect::{Container, OtherObject};
 use crate::ingest::json_log::{LogFile, LogLine, Signature, SignatureKind, Template};
-use crate::ingest::kernel::{self, KernelContext, OomKill, Segfault};
+use crate::ingest::kernel::{self, KernelContext, KernelEvent, OomKill, Segfault};
 use crate::ingest::{Ingested, InputRecord, Parsed};
 use crate::model::Diagnostic;
 use crate::time::Timestamp;
@@ -69,6 +70,10 @@ pub struct ContainerRecord {
     /// Indices into `Analysis::oom_kills` / `Analysis::segfaults`.
     pub oom_kills: Vec<usize>,
     pub segfaults: Vec<usize>,
+    /// Where the record came from: `inspect`, or for a container no inspect
+    /// describes `log-path-id`, `file-name`, `events`, `kernel-cgroup`
+    /// (see `orphans`).
+    pub matched_by: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -103,6 +108,11 @@ pub struct Analysis {
     pub name_resolution: Vec<network::NameResolution>,
     /// Every timed happening, kernel events included, in time order.
     pub timeline: Vec<timeline::TimelineEvent>,
+    /// Hung tasks, lockups, Oopses and filesystem errors, attributed to a
+    /// running container by PID where one matches.
+    pub kernel_events: Vec<Attributed<KernelEvent>>,
+    /// Folders of files read that are not evidence, one entry each.
+    pub not_relevant: Vec<crate::ingest::NotRelevant>,
 }
 
 /// Builds the analysis from everything ingested.
@@ -110,6 +120,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
     let mut a = Analysis {
         inputs: ing.inputs,
         diagnostics: ing.diagnostics,
+        not_relevant: ing.not_relevant,
         ..Default::default()
     };
     let mut containers: BTreeMap<String, Container> = BTreeMap::new();
@@ -168,6 +179,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
             events: Vec::new(),
             oom_kills: Vec::new(),
             segfaults: Vec::new(),
+            matched_by: "inspect",
         })
         .collect();
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
@@ -178,6 +190,10 @@ pub fn correlate(ing: Ingested) -> Analysis {
     attach_logs(&mut recs, logs, &mut a.orphan_logs);
     a.events
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    // Never silent: logs and events of containers no inspect describes.
+    orphans::from_logs(&mut recs, std::mem::take(&mut a.orphan_logs));
+    orphans::from_events(&mut recs, &a.events);
+    recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()
         .enumerate()
@@ -206,12 +222,40 @@ pub fn correlate(ing: Ingested) -> Analysis {
         .collect();
     let mut ooms = Vec::new();
     let mut segvs = Vec::new();
+    let mut kevents = Vec::new();
     for k in parsed {
         a.diagnostics.extend(k.diagnostics);
         ooms.extend(k.oom_kills);
         segvs.extend(k.segfaults);
+        kevents.extend(k.events);
     }
     let (ooms, segvs) = clock::dedupe(ooms, segvs);
+    orphans::from_kernel(&mut recs, &ooms);
+    recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
+    let boot = match (uptime, collected_at) {
+        (Some(u), Some(c)) => Some(Timestamp(c.0 - Timestamp::from_secs_f64(u).0)),
+        _ => None,
+    };
+    a.kernel_events = kevents
+        .into_iter()
+        .map(|e| {
+            let time = match (e.stamp.uptime_s, boot) {
+                (Some(u), Some(b)) => Some(Timestamp(b.0 + Timestamp::from_secs_f64(u).0)),
+                _ => e.stamp.wall,
+            };
+            let container = e.pid.and_then(|pid| {
+                recs.iter().position(|r| {
+                    r.c.pid > 0 && r.c.pid == pid as i64 && r.c.status == "running"
+                })
+            });
+            Attributed {
+                event: e,
+                time,
+                container,
+                matched_by: container.map(|_| "pid"),
+            }
+        })
+        .collect();
     a.containers = recs;
     attribute::attribute(&mut a, ooms, segvs, uptime, collected_at);
     let (imgs, conflicts) = images::dedupe(std::mem::take(&mut a.images));

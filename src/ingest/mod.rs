@@ -25,9 +25,11 @@ pub mod json_log;
 pub mod kernel;
 
 mod bundle;
+mod decode;
 mod dispatch;
 mod mapped;
 mod progress;
+mod quiet;
 mod stream;
 mod walk;
 mod zip_bundle;
@@ -43,6 +45,7 @@ use crate::model::{ArtifactKind, Diagnostic, Limits};
 use crate::Progress;
 
 pub use dispatch::ingest_bytes;
+pub use quiet::NotRelevant;
 use progress::Tracker;
 
 /// One input as the report lists it.
@@ -77,6 +80,8 @@ pub struct Ingested {
     pub inputs: Vec<InputRecord>,
     pub diagnostics: Vec<Diagnostic>,
     pub items: Vec<Parsed>,
+    /// Folders of files read that are not evidence (see `quiet`).
+    pub not_relevant: Vec<NotRelevant>,
 }
 
 impl Ingested {
@@ -84,6 +89,7 @@ impl Ingested {
         self.inputs.extend(other.inputs);
         self.diagnostics.extend(other.diagnostics);
         self.items.extend(other.items);
+        self.not_relevant.extend(other.not_relevant);
     }
 }
 
@@ -126,6 +132,8 @@ pub fn ingest_with_progress(
     for p in parts {
         out.absorb(p);
     }
+    let roots: Vec<String> = paths.iter().map(|p| walk::display(p)).collect();
+    quiet::summarise(&mut out, &roots);
     out
 }
 

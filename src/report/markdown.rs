@@ -68,7 +68,15 @@ pub fn render_with(r: &Report, max_evidence: usize) -> String {
 
     let _ = writeln!(o, "## Findings\n");
     if r.findings.is_empty() {
-        let _ = writeln!(o, "Nothing in the inputs points at a failure.\n");
+        let _ = writeln!(
+            o,
+            "{}\n",
+            capitalised(
+                r.no_findings
+                    .as_deref()
+                    .unwrap_or("nothing in the inputs points at a failure.")
+            )
+        );
     }
     for f in &r.findings {
         let _ = writeln!(
@@ -284,5 +292,15 @@ mod tests {
             assert!(!line.contains(" @here"), "{line:?}");
         }
         assert!(md.contains("1\\. pweb is still running \\@here"));
+    }
+}
+
+/// The sentence with its first letter upper-cased (the summary is written
+/// lower-case to follow `none:` in text).
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }

@@ -59,6 +59,7 @@ token_serde!(severity_token, Severity, |s| match s {
 token_serde!(diag_token, DiagSeverity, |s| match s {
     "error" => Some(DiagSeverity::Error),
     "warning" => Some(DiagSeverity::Warning),
+    "info" => Some(DiagSeverity::Info),
     _ => None,
 });
 
@@ -74,6 +75,11 @@ pub struct Report {
     pub filesystems: Vec<Filesystem>,
     pub findings: Vec<Finding>,
     pub timeline: Vec<TimelineEntry>,
+    /// With no finding: what was and was not read, in one sentence (never
+    /// "nothing points at a failure" when part of the input could not be
+    /// read). Holds counts only, no input text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_findings: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -87,6 +93,9 @@ pub struct Input {
     pub path: Untrusted,
     pub kind: String,
     pub bytes: u64,
+    /// For a `not-relevant` folder summary: how many files it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -99,6 +108,10 @@ pub struct Diagnostic {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Container {
+    /// Where the record came from: `inspect`, `log-path-id`, `file-name`,
+    /// `events`, `kernel-cgroup` (#11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
     pub name: Untrusted,
     pub id: Untrusted,
     pub image: Untrusted,
@@ -178,6 +191,10 @@ pub struct OomKill {
     pub matched_by: Option<String>,
     pub source: Untrusted,
     pub line: Option<u64>,
+    /// The report stops before its kill line: `pid`/`process` are the task
+    /// that invoked the OOM killer (#11).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kill_line_missing: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

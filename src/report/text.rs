@@ -67,7 +67,13 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o);
     let _ = writeln!(o, "FINDINGS");
     if r.findings.is_empty() {
-        let _ = writeln!(o, "  none: nothing in the inputs points at a failure.");
+        let _ = writeln!(
+            o,
+            "  none: {}",
+            r.no_findings
+                .as_deref()
+                .unwrap_or("nothing in the inputs points at a failure.")
+        );
     }
     for f in &r.findings {
         let who = match (&f.container, &f.image) {

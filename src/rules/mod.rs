@@ -8,6 +8,7 @@ mod container;
 pub mod id;
 mod image;
 mod kernel;
+mod kernel_events;
 mod logs;
 mod network;
 mod secrets;
@@ -68,6 +69,8 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
         out.extend(f);
     }
     kernel::unmatched(a, &mut out);
+    kernel_events::rules(a, &mut out);
+    kernel::in_unknown_container(a, &mut out);
     image::rules(a, opts, &mut out);
     sort(&mut out);
     out
