@@ -116,7 +116,8 @@ pub struct Analysis {
 }
 
 /// Builds the analysis from everything ingested.
-pub fn correlate(ing: Ingested) -> Analysis {
+pub fn correlate(mut ing: Ingested) -> Analysis {
+    crate::ingest::fold_not_relevant(&mut ing);
     let mut a = Analysis {
         inputs: ing.inputs,
         diagnostics: ing.diagnostics,

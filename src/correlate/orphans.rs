@@ -83,7 +83,12 @@ pub fn from_logs(recs: &mut Vec<ContainerRecord>, orphans: Vec<(String, Logs)>) 
 /// from the events (`create`, `start`, `die` with its `exitCode`, `oom`).
 /// `events` are in time order. A record made from logs with the same id or
 /// a short id of it takes these facts instead of a second record.
+///
+/// Only when no inspect output is among the inputs: beside it, a container
+/// only events name was removed before collection (a `--rm` helper) or is
+/// another host's, and its events stay on the timeline.
 pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
+    let inspected = recs.iter().any(|r| r.matched_by == "inspect");
     let mut by_id: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events {
         if e.container_id.is_empty() || (e.kind != "container" && !e.kind.is_empty()) {
@@ -97,6 +102,11 @@ pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
         }
     }
     for (id, evs) in by_id {
+        if inspected {
+            // Beside inspect output, event-only containers stay on the
+            // timeline (removed `--rm` helpers, other hosts' events).
+            continue;
+        }
         let existing = recs.iter().position(|r| {
             r.matched_by == "log-path-id"
                 && !r.c.id.is_empty()
@@ -155,7 +165,14 @@ pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
 
 /// Records for containers whose id only a kernel OOM report's cgroup path
 /// names (`/docker/<id>`, `docker-<id>.scope`, `task_memcg=…`).
+///
+/// Only when no inspect output is among the inputs: beside inspect output,
+/// a kill in an unknown cgroup is reported as `unmatched-kernel-event`
+/// (an older container, another host's ring buffer), which is not silent.
 pub fn from_kernel(recs: &mut Vec<ContainerRecord>, ooms: &[OomKill]) {
+    if recs.iter().any(|r| r.matched_by == "inspect") {
+        return;
+    }
     for o in ooms {
         let paths = [o.task_memcg.as_deref(), o.cpuset.as_deref(), o.oom_memcg.as_deref()];
         let ids: Vec<&str> = paths

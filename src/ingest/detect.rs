@@ -174,7 +174,7 @@ pub fn is_coroner_report(head: &[u8]) -> bool {
 /// says it is evidence keeps a warning; any other is not relevant, counted
 /// by folder in one info line (`quiet`), never one warning each.
 fn unknown(path: &str) -> Identified {
-    if named_like_evidence(path) {
+    if named_like_evidence(path) || named_like_archive_or_json(path) {
         return (
             ArtifactKind::Unknown,
             Vec::new(),
@@ -193,6 +193,15 @@ fn named_like_evidence(path: &str) -> bool {
         .any(|k| base.contains(k))
         || base == "events"
         || base.starts_with("events.")
+}
+
+/// A name that promises an archive or JSON the content is not (random
+/// bytes under `layer.tar`, `inspect.json`): damaged evidence, warned about.
+fn named_like_archive_or_json(path: &str) -> bool {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
+    [".tar", ".tgz", ".gz", ".xz", ".zst", ".zip", ".json", ".jsonl"]
+        .iter()
+        .any(|e| base.ends_with(e))
 }
 
 /// Whether a head that starts with `{` or `[` goes on like JSON: `{` then a

@@ -45,7 +45,7 @@ use crate::model::{ArtifactKind, Diagnostic, Limits};
 use crate::Progress;
 
 pub use dispatch::ingest_bytes;
-pub use quiet::NotRelevant;
+pub use quiet::{fold_not_relevant, NotRelevant};
 use progress::Tracker;
 
 /// One input as the report lists it.
@@ -132,8 +132,6 @@ pub fn ingest_with_progress(
     for p in parts {
         out.absorb(p);
     }
-    let roots: Vec<String> = paths.iter().map(|p| walk::display(p)).collect();
-    quiet::summarise(&mut out, &roots);
     out
 }
 

@@ -23,8 +23,54 @@ pub struct NotRelevant {
     pub bytes: u64,
 }
 
+/// Under this many not-relevant files a root lists them one by one.
+const FOLD_AT: usize = 10;
+
+fn join_root(root: &str, rel: &str) -> String {
+    if root.ends_with("!/") || root.ends_with('/') {
+        format!("{root}{rel}")
+    } else {
+        format!("{root}/{rel}")
+    }
+}
+
 /// The warning a lone, unrecognised file keeps.
 pub(super) const NOT_RECOGNISED: &str = "not recognised as a Docker or kernel artifact; skipped";
+
+/// Folds the not-relevant inputs of everything ingested: the roots are each
+/// outer archive (`a.tar.xz!/`) and the deepest folder holding every plain
+/// file (the directory the user named). A plain file that is the only plain
+/// input is its own root, and so keeps its warning. Done once the whole
+/// input is known (`correlate`), so `ingest` and `ingest_bytes` stay alike.
+pub fn fold_not_relevant(out: &mut Ingested) {
+    let plain: Vec<&str> = out
+        .inputs
+        .iter()
+        .map(|i| i.path.as_str())
+        .filter(|p| !p.contains("!/"))
+        .collect();
+    let root = match plain.as_slice() {
+        [] => None,
+        [one] => Some(one.to_string()),
+        [first, rest @ ..] => {
+            let mut common: Vec<&str> = first.split('/').collect();
+            common.pop();
+            for p in rest {
+                let parts: Vec<&str> = p.split('/').collect();
+                let n = common
+                    .iter()
+                    .zip(parts.iter())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+                    .min(parts.len().saturating_sub(1));
+                common.truncate(n);
+            }
+            Some(common.join("/"))
+        }
+    };
+    let roots: Vec<String> = root.into_iter().filter(|r| !r.is_empty()).collect();
+    summarise(out, &roots);
+}
 
 /// Folds the not-relevant inputs of `out` under each of `roots` (the user's
 /// paths as displayed) into folder summaries and one info diagnostic per root.
@@ -32,6 +78,7 @@ pub(super) fn summarise(out: &mut Ingested, roots: &[String]) {
     let inputs = std::mem::take(&mut out.inputs);
     // root → (relative path, bytes), in input order.
     let mut by_root: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    let mut original: BTreeMap<(String, String), String> = BTreeMap::new();
     for i in inputs {
         if i.kind != ArtifactKind::NotRelevant {
             out.inputs.push(i);
@@ -47,9 +94,24 @@ pub(super) fn summarise(out: &mut Ingested, roots: &[String]) {
             });
             continue;
         }
+        original.insert((root.clone(), rel.clone()), i.path.clone());
         by_root.entry(root).or_default().push((rel, i.bytes));
     }
     for (root, files) in by_root {
+        if files.len() < FOLD_AT {
+            // A few files: listed one by one (kind `not-relevant`), no warning.
+            for (rel, bytes) in files {
+                let path = original
+                    .remove(&(root.clone(), rel.clone()))
+                    .unwrap_or_else(|| join_root(&root, &rel));
+                out.inputs.push(InputRecord {
+                    path,
+                    kind: ArtifactKind::NotRelevant,
+                    bytes,
+                });
+            }
+            continue;
+        }
         let shared = shared_first_component(&files);
         let mut folders: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (rel, bytes) in &files {
@@ -161,6 +223,9 @@ mod tests {
         let mut out = Ingested::default();
         out.inputs.push(nr("b.tar!/sos/sys/module/a/parameters/x"));
         out.inputs.push(nr("b.tar!/sos/sys/module/b/parameters/y"));
+        for m in ["c", "d", "e", "f", "g", "h", "i"] {
+            out.inputs.push(nr(&format!("b.tar!/sos/sys/module/{m}/parameters/z")));
+        }
         out.inputs.push(nr("b.tar!/sos/proc/slabinfo"));
         out.inputs.push(nr("b.tar!/sos/version.txt"));
         summarise(&mut out, &["b.tar".into()]);
@@ -170,7 +235,7 @@ mod tests {
         assert_eq!(d.severity, crate::model::DiagSeverity::Info);
         assert_eq!(
             d.message,
-            "4 files read that are not Docker or kernel evidence, skipped; by folder: sys/module 2, . 1, proc 1"
+            "11 files read that are not Docker or kernel evidence, skipped; by folder: sys/module 9, . 1, proc 1"
         );
         let folders: Vec<(&str, u64)> = out
             .not_relevant
@@ -179,7 +244,7 @@ mod tests {
             .collect();
         assert_eq!(
             folders,
-            [("b.tar!/sos", 1), ("b.tar!/sos/proc", 1), ("b.tar!/sos/sys/module", 2)]
+            [("b.tar!/sos", 1), ("b.tar!/sos/proc", 1), ("b.tar!/sos/sys/module", 9)]
         );
     }
 
@@ -192,4 +257,18 @@ mod tests {
         assert_eq!(out.diagnostics[0].message, NOT_RECOGNISED);
         assert_eq!(out.diagnostics[0].severity, crate::model::DiagSeverity::Warning);
     }
+}
+
+#[test]
+fn a_few_files_stay_listed_one_by_one() {
+    let mut out = Ingested::default();
+    out.inputs.push(InputRecord {
+        path: "z.zip!/etc/shadow".into(),
+        kind: ArtifactKind::NotRelevant,
+        bytes: 3,
+    });
+    summarise(&mut out, &[]);
+    assert_eq!(out.inputs.len(), 1);
+    assert_eq!(out.inputs[0].path, "z.zip!/etc/shadow");
+    assert!(out.diagnostics.is_empty() && out.not_relevant.is_empty());
 }
