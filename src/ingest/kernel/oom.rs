@@ -61,11 +61,14 @@ pub(super) struct State<'p> {
     invoker: Option<Invoker>,
     memcg_stats: Option<(String, Evidence)>,
     events: Vec<KernelEvent>,
-    event_by_key: HashMap<(KernelEventKind, Option<String>, Option<u32>, Option<String>), usize>,
+    event_by_key: HashMap<EventKey, usize>,
     /// The last Oops event and its line: `Oops:` / `CPU: … Comm:` lines
     /// that follow belong to it.
     open_oops: Option<(usize, u64)>,
 }
+
+/// (kind, process, pid, device): repeats of one event are counted.
+type EventKey = (KernelEventKind, Option<String>, Option<u32>, Option<String>);
 
 struct Invoker {
     comm: String,
