@@ -50,6 +50,8 @@ impl Severity {
 pub enum DiagSeverity {
     Error,
     Warning,
+    /// Said once, not a problem: e.g. how many files were not evidence.
+    Info,
 }
 
 impl DiagSeverity {
@@ -57,6 +59,7 @@ impl DiagSeverity {
         match self {
             DiagSeverity::Error => "error",
             DiagSeverity::Warning => "warning",
+            DiagSeverity::Info => "info",
         }
     }
 }
@@ -84,6 +87,13 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+    pub fn info(path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            path: path.into(),
+            severity: DiagSeverity::Info,
+            message: message.into(),
+        }
+    }
 }
 
 /// What an input turned out to be, decided from its bytes.
@@ -106,6 +116,11 @@ pub enum ArtifactKind {
     K8sFileLog,
     /// `docker compose logs` / `docker-compose logs` output.
     ComposeLogs,
+    /// Read, and not Docker or kernel evidence (a sos tree's `sys/module`
+    /// files); summarised as counts by folder, never one warning each.
+    NotRelevant,
+    /// A report coroner wrote itself, recognised by its marker and skipped.
+    CoronerReport,
 }
 
 impl ArtifactKind {
@@ -126,6 +141,8 @@ impl ArtifactKind {
             ArtifactKind::Journal => "journal",
             ArtifactKind::K8sFileLog => "k8s-file-log",
             ArtifactKind::ComposeLogs => "compose-logs",
+            ArtifactKind::NotRelevant => "not-relevant",
+            ArtifactKind::CoronerReport => "coroner-report",
         }
     }
 }

@@ -138,7 +138,9 @@ const EXPECT: &[Expect] = &[
     ),
     ("inducer-relate-1383_6.8plus_dmesg-T_rss_anon-table.txt", "dmesg-T", &[], &[], &[]),
     // Report cut off after the stack trace: no victim is named.
-    ("kata-runtime-1310_4.14_monotonic_nodemask-doublespace.txt", "dmesg", &[], &[], &[]),
+    // Cut before its victim: an OOM record of the invoking task, kill line
+    // missing (#11); the cgroup is in the cpuset line.
+    ("kata-runtime-1310_4.14_monotonic_nodemask-doublespace.txt", "dmesg", &[(93, "mem")], &[None], &[]),
     (
         "kind-nested-docker_cgroupv1_oom_memcg-docker-kubepods.txt",
         "syslog",
@@ -150,12 +152,15 @@ const EXPECT: &[Expect] = &[
     (
         "kubernetes-56891_rhel7-3.10_dmesg-T_kubepods-v1.txt",
         "dmesg-T",
-        &[(28438, "java")],
-        &[None],
+        // The second report is cut before its victim: the invoking task,
+        // kill line missing (#11).
+        &[(28438, "java"), (14881, "java")],
+        &[None, None],
         &[],
     ),
-    ("moby-15905_rhel7-3.10_dmesg-T_systemd-scope.txt", "dmesg-T", &[], &[], &[]),
-    ("moby-38352_rhel7-3.10_syslog-no-monotonic_cgroupfs.txt", "syslog", &[], &[], &[]),
+    // Header-only pastes: an OOM record of the invoking task, kill line missing (#11).
+    ("moby-15905_rhel7-3.10_dmesg-T_systemd-scope.txt", "dmesg-T", &[(7215, "php.bin")], &[None], &[]),
+    ("moby-38352_rhel7-3.10_syslog-no-monotonic_cgroupfs.txt", "syslog", &[(11554, "thrash")], &[None], &[]),
     (
         "npd-480_4.19.112_vs_5.4.49_no-prefix.txt",
         "dmesg",
@@ -195,10 +200,21 @@ const EXPECT: &[Expect] = &[
         &[],
     ),
     (
+        "npd-divide_zero.txt",
+        "dmesg",
+        &[],
+        &[],
+        &[],
+    ),
+    ("npd-docker_hung.txt", "dmesg", &[], &[], &[]),
+    ("npd-null_pointer.txt", "dmesg", &[], &[], &[]),
+    ("npd-readonly_filesystem.txt", "dmesg", &[], &[], &[]),
+    (
         "reportportal-k8s-203_5.4-ubuntu_monotonic_UID-pgtables.txt",
         "dmesg",
-        &[(63214, "uwsgi")],
-        &[None],
+        // The second report stops after its `CPU:` line (#11: kill line missing).
+        &[(63214, "uwsgi"), (63635, "uwsgi")],
+        &[None, None],
         &[],
     ),
 ];

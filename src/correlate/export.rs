@@ -289,6 +289,7 @@ mod tests {
             events: Vec::new(),
             oom_kills: Vec::new(),
             segfaults: Vec::new(),
+            matched_by: "inspect",
         }
     }
 

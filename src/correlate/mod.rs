@@ -9,6 +9,7 @@ pub mod clock;
 pub mod export;
 pub mod images;
 pub mod network;
+pub mod orphans;
 pub mod timeline;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use crate::ingest::host::HostFact;
 use crate::ingest::image::Image;
 use crate::ingest::inspect::{Container, OtherObject};
 use crate::ingest::json_log::{LogFile, LogLine, Signature, SignatureKind, Template};
-use crate::ingest::kernel::{self, OomKill, Segfault};
+use crate::ingest::kernel::{self, KernelContext, KernelEvent, OomKill, Segfault};
 use crate::ingest::{Ingested, InputRecord, Parsed};
 use crate::model::Diagnostic;
 use crate::time::Timestamp;
@@ -69,6 +70,10 @@ pub struct ContainerRecord {
     /// Indices into `Analysis::oom_kills` / `Analysis::segfaults`.
     pub oom_kills: Vec<usize>,
     pub segfaults: Vec<usize>,
+    /// Where the record came from: `inspect`, or for a container no inspect
+    /// describes `log-path-id`, `file-name`, `events`, `kernel-cgroup`
+    /// (see `orphans`).
+    pub matched_by: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -120,13 +125,20 @@ pub struct Analysis {
     pub updates: Vec<Event>,
     /// Docker data roots read: each container's own changes, the volumes.
     pub data_roots: Vec<crate::ingest::data_root::DataRoot>,
+    /// Hung tasks, lockups, Oopses and filesystem errors, attributed to a
+    /// running container by PID where one matches.
+    pub kernel_events: Vec<Attributed<KernelEvent>>,
+    /// Folders of files read that are not evidence, one entry each.
+    pub not_relevant: Vec<crate::ingest::NotRelevant>,
 }
 
 /// Builds the analysis from everything ingested.
-pub fn correlate(ing: Ingested) -> Analysis {
+pub fn correlate(mut ing: Ingested) -> Analysis {
+    crate::ingest::fold_not_relevant(&mut ing);
     let mut a = Analysis {
         inputs: ing.inputs,
         diagnostics: ing.diagnostics,
+        not_relevant: ing.not_relevant,
         ..Default::default()
     };
     let mut containers: BTreeMap<String, Container> = BTreeMap::new();
@@ -202,6 +214,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
             events: Vec::new(),
             oom_kills: Vec::new(),
             segfaults: Vec::new(),
+            matched_by: "inspect",
         })
         .collect();
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
@@ -216,6 +229,10 @@ pub fn correlate(ing: Ingested) -> Analysis {
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     a.updates
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
+    // Never silent: logs and events of containers no inspect describes.
+    orphans::from_logs(&mut recs, std::mem::take(&mut a.orphan_logs));
+    orphans::from_events(&mut recs, &a.events);
+    recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()
         .enumerate()
@@ -262,6 +279,7 @@ pub fn correlate(ing: Ingested) -> Analysis {
         collected_at,
         ..Default::default()
     };
+    let mut kevents = Vec::new();
     for k in parsed {
         if k.yearless {
             if let Some(from) = k.year_from {
@@ -292,10 +310,52 @@ pub fn correlate(ing: Ingested) -> Analysis {
         a.diagnostics.extend(k.diagnostics);
         ooms.extend(k.oom_kills);
         segvs.extend(k.segfaults);
+        kevents.extend(k.events);
     }
     let (ooms, segvs) = clock::dedupe(ooms, segvs);
+    orphans::from_kernel(&mut recs, &ooms);
+    recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
+    let boot = match (uptime, collected_at) {
+        (Some(u), Some(c)) => Some(Timestamp(c.0 - Timestamp::from_secs_f64(u).0)),
+        _ => None,
+    };
     a.containers = recs;
     attribute::attribute(&mut a, ooms, segvs, facts);
+    // Hung tasks, lockups, Oopses: placed like the OOM kills (boot + uptime,
+    // a zoned stamp as printed, an unzoned one shifted by the clock's offset
+    // when it was aligned on Docker's records, else kept as local time only).
+    let offset = (a.clock.method == "aligned-on-docker-records")
+        .then_some(a.clock.offset_s)
+        .flatten();
+    let containers = &a.containers;
+    a.kernel_events = kevents
+        .into_iter()
+        .map(|e| {
+            let (time, local) = match (e.stamp.uptime_s, boot, e.stamp.wall) {
+                (Some(u), Some(b), _) => {
+                    (Some(Timestamp(b.0 + Timestamp::from_secs_f64(u).0)), None)
+                }
+                (_, _, Some(w)) if e.stamp.zoned => (Some(w), None),
+                (_, _, Some(w)) => match offset {
+                    Some(o) => (Some(Timestamp(w.0 - Timestamp::from_secs_f64(o).0)), None),
+                    None => (None, Some(w)),
+                },
+                _ => (None, None),
+            };
+            let container = e.pid.and_then(|pid| {
+                containers.iter().position(|r| {
+                    r.c.pid > 0 && r.c.pid == pid as i64 && r.c.status == "running"
+                })
+            });
+            Attributed {
+                event: e,
+                time,
+                local,
+                container,
+                matched_by: container.map(|_| "pid"),
+            }
+        })
+        .collect();
     let (imgs, conflicts) = images::dedupe(std::mem::take(&mut a.images));
     a.images = imgs;
     a.image_tag_conflicts = conflicts;

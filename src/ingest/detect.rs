@@ -40,18 +40,23 @@ enum Class {
     K8sFile,
     /// `docker compose logs`: `<name>  | <message>` lines.
     ComposeLogs,
+    /// A report coroner wrote (text, Markdown, HTML, JSON, SARIF).
+    CoronerReport,
     Unknown,
     Journal,
 }
 
 /// One table of recognisers, in order; `len` is the whole artifact's size.
 fn classify(path: &str, head: &[u8], data_if_small: Option<&[u8]>) -> Class {
+    if is_coroner_report(head) {
+        return Class::CoronerReport;
+    }
     let first = head.iter().copied().find(|c| !c.is_ascii_whitespace());
     // `[ 1870.636507] …` and `[Sun Nov 29 …]` start with a bracket too.
     if first == Some(b'[') && kernel::looks_like_kernel_log(head) {
         return Class::Kernel;
     }
-    if matches!(first, Some(b'{') | Some(b'[')) {
+    if matches!(first, Some(b'{') | Some(b'[')) && json_shaped(head) {
         if json_log::looks_like_json_log(head) {
             return Class::JsonLog;
         }
@@ -173,6 +178,14 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
             let diags = std::mem::take(&mut c.diagnostics);
             (ArtifactKind::ComposeLogs, vec![Parsed::ComposeLogs(c)], diags)
         }
+        Class::CoronerReport => (
+            ArtifactKind::CoronerReport,
+            Vec::new(),
+            vec![Diagnostic::info(
+                path,
+                "a report coroner wrote (its own output, e.g. `-o` into the input folder); skipped",
+            )],
+        ),
         Class::Unknown => unknown(path),
         Class::Journal => {
             let mut j = journal::parse(path, data);
@@ -208,15 +221,90 @@ fn with_source(fact: host::HostFact, path: &str) -> host::HostFact {
     }
 }
 
+/// The markers each renderer writes at the top of a report: the text
+/// report's `coroner <version> — N container(s), … finding(s)` line, the
+/// Markdown `# coroner incident report` heading, the HTML
+/// `<title>coroner incident report`, the JSON `"schema": "coroner.report/`
+/// and a SARIF log whose driver is `coroner`. Read back as input, a report
+/// would be taken for a kernel log (its evidence excerpts are kernel lines)
+/// and report events that never happened again (#11).
+pub fn is_coroner_report(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let first = t.lines().next().unwrap_or("");
+    (first.starts_with("coroner ") && first.contains(" container(s), ") && first.contains(" finding(s)"))
+        || first.starts_with("# coroner incident report")
+        || (t.starts_with("<!DOCTYPE html>") && t.contains("<title>coroner incident report"))
+        || (t.starts_with('{') && t.contains("\"schema\": \"coroner.report/"))
+        || (t.starts_with('{')
+            && t.contains("sarif")
+            && (t.contains("\"name\": \"coroner\"") || t.contains("\"name\":\"coroner\"")))
+}
+
+/// Content that is none of the artifacts coroner reads. A file whose name
+/// says it is evidence keeps a warning; any other is not relevant, counted
+/// by folder in one info line (`quiet`), never one warning each.
 fn unknown(path: &str) -> Identified {
-    (
-        ArtifactKind::Unknown,
-        Vec::new(),
-        vec![Diagnostic::warning(
-            path,
-            "not recognised as a Docker or kernel artifact; skipped",
-        )],
-    )
+    if named_like_evidence(path) || named_like_archive_or_json(path) {
+        return (
+            ArtifactKind::Unknown,
+            Vec::new(),
+            vec![Diagnostic::warning(path, super::quiet::NOT_RECOGNISED)],
+        );
+    }
+    (ArtifactKind::NotRelevant, Vec::new(), Vec::new())
+}
+
+/// Whether a file's name says it should hold Docker or kernel evidence
+/// (`…-json.log`, `docker_inspect_…`, `dmesg`, `kern.log`, `docker_logs…`).
+fn named_like_evidence(path: &str) -> bool {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
+    ["-json.log", "inspect", "dmesg", "kern.log", "docker_logs", "docker-logs", "docker_events", "docker-events"]
+        .iter()
+        .any(|k| base.contains(k))
+        || base == "events"
+        || base.starts_with("events.")
+}
+
+/// A name that promises an archive or JSON the content is not (random
+/// bytes under `layer.tar`, `inspect.json`): damaged evidence, warned about.
+fn named_like_archive_or_json(path: &str) -> bool {
+    let base = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
+    [".tar", ".tgz", ".gz", ".xz", ".zst", ".zip", ".json", ".jsonl"]
+        .iter()
+        .any(|e| base.ends_with(e))
+}
+
+/// Whether a head that starts with `{` or `[` goes on like JSON: `{` then a
+/// key or `}`, `[` then a value or `]`. `[default] performance` (a sysfs
+/// `policy` file) or `[Unit]` is text, not a damaged JSON document.
+fn json_shaped(head: &[u8]) -> bool {
+    let mut it = head.iter().copied().filter(|c| !c.is_ascii_whitespace());
+    match (it.next(), it.next()) {
+        (Some(b'{'), Some(c)) => c == b'"' || c == b'}',
+        (Some(b'['), Some(c)) => {
+            matches!(c, b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+        }
+        (Some(_), None) => false,
+        _ => false,
+    }
+}
+
+/// JSON lines (one document per line, like a layer's `tar-split.json.gz`)
+/// that are none of the line formats coroner reads: not evidence, and not
+/// a JSON document cut short.
+fn is_json_lines(data: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = data
+        .split(|&c| c == b'\n')
+        .map(events::trim_ascii)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    lines.len() >= 2
+        && lines
+            .iter()
+            .all(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
 }
 
 /// Kernel logs are parsed after the walk (syslog stamps need a year), so
@@ -278,6 +366,9 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
                 )
             }
         },
+        Err(_) if is_json_lines(data) => {
+            return (ArtifactKind::NotRelevant, Vec::new(), Vec::new());
+        }
         Err(e) => {
             return (
                 ArtifactKind::Unknown,
@@ -310,12 +401,15 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             Vec::new(),
         );
     }
-    (
-        ArtifactKind::Unknown,
-        Vec::new(),
-        vec![Diagnostic::warning(
-            path,
-            "JSON, but not docker inspect, events or a json-file log; skipped",
-        )],
-    )
+    if named_like_evidence(path) {
+        return (
+            ArtifactKind::Unknown,
+            Vec::new(),
+            vec![Diagnostic::warning(
+                path,
+                "JSON, but not docker inspect, events or a json-file log; skipped",
+            )],
+        );
+    }
+    (ArtifactKind::NotRelevant, Vec::new(), Vec::new())
 }

@@ -6,8 +6,8 @@
 use std::io::Read;
 
 use super::{
-    bundle, data_root, detect, docker_logs, json_log, stream, zip_bundle, Ingested, InputRecord,
-    Parsed,
+    bundle, data_root, decode, detect, docker_logs, json_log, stream, zip_bundle, Ingested,
+    InputRecord, Parsed,
 };
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index;
@@ -123,6 +123,22 @@ pub(super) fn ingest_bytes_releasing(
         out.inputs.push(record(ArtifactKind::Unknown));
         out.diagnostics
             .push(Diagnostic::warning(path, "empty file; nothing to analyse"));
+        return out;
+    }
+    if let Some(bom) = decode::sniff(data) {
+        // PowerShell's `>` writes UTF-16LE with a BOM: decode, then identify.
+        let (text, bad) = decode::to_utf8(data, bom);
+        let mut out = ingest_bytes_releasing(path, &text, depth, bytes, limits, release);
+        if bom != decode::Bom::Utf8 {
+            out.diagnostics.push(Diagnostic::info(
+                path,
+                format!(
+                    "text in {} with a byte-order mark, decoded to UTF-8{}",
+                    bom.as_str(),
+                    if bad > 0 { format!(" ({bad} code unit(s) could not be decoded and became U+FFFD)") } else { String::new() }
+                ),
+            ));
+        }
         return out;
     }
     let comp = Compression::sniff(data);

@@ -29,10 +29,12 @@ pub mod kernel;
 pub mod podman;
 
 mod bundle;
+mod decode;
 mod dispatch;
 mod layout_dir;
 mod mapped;
 mod progress;
+mod quiet;
 mod stream;
 mod walk;
 mod zip_bundle;
@@ -48,6 +50,7 @@ use crate::model::{ArtifactKind, Diagnostic, Limits};
 use crate::Progress;
 
 pub use dispatch::ingest_bytes;
+pub use quiet::{fold_not_relevant, NotRelevant};
 use progress::Tracker;
 
 /// One input as the report lists it.
@@ -91,6 +94,8 @@ pub struct Ingested {
     pub inputs: Vec<InputRecord>,
     pub diagnostics: Vec<Diagnostic>,
     pub items: Vec<Parsed>,
+    /// Folders of files read that are not evidence (see `quiet`).
+    pub not_relevant: Vec<NotRelevant>,
 }
 
 impl Ingested {
@@ -98,6 +103,7 @@ impl Ingested {
         self.inputs.extend(other.inputs);
         self.diagnostics.extend(other.diagnostics);
         self.items.extend(other.items);
+        self.not_relevant.extend(other.not_relevant);
     }
 }
 

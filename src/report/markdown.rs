@@ -255,7 +255,14 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
     // 1: the findings in full.
     let mut evidence = opts.max_evidence;
     let findings_head = if r.findings.is_empty() {
-        "## Findings\n\nNothing in the inputs points at a failure.\n".to_string()
+        format!(
+            "## Findings\n\n{}\n",
+            capitalised(
+                r.no_findings
+                    .as_deref()
+                    .unwrap_or("nothing in the inputs points at a failure.")
+            )
+        )
     } else {
         "## Findings\n\n".to_string()
     };
@@ -730,6 +737,7 @@ mod tests {
                 path: format!("b.tar!/top/c{k}.log").into(),
                 kind: "json-log".into(),
                 bytes: 1 << 20,
+                files: None,
             });
         }
         r
@@ -801,5 +809,15 @@ mod tests {
         assert!(md.contains("cut to fit the ticket"));
         // Every finding is still in the table.
         assert!(md.contains("| `app-error-exit` | c59 |"));
+    }
+}
+
+/// The sentence with its first letter upper-cased (the summary is written
+/// lower-case to follow `none:` in text).
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }

@@ -92,6 +92,11 @@ fn exit_of(c: &crate::ingest::inspect::Container) -> (Option<i64>, String) {
         "created" if c.exit_code == 0 => {
             (None, "no exit: the container was never started".into())
         }
+        // A record no inspect describes (a log, the kernel): no state was seen.
+        "unknown" => (
+            None,
+            "no exit recorded: no inspect output or event describes this container".into(),
+        ),
         _ => (Some(c.exit_code), exit_meaning(c.exit_code)),
     }
 }
@@ -194,6 +199,14 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         .map(|(k, r)| {
             let c = &r.c;
             Container {
+                matched_by: Some(
+                    if data_root_of(a, &c.id).is_some() {
+                        "data-root"
+                    } else {
+                        r.matched_by
+                    }
+                    .to_string(),
+                ),
                 name: c.name.clone().into(),
                 id: c.id.clone().into(),
                 image: c.image.clone().into(),
@@ -265,7 +278,6 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     })
                     .collect(),
                 sources: uv(&c.sources),
-                matched_by: data_root_of(a, &c.id).map(|_| "data-root".to_string()),
                 changes: data_root_of(a, &c.id)
                     .filter(|x| x.upper_layer)
                     .map(container_changes),
@@ -310,6 +322,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     matched_by_text: o.matched_by.map(|m| matched_by_token(m).1),
                     source: first.map(|x| x.source.clone()).unwrap_or_default().into(),
                     line: first.and_then(|x| x.line),
+                    kill_line_missing: e.kill_line_missing,
                 }
             })
             .collect(),
@@ -411,7 +424,14 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
             path: i.path.clone().into(),
             kind: i.kind.as_str().into(),
             bytes: i.bytes,
+            files: None,
         })
+        .chain(a.not_relevant.iter().map(|n| Input {
+            path: n.folder.clone().into(),
+            kind: crate::model::ArtifactKind::NotRelevant.as_str().into(),
+            bytes: n.bytes,
+            files: Some(n.files),
+        }))
         .collect();
     Report {
         schema: SCHEMA.into(),
@@ -425,6 +445,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         kernel,
         images,
         filesystems,
+        no_findings: findings.is_empty().then(|| no_findings(a)),
         findings: findings.into_iter().map(finding).collect(),
         timeline: timeline(a),
         volumes: volumes(a),
@@ -503,6 +524,41 @@ fn volumes(a: &Analysis) -> Vec<Volume> {
             source: v.path.clone().into(),
         })
         .collect()
+}
+
+/// The summary when no rule fired: "nothing points at a failure" only when
+/// every evidence input was read; else what was read and what was not (#11).
+fn no_findings(a: &Analysis) -> String {
+    use crate::model::{ArtifactKind, DiagSeverity};
+    let unread = a
+        .inputs
+        .iter()
+        .filter(|i| i.kind == ArtifactKind::Unknown)
+        .count();
+    let errors = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != DiagSeverity::Info)
+        .count();
+    let read = a
+        .inputs
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                ArtifactKind::Unknown | ArtifactKind::NotRelevant | ArtifactKind::CoronerReport
+            )
+        })
+        .count();
+    let skipped: u64 = a.not_relevant.iter().map(|n| n.files).sum();
+    if unread == 0 && errors == 0 {
+        return "nothing in the inputs points at a failure.".into();
+    }
+    format!(
+        "no finding in what was read, but the input is incomplete: {read} input(s) read as evidence, {unread} could not be read{}{}; see the diagnostics, the cause may be in what was not read.",
+        if errors > 0 { format!(", {errors} warning or error diagnostic(s)") } else { String::new() },
+        if skipped > 0 { format!(", {skipped} file(s) not evidence") } else { String::new() },
+    )
 }
 
 fn finding(f: crate::rules::Finding) -> Finding {

@@ -91,6 +91,7 @@ token_serde!(severity_token, Severity, |s| match s {
 token_serde!(diag_token, DiagSeverity, |s| match s {
     "error" => Some(DiagSeverity::Error),
     "warning" => Some(DiagSeverity::Warning),
+    "info" => Some(DiagSeverity::Info),
     _ => None,
 });
 
@@ -106,6 +107,11 @@ pub struct Report {
     pub filesystems: Vec<Filesystem>,
     pub findings: Vec<Finding>,
     pub timeline: Vec<TimelineEntry>,
+    /// With no finding: what was and was not read, in one sentence (never
+    /// "nothing points at a failure" when part of the input could not be
+    /// read). Holds counts only, no input text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_findings: Option<String>,
     /// Named volumes read from a Docker data root (`volumes/<name>/_data`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
@@ -160,6 +166,9 @@ pub struct Input {
     pub path: Untrusted,
     pub kind: String,
     pub bytes: u64,
+    /// For a `not-relevant` folder summary: how many files it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -172,6 +181,11 @@ pub struct Diagnostic {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Container {
+    /// Where the record came from: `inspect`, `data-root` (a data root's
+    /// `config.v2.json` with `hostconfig.json`), `log-path-id`, `file-name`,
+    /// `events`, `kernel-cgroup` (#11, #14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
     pub name: Untrusted,
     pub id: Untrusted,
     pub image: Untrusted,
@@ -197,10 +211,6 @@ pub struct Container {
     pub mounts: Vec<Untrusted>,
     /// Every inspect file this container was read from.
     pub sources: Vec<Untrusted>,
-    /// "data-root" when the container was read from a Docker data root
-    /// (`config.v2.json` with `hostconfig.json`); absent for inspect output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matched_by: Option<String>,
     /// Its own changes, when its upper layer was in a data root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<ContainerChanges>,
@@ -285,6 +295,10 @@ pub struct OomKill {
     pub matched_by_text: Option<String>,
     pub source: Untrusted,
     pub line: Option<u64>,
+    /// The report stops before its kill line: `pid`/`process` are the task
+    /// that invoked the OOM killer (#11).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kill_line_missing: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

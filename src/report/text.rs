@@ -514,7 +514,13 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
 
     let _ = writeln!(o, "{}", paint.head("FINDINGS"));
     if r.findings.is_empty() {
-        let _ = writeln!(o, "  none: nothing in the inputs points at a failure.");
+        let _ = writeln!(
+            o,
+            "  none: {}",
+            r.no_findings
+                .as_deref()
+                .unwrap_or("nothing in the inputs points at a failure.")
+        );
     }
     for f in &r.findings {
         let tag = format!("[{}]", sev_tag(f.severity));

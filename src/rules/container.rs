@@ -200,7 +200,8 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
             "Raise the memory limit (`docker run --memory`, or `resources.limits.memory` in Kubernetes) if the workload really needs more; otherwise find the leak or the oversized buffer (`docker stats`, a heap profile) before raising it.".into(),
             ev,
         ).confidence(confidence));
-    } else if c.oom_killed || !kills.is_empty() {
+    } else if (c.oom_killed || !kills.is_empty()) && c.status != "unknown" {
+        // (A record no inspect describes, status unknown: `kernel::in_unknown_container`.)
         let mut ev = Vec::new();
         if c.oom_killed {
             ev.push(c.evidence(c.lines.oom_killed, "\"OOMKilled\": true"));

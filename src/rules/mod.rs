@@ -9,6 +9,7 @@ pub mod id;
 mod image;
 mod kernel;
 pub mod link;
+mod kernel_events;
 mod logs;
 mod network;
 mod patterns;
@@ -139,6 +140,8 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
     patterns::daemon_evidence(a, &mut out);
     patterns::policy_changed(a, &mut out);
     kernel::unmatched(a, &mut out);
+    kernel_events::rules(a, &mut out);
+    kernel::in_unknown_container(a, &mut out);
     image::rules(a, opts, &mut out);
     link::link(&mut out);
     sort(&mut out);

@@ -284,3 +284,161 @@ pub(super) fn parse_cpuset(body: &str) -> Option<&str> {
     let (_, r) = body.split_once(" cpuset=")?;
     r.split_once(" mems_allowed=").map(|(cpuset, _)| cpuset)
 }
+
+/// A line that starts one of the [`super::KernelEvent`]s: its kind, task,
+/// pid, seconds and device, as far as the line says.
+pub(super) struct EventLine<'a> {
+    pub(super) kind: super::KernelEventKind,
+    pub(super) process: Option<&'a str>,
+    pub(super) pid: Option<u32>,
+    pub(super) seconds: Option<u64>,
+    pub(super) device: Option<&'a str>,
+}
+
+/// `comm:pid` (the comm may hold `:` and spaces; the pid is after the last `:`).
+fn comm_pid(s: &str) -> (Option<&str>, Option<u32>) {
+    match s.rsplit_once(':') {
+        Some((c, p)) if !c.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
+            (Some(c), p.parse().ok())
+        }
+        _ => (None, None),
+    }
+}
+
+/// `(device)` right after `prefix`: `EXT4-fs error (device sda1)`, `XFS (dm-0)`.
+fn device_after<'a>(body: &'a str, prefix: &str) -> Option<&'a str> {
+    let (_, r) = body.split_once(prefix)?;
+    let r = r.trim_start().strip_prefix('(')?;
+    let (inside, _) = r.split_once(')')?;
+    Some(inside.strip_prefix("device ").unwrap_or(inside))
+}
+
+/// Recognises the first line of a hung task, a lockup, an Oops or a
+/// filesystem error (node-problem-detector's `TaskHung`, `KernelOops`,
+/// `Ext4Error`, `IOError`, `XfsHasShutdown`, `ReadonlyFilesystem` and the
+/// watchdog's soft/hard lockup lines).
+pub(super) fn parse_event(body: &str) -> Option<EventLine<'_>> {
+    use super::KernelEventKind as K;
+    let none = |kind| EventLine {
+        kind,
+        process: None,
+        pid: None,
+        seconds: None,
+        device: None,
+    };
+    if let Some((pre, rest)) = body.split_once(" blocked for more than ") {
+        let (_, task) = pre.rsplit_once("task ")?;
+        let (process, pid) = comm_pid(task);
+        let secs = leading_u32(rest).map(|(n, _)| n as u64);
+        return Some(EventLine {
+            kind: K::HungTask,
+            process,
+            pid,
+            seconds: secs,
+            device: None,
+        });
+    }
+    if let Some((_, rest)) = body.split_once("soft lockup - CPU#") {
+        let seconds = rest
+            .split_once(" stuck for ")
+            .and_then(|(_, r)| leading_u32(r))
+            .map(|(n, _)| n as u64);
+        let (process, pid) = match rest.rsplit_once('[').and_then(|(_, r)| r.split_once(']')) {
+            Some((inside, _)) => comm_pid(inside),
+            None => (None, None),
+        };
+        return Some(EventLine {
+            kind: K::SoftLockup,
+            process,
+            pid,
+            seconds,
+            device: None,
+        });
+    }
+    if body.contains("detected hard LOCKUP on cpu") || body.contains("Watchdog detected hard LOCKUP") {
+        return Some(none(K::HardLockup));
+    }
+    if body.starts_with("BUG: unable to handle")
+        || body.starts_with("kernel BUG at ")
+        || body.starts_with("BUG: kernel NULL pointer dereference")
+        || (body.starts_with("Oops: ") && body.contains("[#"))
+        || (body.starts_with("divide error: ") && body.contains("[#"))
+        || (body.starts_with("general protection fault") && body.contains("[#"))
+        || (body.starts_with("invalid opcode: ") && body.contains("[#"))
+    {
+        return Some(none(K::Oops));
+    }
+    if body.contains("Remounting filesystem read-only") {
+        let device = device_after(body, "EXT4-fs")
+            .or_else(|| device_after(body, "EXT3-fs"))
+            .or_else(|| device_after(body, "EXT2-fs"));
+        return Some(EventLine {
+            device,
+            ..none(K::ReadOnly)
+        });
+    }
+    if body.starts_with("XFS ") && body.contains("Shutting down filesystem") {
+        return Some(EventLine {
+            device: device_after(body, "XFS"),
+            ..none(K::ReadOnly)
+        });
+    }
+    if body.starts_with("XFS ") && body.contains("Corruption") {
+        return Some(EventLine {
+            device: device_after(body, "XFS"),
+            ..none(K::FsError)
+        });
+    }
+    for fs in ["EXT4-fs error", "EXT3-fs error", "EXT2-fs error", "BTRFS error", "BTRFS critical"] {
+        if body.starts_with(fs) {
+            return Some(EventLine {
+                device: device_after(body, fs),
+                ..none(K::FsError)
+            });
+        }
+    }
+    if let Some((_, r)) = body.split_once("Buffer I/O error on dev") {
+        let device = r
+            .trim_start()
+            .split([',', ' '])
+            .next()
+            .filter(|d| !d.is_empty());
+        return Some(EventLine {
+            device,
+            ..none(K::FsError)
+        });
+    }
+    None
+}
+
+/// `CPU: 1 PID: 1853 Comm: docker Tainted: …` (the task line of an Oops or
+/// of an OOM report): the pid and comm.
+pub(super) fn parse_cpu_pid_comm(body: &str) -> Option<(u32, &str)> {
+    let r = body.strip_prefix("CPU: ")?;
+    let (_, r) = r.split_once(" PID: ")?;
+    let (pid, r) = leading_u32(r)?;
+    let r = r.trim_start().strip_prefix("Comm: ")?;
+    let end = [" Not tainted", " Tainted:", " "]
+        .iter()
+        .filter_map(|e| r.find(e))
+        .min()
+        .unwrap_or(r.len());
+    Some((pid, &r[..end]))
+}
+
+/// `Memory cgroup stats for /docker/<id>:` (cgroup v1 OOM reports): the path.
+pub(super) fn parse_memcg_stats(body: &str) -> Option<&str> {
+    let (_, r) = body.split_once("Memory cgroup stats for ")?;
+    let r = r.trim_end();
+    let r = r.strip_suffix(':').unwrap_or(r);
+    r.starts_with('/').then_some(r)
+}
+
+/// `comm invoked oom-killer: …`: the comm.
+pub(super) fn parse_invoker(body: &str) -> Option<&str> {
+    let (pre, _) = body.split_once(" invoked oom-killer:")?;
+    let pre = pre.trim();
+    // `[  123.4] comm invoked`: the comm is the last word (comms may hold spaces,
+    // but the prefix is gone by now, so the whole rest is the comm).
+    (!pre.is_empty()).then_some(pre)
+}

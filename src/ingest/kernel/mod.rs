@@ -92,6 +92,63 @@ pub struct OomKill {
     pub stamp: KernelStamp,
     /// The header, summary and kill lines that make up the report.
     pub evidence: Vec<Evidence>,
+    /// The report stops before any line naming the victim (no `Killed
+    /// process`, no `Kill process`, no `oom-kill:` summary): `pid` and
+    /// `process` are the task that invoked the OOM killer, and the cgroup
+    /// comes from `Memory cgroup stats for …` (#11).
+    pub kill_line_missing: bool,
+}
+
+/// What kind of [`KernelEvent`] a line reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KernelEventKind {
+    /// `INFO: task comm:pid blocked for more than N seconds.`
+    HungTask,
+    /// `watchdog: BUG: soft lockup - CPU#N stuck for Ns! [comm:pid]`
+    SoftLockup,
+    /// `Watchdog detected hard LOCKUP on cpu N`
+    HardLockup,
+    /// `BUG: unable to handle …`, `kernel BUG at …`, `Oops: …`,
+    /// `divide error: 0000 [#1]`, `general protection fault: … [#1]`
+    Oops,
+    /// `EXT4-fs error`, `XFS … Corruption`, `BTRFS error`, `Buffer I/O error`
+    FsError,
+    /// `Remounting filesystem read-only`, XFS `Shutting down filesystem`
+    ReadOnly,
+}
+
+impl KernelEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KernelEventKind::HungTask => "hung-task",
+            KernelEventKind::SoftLockup => "soft-lockup",
+            KernelEventKind::HardLockup => "hard-lockup",
+            KernelEventKind::Oops => "oops",
+            KernelEventKind::FsError => "filesystem-error",
+            KernelEventKind::ReadOnly => "read-only-remount",
+        }
+    }
+}
+
+/// A kernel event other than an OOM kill or a segfault that can explain a
+/// dead or stuck container (node-problem-detector's kernel-monitor patterns
+/// are the reference). Repeats of one (kind, process, pid, device) are
+/// counted on the first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KernelEvent {
+    pub kind: KernelEventKind,
+    /// The task named by the line (hung task, lockup, `Comm:` of an Oops).
+    pub process: Option<String>,
+    pub pid: Option<u32>,
+    /// Seconds blocked or stuck, as printed.
+    pub seconds: Option<u64>,
+    /// The device of a filesystem event (`sda1`), when printed.
+    pub device: Option<String>,
+    /// The message without its prefix, e.g. `EXT4-fs error (device sda1): …`.
+    pub message: String,
+    pub count: u32,
+    pub stamp: KernelStamp,
+    pub evidence: Vec<Evidence>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -122,4 +179,6 @@ pub struct KernelLog {
     /// UTC, found from daemons' own zoned `time="…"` fields on the same
     /// lines; the events' stamps are then converted and marked `zoned`.
     pub zone_s: Option<i64>,
+    /// Hung tasks, lockups, Oopses and filesystem errors, in file order.
+    pub events: Vec<KernelEvent>,
 }

@@ -7,10 +7,11 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::message::{
-    is_oom_group, parse_cpuset, parse_kill_select, parse_killed, parse_reaper, parse_segfault,
+    is_oom_group, parse_cpu_pid_comm, parse_cpuset, parse_event, parse_invoker,
+    parse_kill_select, parse_killed, parse_memcg_stats, parse_reaper, parse_segfault,
     parse_summary, parse_task_in, Killed, Summary,
 };
-use super::{KernelLog, KernelStamp, OomKill, Segfault};
+use super::{KernelEvent, KernelEventKind, KernelLog, KernelStamp, OomKill, Segfault};
 use crate::model::Evidence;
 
 /// One logical line: a physical line, or one with its paste wraps joined.
@@ -54,6 +55,27 @@ pub(super) struct State<'p> {
     seen_kills: HashSet<(u32, String)>,
     segfaults: Vec<Segfault>,
     seen_segv: HashSet<(u32, String)>,
+    /// The pending header's invoking task, stamp and line, and whether a
+    /// summary or kill line has claimed the header (else it is a report
+    /// whose kill line is missing).
+    invoker: Option<Invoker>,
+    memcg_stats: Option<(String, Evidence)>,
+    events: Vec<KernelEvent>,
+    event_by_key: HashMap<EventKey, usize>,
+    /// The last Oops event and its line: `Oops:` / `CPU: … Comm:` lines
+    /// that follow belong to it.
+    open_oops: Option<(usize, u64)>,
+}
+
+/// (kind, process, pid, device): repeats of one event are counted.
+type EventKey = (KernelEventKind, Option<String>, Option<u32>, Option<String>);
+
+struct Invoker {
+    comm: String,
+    pid: Option<u32>,
+    stamp: KernelStamp,
+    line_no: u64,
+    claimed: bool,
 }
 
 impl<'p> State<'p> {
@@ -72,6 +94,11 @@ impl<'p> State<'p> {
             seen_kills: HashSet::new(),
             segfaults: Vec::new(),
             seen_segv: HashSet::new(),
+            invoker: None,
+            memcg_stats: None,
+            events: Vec::new(),
+            event_by_key: HashMap::new(),
+            open_oops: None,
         }
     }
 
@@ -90,19 +117,52 @@ impl<'p> State<'p> {
             || body.contains("segfault")
             || body.contains("cpuset=")
             || body.contains("Task")
-            || body.contains("traps:"))
+            || body.contains("traps:")
+            || may_be_event(body))
         {
             return;
         }
         if body.contains(" invoked oom-killer:") {
             self.flush_selection();
+            self.flush_invoker();
             self.header = Some(self.ev(&l));
             self.report_start = l.line_no;
             self.cpuset = None;
             self.task_in = None;
+            self.memcg_stats = None;
+            self.invoker = parse_invoker(body).map(|comm| Invoker {
+                comm: comm.to_string(),
+                pid: None,
+                stamp: l.stamp,
+                line_no: l.line_no,
+                claimed: false,
+            });
+            return;
+        }
+        if let Some((pid, comm)) = parse_cpu_pid_comm(body) {
+            if let Some(inv) = self.invoker.as_mut().filter(|i| !i.claimed && i.pid.is_none()) {
+                if inv.comm == comm && l.line_no <= inv.line_no + 3 {
+                    inv.pid = Some(pid);
+                }
+            }
+            if let Some((i, line)) = self.open_oops {
+                if l.line_no <= line + 15 && self.events[i].pid.is_none() {
+                    self.events[i].pid = Some(pid);
+                    self.events[i].process = Some(comm.to_string());
+                    let ev = self.ev(&l);
+                    self.events[i].evidence.push(ev);
+                }
+            }
+            return;
+        }
+        if let Some(cg) = parse_memcg_stats(body) {
+            if self.invoker.as_ref().is_some_and(|i| !i.claimed) {
+                self.memcg_stats = Some((cg.to_string(), self.ev(&l)));
+            }
             return;
         }
         if let Some(k) = parse_killed(body) {
+            self.claim_invoker();
             self.on_killed(&l, k);
             return;
         }
@@ -113,6 +173,7 @@ impl<'p> State<'p> {
                 }
             }
             self.flush_selection();
+            self.claim_invoker();
             self.kill_sel = Some(KillSel {
                 pid,
                 comm: comm.to_string(),
@@ -124,6 +185,7 @@ impl<'p> State<'p> {
         }
         if body.contains("oom-kill:") {
             if let Some(s) = parse_summary(body) {
+                self.claim_invoker();
                 let rec = SummaryRec {
                     s,
                     ev: self.ev(&l),
@@ -167,6 +229,10 @@ impl<'p> State<'p> {
             self.cpuset = Some(cpuset.to_string());
             return;
         }
+        if let Some(e) = parse_event(body) {
+            self.on_event(&l, e);
+            return;
+        }
         if let Some((pid, comm)) = parse_segfault(body) {
             if self.seen_segv.insert((pid, comm.to_string())) {
                 let ev = self.ev(&l);
@@ -202,6 +268,7 @@ impl<'p> State<'p> {
             uid: k.uid,
             stamp: l.stamp,
             evidence: Vec::new(),
+            kill_line_missing: false,
         };
         let mut header = self.header.take();
         let summary = self
@@ -262,6 +329,7 @@ impl<'p> State<'p> {
             uid: None,
             stamp: sel.stamp,
             evidence: Vec::new(),
+            kill_line_missing: false,
         };
         if let Some(h) = self.header.take() {
             kill.evidence.push(h);
@@ -286,8 +354,102 @@ impl<'p> State<'p> {
         self.push_kill(anchor, kill);
     }
 
+    fn claim_invoker(&mut self) {
+        if let Some(inv) = self.invoker.as_mut() {
+            inv.claimed = true;
+        }
+    }
+
+    /// An OOM report whose header came and no line naming a victim
+    /// followed before the next report or the end: still an OOM record,
+    /// of the invoking task in the cgroup its stats name (#11).
+    fn flush_invoker(&mut self) {
+        let Some(inv) = self.invoker.take() else {
+            return;
+        };
+        let stats = self.memcg_stats.take();
+        if inv.claimed {
+            return;
+        }
+        // A lone header line says too little: the report must go on (the
+        // `CPU: … PID: … Comm:` line, the memcg stats, `Task in …`).
+        if inv.pid.is_none() && stats.is_none() && self.task_in.is_none() {
+            return;
+        }
+        let mut kill = OomKill {
+            pid: inv.pid.unwrap_or(0),
+            process: inv.comm,
+            task_memcg: stats.as_ref().map(|(cg, _)| cg.clone()),
+            oom_memcg: None,
+            cpuset: self.cpuset.take(),
+            constraint: None,
+            global: false,
+            anon_rss_kib: None,
+            total_vm_kib: None,
+            uid: None,
+            stamp: inv.stamp,
+            evidence: Vec::new(),
+            kill_line_missing: true,
+        };
+        if let Some(h) = self.header.take() {
+            kill.evidence.push(h);
+        }
+        if let Some((task, oom, ev)) = self.task_in.take() {
+            kill.task_memcg = kill.task_memcg.or(Some(task));
+            kill.oom_memcg = Some(oom);
+            kill.evidence.push(ev);
+        }
+        if let Some((_, ev)) = stats {
+            kill.evidence.push(ev);
+        }
+        if self.seen_kills.contains(&(kill.pid, kill.process.clone())) {
+            return;
+        }
+        self.push_kill(inv.line_no, kill);
+    }
+
+    fn on_event(&mut self, l: &Logical, e: super::message::EventLine) {
+        let ev = self.ev(l);
+        // `Oops:` right after `BUG: unable to handle …` is the same report.
+        if e.kind == KernelEventKind::Oops {
+            if let Some((i, line)) = self.open_oops {
+                if l.line_no <= line + 10 {
+                    self.events[i].evidence.push(ev);
+                    return;
+                }
+            }
+        }
+        let key = (
+            e.kind,
+            e.process.map(str::to_string),
+            e.pid,
+            e.device.map(str::to_string),
+        );
+        if e.kind != KernelEventKind::Oops {
+            if let Some(&i) = self.event_by_key.get(&key) {
+                self.events[i].count += 1;
+                return;
+            }
+        }
+        let i = self.events.len();
+        self.event_by_key.insert(key, i);
+        self.events.push(KernelEvent {
+            kind: e.kind,
+            process: e.process.map(str::to_string),
+            pid: e.pid,
+            seconds: e.seconds,
+            device: e.device.map(str::to_string),
+            message: super::prefix::strip_pager_junk(l.body.as_ref()).trim().to_string(),
+            count: 1,
+            stamp: l.stamp,
+            evidence: vec![ev],
+        });
+        self.open_oops = (e.kind == KernelEventKind::Oops).then_some((i, l.line_no));
+    }
+
     pub(super) fn finish(mut self) -> KernelLog {
         self.flush_selection();
+        self.flush_invoker();
         // An `oom-kill:` summary is printed only for a victim about to be
         // killed; when the paste stops before the `Killed process` line, the
         // summary is the record of the kill.
@@ -315,6 +477,7 @@ impl<'p> State<'p> {
                 uid: None,
                 stamp: rec.stamp,
                 evidence: Vec::new(),
+                kill_line_missing: false,
             };
             apply_summary(&mut kill, &rec.s);
             if let Some(h) = rec.header.clone() {
@@ -335,6 +498,7 @@ impl<'p> State<'p> {
             yearless: false,
             year_from: None,
             zone_s: None,
+            events: self.events,
         }
     }
 }
@@ -348,4 +512,20 @@ fn apply_summary(kill: &mut OomKill, s: &Summary) {
     if kill.uid.is_none() {
         kill.uid = s.uid;
     }
+}
+
+/// Cheap gate for [`parse_event`] and the lines that complete an OOM
+/// report or an Oops.
+fn may_be_event(body: &str) -> bool {
+    body.contains("blocked for more than")
+        || body.contains("lockup")
+        || body.contains("LOCKUP")
+        || body.contains("BUG")
+        || body.contains("Oops")
+        || body.contains("error")
+        || body.contains("fault")
+        || body.contains("read-only")
+        || body.contains("XFS")
+        || body.contains("CPU: ")
+        || body.contains("Memory cgroup stats")
 }

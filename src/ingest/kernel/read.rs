@@ -66,6 +66,15 @@ fn has_strong_marker(body: &str) -> bool {
         || (body.contains("Killed process ") && body.contains("total-vm:"))
         || (body.contains("Kill process ") && body.contains(" or sacrifice child"))
         || (body.contains("]: segfault at ") && body.contains(" ip "))
+        // node-problem-detector's kernel-monitor patterns (#11).
+        || (body.contains("INFO: task ") && body.contains(" blocked for more than "))
+        || body.contains("soft lockup - CPU#")
+        || body.starts_with("BUG: unable to handle")
+        || (body.starts_with("Oops: ") && body.contains("[#"))
+        || (body.starts_with("divide error: ") && body.contains("[#"))
+        || body.starts_with("kernel BUG at ")
+        || body.starts_with("EXT4-fs error (device ")
+        || (body.starts_with("EXT4-fs (") && body.contains("Remounting filesystem read-only"))
 }
 
 /// A known instant near the end of a log, and what it is, from which

@@ -525,3 +525,66 @@ fn looks_like() {
     assert_eq!(p("a\nb").lines, 2);
     assert_eq!(p("a\nb\n").lines, 2);
 }
+
+/// Issue #11: an OOM report pasted without the line naming its victim is
+/// still an OOM record: the invoking task (pid from its `CPU:` line), the
+/// memcg of `Memory cgroup stats for`, and "kill line missing".
+#[test]
+fn an_oom_report_without_its_kill_line_is_still_a_record() {
+    let log = p("[ 1870.636507] dd invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n\
+                 [ 1870.636523] CPU: 0 UID: 0 PID: 18778 Comm: dd Not tainted 6.18.44-fc-v769 #1 PREEMPT(none) \n\
+                 [ 1870.636528] Call Trace:\n\
+                 [ 1870.636805] Memory cgroup stats for /docker/85a48e138c0e93f28340a6ed94dfb35822f95f8c8abdb06b080007e38efc1106:\n\
+                 [ 1870.636806] anon 66584576\n");
+    assert_eq!(log.oom_kills.len(), 1);
+    let k = &log.oom_kills[0];
+    assert!(k.kill_line_missing);
+    assert_eq!((k.pid, k.process.as_str()), (18778, "dd"));
+    assert_eq!(
+        k.task_memcg.as_deref(),
+        Some("/docker/85a48e138c0e93f28340a6ed94dfb35822f95f8c8abdb06b080007e38efc1106")
+    );
+    let lines: Vec<_> = k.evidence.iter().map(|e| e.line.unwrap()).collect();
+    assert_eq!(lines, [1, 4]);
+    // With its kill line, the same report is an ordinary kill.
+    let whole = p("[ 1870.636507] dd invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n\
+                   [ 1870.636523] CPU: 0 UID: 0 PID: 18778 Comm: dd Not tainted 6.18.44-fc-v769 #1 PREEMPT(none) \n\
+                   [ 1870.636805] Memory cgroup stats for /docker/85a48e138c0e93f28340a6ed94dfb35822f95f8c8abdb06b080007e38efc1106:\n\
+                   [ 1870.636906] Memory cgroup out of memory: Killed process 18778 (dd) total-vm:309468kB, anon-rss:65024kB, file-rss:1584kB, shmem-rss:0kB, UID:0 pgtables:164kB oom_score_adj:0\n");
+    assert_eq!(whole.oom_kills.len(), 1);
+    assert!(!whole.oom_kills[0].kill_line_missing);
+}
+
+/// Issue #11: node-problem-detector's kernel-monitor patterns.
+#[test]
+fn hung_tasks_lockups_oopses_and_filesystem_errors() {
+    use super::KernelEventKind as K;
+    let log = p("[ 100.0] INFO: task docker:20744 blocked for more than 120 seconds.\n\
+                 [ 220.0] INFO: task docker:20744 blocked for more than 120 seconds.\n\
+                 [ 300.0] watchdog: BUG: soft lockup - CPU#3 stuck for 23s! [kworker/3:1:412]\n\
+                 [ 400.0] BUG: unable to handle kernel NULL pointer dereference at 0000000000000078\n\
+                 [ 400.1] Oops: 0000 [#1] SMP\n\
+                 [ 400.2] CPU: 11 PID: 63 Comm: ksoftirqd/11 Tainted: G         C    3.16.0-4-amd64 #1\n\
+                 [ 500.0] EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm ls: reading directory lblock 0\n\
+                 [ 501.0] EXT4-fs (sda1): Remounting filesystem read-only\n\
+                 [ 600.0] XFS (dm-0): Corruption detected. Unmount and run xfs_repair\n");
+    let got: Vec<(K, Option<&str>, Option<u32>, Option<u64>, Option<&str>, u32)> = log
+        .events
+        .iter()
+        .map(|e| (e.kind, e.process.as_deref(), e.pid, e.seconds, e.device.as_deref(), e.count))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (K::HungTask, Some("docker"), Some(20744), Some(120), None, 2),
+            (K::SoftLockup, Some("kworker/3:1"), Some(412), Some(23), None, 1),
+            (K::Oops, Some("ksoftirqd/11"), Some(63), None, None, 1),
+            (K::FsError, None, None, None, Some("sda1"), 1),
+            (K::ReadOnly, None, None, None, Some("sda1"), 1),
+            (K::FsError, None, None, None, Some("dm-0"), 1),
+        ]
+    );
+    let oops: Vec<_> = log.events[2].evidence.iter().map(|e| e.line.unwrap()).collect();
+    assert_eq!(oops, [4, 5, 6]);
+    assert!(log.oom_kills.is_empty() && log.segfaults.is_empty());
+}

@@ -155,7 +155,14 @@ fn subject(f: &Finding) -> String {
 fn findings_table(o: &mut String, r: &Report) {
     o.push_str("<h2>Findings</h2>\n");
     if r.findings.is_empty() {
-        o.push_str("<p>Nothing in the inputs points at a failure.</p>\n");
+        o.push_str(&format!(
+            "<p>{}</p>\n",
+            crate::report::escape::html(&crate::report::markdown::capitalised(
+                r.no_findings
+                    .as_deref()
+                    .unwrap_or("nothing in the inputs points at a failure.")
+            ))
+        ));
         return;
     }
     o.push_str("<div class=\"tablewrap\"><table><thead><tr><th>severity</th><th>rule</th><th>subject</th><th>finding</th></tr></thead><tbody>\n");
