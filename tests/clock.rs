@@ -314,7 +314,7 @@ fn syslog_year_from_the_collection_time_in_a_bundle() {
     assert_eq!(r.kernel.oom_kills.len(), 1);
     assert_eq!(
         r.kernel.oom_kills[0].time.as_deref(),
-        Some("2020-05-08T06:05:27Z")
+        Some("2020-05-08T06:05:27.000000000Z")
     );
 }
 

@@ -295,9 +295,17 @@ fn a_container_upper_layer_reads_like_docker_diff() {
         (ch.added, ch.modified, ch.deleted, ch.written_bytes),
         (2, 1, 2, 4196)
     );
-    let text = render(&r, Format::Text);
+    // The seven questions (and the eighth, changes) in full: `--verbose`.
+    let text = coroner::report::render_opts(
+        &r,
+        Format::Text,
+        &coroner::report::RenderOptions {
+            verbose: true,
+            ..Default::default()
+        },
+    );
     assert!(
-        text.contains("8. changes?   2 added, 1 modified, 2 deleted"),
+        text.contains("8. changes?  2 added, 1 modified, 2 deleted"),
         "{text}"
     );
 }

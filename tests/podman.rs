@@ -151,6 +151,6 @@ fn two_ctr_logs_go_each_to_its_own_container() {
     let web = common::container(&r, "qweb").logs.as_ref().expect("qweb logs");
     let ok = common::container(&r, "qok").logs.as_ref().expect("qok logs");
     assert_eq!((web.lines, ok.lines), (1, 1));
-    assert_eq!(web.first.as_deref(), Some("2026-12-01T18:37:52.88116799Z"));
+    assert_eq!(web.first.as_deref(), Some("2026-12-01T18:37:52.881167990Z"));
     assert_eq!(ok.first.as_deref(), Some("2026-12-01T18:37:53.008781035Z"));
 }

@@ -22,7 +22,7 @@ use crate::ingest::host::HostFact;
 use crate::ingest::image::Image;
 use crate::ingest::inspect::{Container, OtherObject};
 use crate::ingest::json_log::{LogFile, LogLine, Signature, SignatureKind, Template};
-use crate::ingest::kernel::{self, KernelContext, KernelEvent, OomKill, Segfault};
+use crate::ingest::kernel::{self, KernelEvent, OomKill, Segfault};
 use crate::ingest::{Ingested, InputRecord, Parsed};
 use crate::model::Diagnostic;
 use crate::time::Timestamp;

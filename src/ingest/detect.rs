@@ -233,7 +233,9 @@ pub fn is_coroner_report(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     let first = t.lines().next().unwrap_or("");
-    (first.starts_with("coroner ") && first.contains(" container(s), ") && first.contains(" finding(s)"))
+    (first.starts_with("coroner ")
+        && first.contains(" container(s), ")
+        && (first.contains(" finding(s)") || first.contains("; findings: ")))
         || first.starts_with("# coroner incident report")
         || (t.starts_with("<!DOCTYPE html>") && t.contains("<title>coroner incident report"))
         || (t.starts_with('{') && t.contains("\"schema\": \"coroner.report/"))

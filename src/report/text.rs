@@ -176,7 +176,19 @@ pub struct Paths {
 
 impl Paths {
     pub fn of(r: &Report) -> Paths {
-        let paths: Vec<String> = r.inputs.iter().map(|i| v(&i.path)).collect();
+        // A `not-relevant` row names a folder: read it as one (`dir/`).
+        let paths: Vec<String> = r
+            .inputs
+            .iter()
+            .map(|i| {
+                let p = v(&i.path);
+                if i.kind == "not-relevant" && !p.ends_with('/') {
+                    p + "/"
+                } else {
+                    p
+                }
+            })
+            .collect();
         Paths::from_paths(&paths)
     }
 
@@ -627,7 +639,7 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "{}", paint.head("KERNEL"));
         wrap(&mut o, "  times: ", 4, &v(&r.kernel.time_method), w);
-        wrap(&mut o, "  clock: ", 4, &super::clock_summary(&r.kernel.clock), w);
+        wrap(&mut o, "  Clock: ", 4, &super::clock_summary(&r.kernel.clock), w);
         for k in &r.kernel.oom_kills {
             wrap(
                 &mut o,

@@ -138,7 +138,6 @@ pub fn evaluate(a: &Analysis, opts: &RuleOptions) -> Vec<Finding> {
     patterns::memory_near_limit(a, &mut out);
     patterns::image_pull_failure(a, &mut out);
     patterns::daemon_evidence(a, &mut out);
-    patterns::policy_changed(a, &mut out);
     kernel::unmatched(a, &mut out);
     kernel_events::rules(a, &mut out);
     kernel::in_unknown_container(a, &mut out);

@@ -951,45 +951,6 @@ pub fn daemon_evidence(a: &Analysis, out: &mut [Finding]) {
     }
 }
 
-/// A crash loop whose container was changed by `docker update` (a
-/// `container update` event) says so: the restart count was reached under
-/// the policy before the update, and the policy shown is the new one.
-pub fn policy_changed(a: &Analysis, out: &mut [Finding]) {
-    for f in out.iter_mut().filter(|f| f.rule == RuleId::CrashLoop) {
-        let Some(r) = f
-            .container
-            .as_deref()
-            .and_then(|n| a.containers.iter().find(|r| r.c.name == n))
-        else {
-            continue;
-        };
-        let ups: Vec<&crate::ingest::events::Event> = a
-            .updates
-            .iter()
-            .filter(|e| !r.c.id.is_empty() && e.container_id == r.c.id)
-            .collect();
-        // The same event from two files (JSON and text) counts once.
-        let mut times: Vec<_> = ups.iter().map(|e| e.time).collect();
-        times.dedup();
-        let Some(first) = ups.first() else { continue };
-        let when = first.time.map(|t| format!(" at {t}")).unwrap_or_default();
-        let policy = if r.c.restart_policy.is_empty() {
-            "no".to_string()
-        } else {
-            r.c.restart_policy.clone()
-        };
-        f.explanation.push_str(&format!(
-            " The container was changed by `docker update`{when} ({} update event(s)); Docker's event does not say what changed, but the restart policy now reads `{policy}`: the restarts above happened under the policy in force before the update, so the count and the policy shown belong to different times.",
-            times.len()
-        ));
-        for e in ups.iter().take(2) {
-            if !f.evidence.contains(&e.evidence) {
-                f.evidence.push(e.evidence.clone());
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
