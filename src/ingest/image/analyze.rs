@@ -337,6 +337,14 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
     }
     let merged = merge::merge(&layer_entries);
     drop(layer_entries);
+    apply_merged(&mut img, merged);
+    img
+}
+
+/// Fills an image's sizes, wasted bytes, efficiency, largest files and
+/// dirs, bloat and final view from the merge of its layers (archives and
+/// data roots alike).
+pub(super) fn apply_merged(img: &mut Image, merged: merge::Merged) {
     for (l, w) in img.layers.iter_mut().zip(&merged.layer_wasted) {
         l.wasted_bytes = *w;
     }
@@ -358,7 +366,6 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
     img.bloat = merge::bloat(&merged.files);
     img.wasted_files = merged.wasted_files;
     img.files = merged.files;
-    img
 }
 
 pub(super) fn analyze_inner(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::analyze::parse_config;
-use super::merge::{self, Merger};
+use super::merge::Merger;
 use super::{Image, Layer};
 use crate::archive::compress::{self, Compression};
 use crate::archive::tar_index::{normalize, EntryKind, TarEntry, TarIndex};
@@ -142,27 +142,6 @@ pub fn analyze_layered(
             ),
         ));
     }
-    let merged = merger.finish();
-    for (l, w) in img.layers.iter_mut().zip(&merged.layer_wasted) {
-        l.wasted_bytes = *w;
-    }
-    img.wasted_bytes = merged.layer_wasted.iter().sum();
-    img.size_bytes = merged
-        .files
-        .iter()
-        .filter(|f| f.kind == EntryKind::File)
-        .map(|f| f.size)
-        .sum();
-    let total = img.size_bytes + img.wasted_bytes;
-    img.efficiency = if total == 0 {
-        1.0
-    } else {
-        img.size_bytes as f64 / total as f64
-    };
-    img.largest_files = merge::largest_files(&merged.files, 20);
-    img.largest_dirs = merge::largest_dirs(&merged.files, 10);
-    img.bloat = merge::bloat(&merged.files);
-    img.wasted_files = merged.wasted_files;
-    img.files = merged.files;
+    super::analyze::apply_merged(&mut img, merger.finish());
     (img, diags)
 }
