@@ -124,9 +124,12 @@ pub fn run_on_current_pool(config: &Config) -> Report {
 impl Report {
     /// True when no input at all could be read.
     pub fn nothing_readable(&self) -> bool {
-        self.inputs
-            .iter()
-            .all(|i| matches!(i.kind.as_str(), "unknown" | "not-relevant" | "coroner-report"))
+        self.inputs.iter().all(|i| {
+            matches!(
+                i.kind.as_str(),
+                "unknown" | "not-relevant" | "coroner-report"
+            )
+        })
     }
 
     /// The most severe finding, if any.

@@ -42,7 +42,9 @@ fn rules<'r>(r: &'r Report, container: &str) -> Vec<&'r str> {
 fn no_repeated_evidence(r: &Report, what: &str) -> usize {
     let mut pairs = 0;
     for worse in &r.findings {
-        let Some(c) = worse.container.as_ref() else { continue };
+        let Some(c) = worse.container.as_ref() else {
+            continue;
+        };
         for f in of(r, c.unescaped()) {
             let linked = f.caused_by == Some(worse.rule) && f.rule != worse.rule;
             if worse.severity >= f.severity && !linked {
@@ -74,7 +76,11 @@ fn no_lower_severity_finding_repeats_the_evidence_of_a_higher_one() {
     for (what, r, min) in [
         ("bundle", bundle().clone(), 5),
         ("sos", report_of("sos/sosreport-qhost-2026.tar.zst"), 2),
-        ("real-sos", report_of("real-sos/sosreport-prodweb01.tar.xz"), 5),
+        (
+            "real-sos",
+            report_of("real-sos/sosreport-prodweb01.tar.xz"),
+            5,
+        ),
     ] {
         let n = no_repeated_evidence(&r, what);
         assert!(n >= min, "{what}: only {n} pairs checked");
@@ -89,9 +95,14 @@ fn a_crash_loop_has_one_primary_its_crash() {
     let lp = find(r, "pworker", "crash-loop");
     assert_eq!(sig.caused_by, None);
     assert_eq!(lp.caused_by, Some(RuleId::CrashSignature));
-    assert!(sig.evidence.iter().any(|e| e.excerpt.unescaped().contains("QUEUE_URL")));
+    assert!(sig
+        .evidence
+        .iter()
+        .any(|e| e.excerpt.unescaped().contains("QUEUE_URL")));
     assert!(
-        !lp.evidence.iter().any(|e| e.excerpt.unescaped().contains("QUEUE_URL")),
+        !lp.evidence
+            .iter()
+            .any(|e| e.excerpt.unescaped().contains("QUEUE_URL")),
         "the crash loop does not repeat the crash line"
     );
     assert!(
@@ -100,7 +111,11 @@ fn a_crash_loop_has_one_primary_its_crash() {
         rules(r, "pworker")
     );
     let mine = of(r, "pworker");
-    assert_eq!(mine[0].rule, RuleId::CrashSignature, "the primary comes first");
+    assert_eq!(
+        mine[0].rule,
+        RuleId::CrashSignature,
+        "the primary comes first"
+    );
     assert_eq!(mine.iter().filter(|f| f.caused_by.is_none()).count(), 1);
 
     // The same on the sosreport capture: qtrace's traceback drives its loop.
@@ -118,7 +133,10 @@ fn a_dns_failure_behind_a_crash_loop_is_its_root_and_as_severe() {
     let lp = find(r, "pflapper", "crash-loop");
     assert_eq!(dns.caused_by, None);
     assert_eq!(lp.caused_by, Some(RuleId::DnsFailure));
-    assert_eq!(dns.severity, lp.severity, "a root cause is as bad as its crash loop");
+    assert_eq!(
+        dns.severity, lp.severity,
+        "a root cause is as bad as its crash loop"
+    );
     assert_eq!(of(r, "pflapper")[0].rule, RuleId::DnsFailure);
 }
 
@@ -130,12 +148,19 @@ fn a_crash_loop_under_a_changed_restart_policy_names_the_update() {
     let x = lp.explanation.unescaped();
     assert!(x.contains("`docker update`"), "{x}");
     assert!(x.contains("restart policy is `no` now"), "{x}");
-    assert!(!x.contains("(restart policy `no`)"), "no contradiction: {x}");
+    assert!(
+        !x.contains("(restart policy `no`)"),
+        "no contradiction: {x}"
+    );
     assert!(lp
         .evidence
         .iter()
         .any(|e| e.excerpt.unescaped().contains("\"Action\":\"update\"")));
-    assert_eq!(lp.confidence, Confidence::Confirmed, "RestartCount and the die events agree");
+    assert_eq!(
+        lp.confidence,
+        Confidence::Confirmed,
+        "RestartCount and the die events agree"
+    );
     assert!(r
         .timeline
         .iter()
@@ -183,7 +208,10 @@ fn starts_and_exits_appear_once_with_every_source() {
                 && srcs.iter().any(|s| s.ends_with("docker-events.jsonl")),
             "{name}: the last exit lists inspect and events: {srcs:?}"
         );
-        assert_eq!(last.source, last.sources[0].source, "the lead record is `source`");
+        assert_eq!(
+            last.source, last.sources[0].source,
+            "the lead record is `source`"
+        );
         let starts = r
             .timeline
             .iter()
@@ -193,7 +221,10 @@ fn starts_and_exits_appear_once_with_every_source() {
             })
             .filter(|e| e.sources.len() >= 2)
             .count();
-        assert_eq!(starts, 1, "{name}: inspect's StartedAt merges with one start event");
+        assert_eq!(
+            starts, 1,
+            "{name}: inspect's StartedAt merges with one start event"
+        );
     }
     // pworker restarted 4 times: 5 runs, so 5 exits, not 6.
     let pworker_exits = r
@@ -214,13 +245,19 @@ fn exit_137_without_evidence_is_hedged() {
     let r = report_of("inspect/docker-cli-2665_state_exit137_OOMKilled-false.json");
     let f = &r.findings[0];
     assert_eq!(f.rule, RuleId::StopTimeoutKill);
-    assert!(matches!(f.confidence, Confidence::Possible | Confidence::Likely));
+    assert!(matches!(
+        f.confidence,
+        Confidence::Possible | Confidence::Likely
+    ));
     let x = f.explanation.unescaped();
     assert!(
         x.contains("SIGKILL from outside: the docker stop timeout, docker kill, or an OOM kill that was not recorded. Collect `docker events` and the kernel log to tell which."),
         "{x}"
     );
-    assert!(!x.contains("did not exit on SIGTERM"), "not stated as fact: {x}");
+    assert!(
+        !x.contains("did not exit on SIGTERM"),
+        "not stated as fact: {x}"
+    );
 
     // The sosreport capture holds no docker events: qfine was stopped with
     // `docker stop -t 1`, which only events could show.
@@ -233,7 +270,10 @@ fn exit_137_without_evidence_is_hedged() {
     // SIGTERM and `docker stop` escalated.
     let s = find(bundle(), "pstubborn", "stop-timeout-kill");
     assert_eq!(s.confidence, Confidence::Confirmed);
-    assert!(s.explanation.unescaped().contains("SIGTERM (15) was sent first"));
+    assert!(s
+        .explanation
+        .unescaped()
+        .contains("SIGTERM (15) was sent first"));
 }
 
 #[test]
@@ -246,8 +286,14 @@ fn state_error_is_explained_as_a_runtime_failure() {
     let rt = find(&r, &name, "runtime-error");
     assert!(rt.caused_by.is_none());
     let x = rt.explanation.unescaped();
-    assert!(x.contains("transport is closing") && x.contains("containerd"), "{x}");
-    assert!(x.contains("distinct from the application's own exit"), "{x}");
+    assert!(
+        x.contains("transport is closing") && x.contains("containerd"),
+        "{x}"
+    );
+    assert!(
+        x.contains("distinct from the application's own exit"),
+        "{x}"
+    );
     assert!(rt
         .evidence
         .iter()
@@ -265,10 +311,10 @@ fn state_error_is_explained_as_a_runtime_failure() {
     // A runtime error naming a missing executable is told once, by
     // command-not-found, which cites State.Error.
     let ptypo = find(bundle(), "ptypo", "command-not-found");
-    assert!(ptypo
-        .evidence
-        .iter()
-        .any(|e| e.excerpt.unescaped().starts_with("\"Error\": \"failed to create shim task")));
+    assert!(ptypo.evidence.iter().any(|e| e
+        .excerpt
+        .unescaped()
+        .starts_with("\"Error\": \"failed to create shim task")));
     assert!(!rules(bundle(), "ptypo").contains(&"runtime-error"));
 }
 
@@ -278,7 +324,10 @@ fn every_finding_has_a_confidence_and_says_what_backs_it() {
     let oom = find(r, "pindexer", "oom-killed");
     assert_eq!(oom.confidence, Confidence::Confirmed);
     let x = oom.explanation.unescaped();
-    assert!(x.contains("inspect's OOMKilled") && x.contains("the kernel's OOM kill"), "{x}");
+    assert!(
+        x.contains("inspect's OOMKilled") && x.contains("the kernel's OOM kill"),
+        "{x}"
+    );
     let json = coroner::report::render(r, coroner::report::Format::Json);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     for f in v["findings"].as_array().unwrap() {

@@ -42,7 +42,10 @@ fn report_with(log: &str, sep: &str) -> Report {
     std::fs::create_dir_all(&dir).unwrap();
     let insp: PathBuf = dir.join("inspect.json");
     std::fs::write(&insp, inspect(sep)).unwrap();
-    let r = run(&Config::new(vec![insp, common::sample(&format!("compose/{log}"))]));
+    let r = run(&Config::new(vec![
+        insp,
+        common::sample(&format!("compose/{log}")),
+    ]));
     std::fs::remove_dir_all(&dir).unwrap();
     r
 }
@@ -77,13 +80,19 @@ fn check(r: &Report, log: &str, stamped: bool) {
     // Line numbers are the file's, colour codes are gone.
     let line = if stamped { 5 } else { 4 };
     assert_eq!(ev.line, Some(line), "{ev:?}");
-    assert!(ev.excerpt.unescaped().starts_with("panic: runtime error"), "{ev:?}");
+    assert!(
+        ev.excerpt.unescaped().starts_with("panic: runtime error"),
+        "{ev:?}"
+    );
     for c in &r.containers {
         let logs = c.logs.as_ref().expect("split logs attached");
         assert_eq!(logs.stderr_lines, None, "compose merges the streams");
         assert_eq!(logs.first.is_some(), stamped);
     }
-    assert!(r.findings.iter().all(|f| f.rule.as_str() != "logs-unavailable"));
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.rule.as_str() != "logs-unavailable"));
 }
 
 #[test]
@@ -128,6 +137,9 @@ fn the_file_is_split_into_one_part_per_prefix() {
         .collect();
     assert_eq!(parts, vec![("api_1", 6, true), ("worker_1", 2, true)]);
     let w = &c.parts[1].log;
-    assert_eq!(w.first.map(|t| t.to_string()).as_deref(), Some("2026-12-01T18:16:20.201Z"));
+    assert_eq!(
+        w.first.map(|t| t.to_string()).as_deref(),
+        Some("2026-12-01T18:16:20.201Z")
+    );
     assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
 }

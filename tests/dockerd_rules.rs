@@ -158,10 +158,12 @@ fn missing_probe_tools_give_health_probe_broken() {
         assert!(common::rules_of(report(), name).contains(&"unhealthy"));
     }
     // dockerd's line is cited once: by `unhealthy` (critical) when it has it.
-    assert!(cites(finding("hprobe", "health-probe-broken"), "Health check for container")
-        || cites(finding("hprobe", "unhealthy"), "Health check for container"
-
-    ));
+    assert!(
+        cites(
+            finding("hprobe", "health-probe-broken"),
+            "Health check for container"
+        ) || cites(finding("hprobe", "unhealthy"), "Health check for container")
+    );
     assert!(
         cites(finding("hprobe2", "health-probe-broken"), "exit 127")
             || cites(finding("hprobe2", "unhealthy"), "exit 127")

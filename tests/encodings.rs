@@ -14,7 +14,11 @@ fn run(paths: Vec<std::path::PathBuf>) -> Report {
 }
 
 fn utf16(text: &str, be: bool) -> Vec<u8> {
-    let mut v = if be { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    let mut v = if be {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
     for u in text.encode_utf16() {
         v.extend(if be { u.to_be_bytes() } else { u.to_le_bytes() });
     }
@@ -40,8 +44,12 @@ fn findings(r: &Report) -> Vec<(String, Option<String>, Vec<Option<u64>>)> {
 
 #[test]
 fn the_committed_powershell_inspect_reads_like_the_original() {
-    let original = run(vec![common::sample("bundle/containers/poneshot/inspect.json")]);
-    let ps = run(vec![common::sample("encodings/poneshot-inspect.powershell-utf16le.json")]);
+    let original = run(vec![common::sample(
+        "bundle/containers/poneshot/inspect.json",
+    )]);
+    let ps = run(vec![common::sample(
+        "encodings/poneshot-inspect.powershell-utf16le.json",
+    )]);
     assert_eq!(ps.inputs[0].kind, "inspect");
     assert_eq!(ps.containers.len(), 1);
     assert_eq!(ps.containers[0].name.unescaped(), "poneshot");
@@ -56,7 +64,8 @@ fn the_committed_powershell_inspect_reads_like_the_original() {
 #[test]
 fn inspect_and_kernel_logs_in_every_bom_encoding() {
     let dir = tempfile::tempdir().unwrap();
-    let inspect = std::fs::read_to_string(common::sample("bundle/host/docker-inspect-all.json")).unwrap();
+    let inspect =
+        std::fs::read_to_string(common::sample("bundle/host/docker-inspect-all.json")).unwrap();
     let dmesg = std::fs::read_to_string(common::sample("bundle/host/dmesg.txt")).unwrap();
     let plain = {
         let d = dir.path().join("plain");
@@ -85,7 +94,11 @@ fn inspect_and_kernel_logs_in_every_bom_encoding() {
         let kinds: Vec<&str> = r.inputs.iter().map(|i| i.kind.as_str()).collect();
         assert_eq!(kinds, ["dmesg", "inspect"], "{label}");
         assert_eq!(r.containers.len(), plain.containers.len(), "{label}");
-        assert_eq!(r.kernel.oom_kills.len(), plain.kernel.oom_kills.len(), "{label}");
+        assert_eq!(
+            r.kernel.oom_kills.len(),
+            plain.kernel.oom_kills.len(),
+            "{label}"
+        );
         // Same rules, same containers, same evidence line numbers.
         assert_eq!(findings(&r), findings(&plain), "{label}");
     }

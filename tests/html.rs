@@ -370,7 +370,12 @@ fn cards_go_by_severity_then_time_and_running_containers_show_no_exit_code() {
         .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
         .collect();
     assert_eq!(order.len(), r.containers.len());
-    let rank = |s: &str| ["critical", "warning", "info", "ok"].iter().position(|x| *x == s).unwrap();
+    let rank = |s: &str| {
+        ["critical", "warning", "info", "ok"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
     for w in order.windows(2) {
         assert!(rank(&w[0].0) <= rank(&w[1].0), "{order:?}");
     }
@@ -389,7 +394,11 @@ fn cards_go_by_severity_then_time_and_running_containers_show_no_exit_code() {
         let body = &html[start..end];
         if c.status == "running" {
             running += 1;
-            assert!(!body.contains("<dt>exit code</dt>"), "{}", c.name.unescaped());
+            assert!(
+                !body.contains("<dt>exit code</dt>"),
+                "{}",
+                c.name.unescaped()
+            );
             assert!(body.contains("no exit: the container is running"));
         } else if let Some(code) = c.exit_code {
             assert!(body.contains(&format!("<dt>exit code</dt><dd><b>{code}</b>")));
@@ -462,8 +471,12 @@ fn framed(inner: &str, width: u32) -> String {
 
 fn probe_value(dom: &str, key: &str) -> f64 {
     let re = regex::Regex::new(&format!(r"PROBE[^<]*\b{key}=([0-9.]+)")).unwrap();
-    re.captures(dom)
-        .unwrap_or_else(|| panic!("no {key} in the probe title: {}", &dom[..dom.len().min(400)]))[1]
+    re.captures(dom).unwrap_or_else(|| {
+        panic!(
+            "no {key} in the probe title: {}",
+            &dom[..dom.len().min(400)]
+        )
+    })[1]
         .parse()
         .unwrap()
 }
@@ -482,14 +495,19 @@ fn chromium_lays_the_page_out_at_1400_and_390_pixels() {
     let dir = artifacts_dir();
     let mut r = incident_report();
     // A finding with a code span, as the rules write them.
-    r.findings[0].suggestion =
-        coroner::report::schema::Untrusted::new("raise the limit with `docker update --memory 2g pindexer`");
+    r.findings[0].suggestion = coroner::report::schema::Untrusted::new(
+        "raise the limit with `docker update --memory 2g pindexer`",
+    );
     let html = render(&r, Format::Html);
     let page = dir.join("responsive.html");
     std::fs::write(&page, &html).unwrap();
     let probe = dir.join("responsive-probe.html");
     std::fs::write(&probe, probe_page(&html)).unwrap();
-    std::fs::write(dir.join("responsive-390.html"), framed("responsive.html", 390)).unwrap();
+    std::fs::write(
+        dir.join("responsive-390.html"),
+        framed("responsive.html", 390),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("responsive-probe-390.html"),
         framed("responsive-probe.html", 390),
@@ -498,7 +516,11 @@ fn chromium_lays_the_page_out_at_1400_and_390_pixels() {
     for width in [1400u32, 390] {
         // 1400 px is a window; 390 px a frame in a 500 px window (the narrowest).
         let (size, page, probe) = if width >= 500 {
-            (format!("--window-size={width},2000"), page.clone(), probe.clone())
+            (
+                format!("--window-size={width},2000"),
+                page.clone(),
+                probe.clone(),
+            )
         } else {
             (
                 "--window-size=500,2000".to_string(),

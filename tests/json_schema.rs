@@ -121,7 +121,10 @@ fn the_report_of_every_sample_validates_against_the_schema() {
     }
     // The samples hold times and running containers, so the checks ran.
     assert!(checked_times > 200, "{checked_times} times checked");
-    assert!(running >= 5 && containers >= 40, "{running} of {containers}");
+    assert!(
+        running >= 5 && containers >= 40,
+        "{running} of {containers}"
+    );
 }
 
 #[test]
@@ -135,9 +138,12 @@ fn the_schema_rejects_what_the_contract_forbids() {
         validator.is_valid(&v)
     };
     // A time without its nine fraction digits.
-    assert!(!broken(&|v| v["timeline"][0]["time"] = "2026-11-29T03:20:28Z".into()));
-    assert!(!broken(&|v| v["containers"][0]["started_at"] =
-        "2026-11-29T03:20:28.23515312Z".into()));
+    assert!(!broken(
+        &|v| v["timeline"][0]["time"] = "2026-11-29T03:20:28Z".into()
+    ));
+    assert!(!broken(
+        &|v| v["containers"][0]["started_at"] = "2026-11-29T03:20:28.23515312Z".into()
+    ));
     // A field of the contract missing, or one it does not know.
     assert!(!broken(&|v| {
         v["findings"][0].as_object_mut().unwrap().remove("evidence");
@@ -145,8 +151,9 @@ fn the_schema_rejects_what_the_contract_forbids() {
     assert!(!broken(&|v| v["containers"][0]["surprise"] = 1.into()));
     // Tokens are kebab-case, severities from the list.
     assert!(!broken(&|v| v["findings"][0]["severity"] = "fatal".into()));
-    assert!(!broken(&|v| v["kernel"]["oom_kills"][0]["matched_by"] =
-        "process name and time".into()));
+    assert!(!broken(
+        &|v| v["kernel"]["oom_kills"][0]["matched_by"] = "process name and time".into()
+    ));
     // exit_code may be null, not a string.
     assert!(broken(&|v| v["containers"][0]["exit_code"] = Value::Null));
     assert!(!broken(&|v| v["containers"][0]["exit_code"] = "0".into()));

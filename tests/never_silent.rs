@@ -47,10 +47,17 @@ fn a_renamed_json_file_log_without_inspect_gives_a_finding() {
         .iter()
         .find(|f| f.rule.as_str() == "crash-signature")
         .expect("crash-signature");
-    assert!(f.title.unescaped().contains("FATAL: QUEUE_URL is not set"), "{}", f.title.unescaped());
+    assert!(
+        f.title.unescaped().contains("FATAL: QUEUE_URL is not set"),
+        "{}",
+        f.title.unescaped()
+    );
     assert!(r.no_findings.is_none());
     let text = coroner::report::render(&r, coroner::report::Format::Text);
-    assert!(!text.contains("nothing in the inputs points at a failure"), "{text}");
+    assert!(
+        !text.contains("nothing in the inputs points at a failure"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -102,7 +109,11 @@ fn docker_events_without_inspect_give_containers_and_a_timeline() {
     assert_eq!(by("psegv").exit_code, Some(139));
     assert_eq!(by("pweb").status.unescaped(), "running");
     let fired = rules(&r);
-    for (rule, c) in [("oom-killed", "pindexer"), ("segfault", "psegv"), ("sigterm-exit", "pgraceful")] {
+    for (rule, c) in [
+        ("oom-killed", "pindexer"),
+        ("segfault", "psegv"),
+        ("sigterm-exit", "pgraceful"),
+    ] {
         assert!(
             fired.contains(&(rule.to_string(), Some(c.to_string()))),
             "{rule} {c}: {fired:?}"
@@ -117,7 +128,9 @@ fn an_oom_report_cut_before_its_kill_line_names_the_container() {
     let dmesg = fs::read_to_string(common::sample("bundle/host/dmesg.txt")).unwrap();
     let cut: Vec<&str> = dmesg.lines().skip(118).take(92).collect();
     assert!(cut[0].contains("invoked oom-killer"));
-    assert!(!cut.iter().any(|l| l.contains("Killed process") || l.contains("oom-kill:")));
+    assert!(!cut
+        .iter()
+        .any(|l| l.contains("Killed process") || l.contains("oom-kill:")));
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("pasted-oom.txt");
     fs::write(&f, cut.join("\n") + "\n").unwrap();
@@ -128,7 +141,10 @@ fn an_oom_report_cut_before_its_kill_line_names_the_container() {
     assert_eq!(k.process.unescaped(), "dd");
     assert_eq!(k.pid, 18778);
     let id = "85a48e138c0e93f28340a6ed94dfb35822f95f8c8abdb06b080007e38efc1106";
-    assert_eq!(k.cgroup.as_ref().map(|c| c.unescaped()), Some(format!("/docker/{id}").as_str()));
+    assert_eq!(
+        k.cgroup.as_ref().map(|c| c.unescaped()),
+        Some(format!("/docker/{id}").as_str())
+    );
     assert_eq!(r.containers.len(), 1);
     assert_eq!(r.containers[0].id.unescaped(), id);
     assert_eq!(r.containers[0].matched_by.as_deref(), Some("kernel-cgroup"));
@@ -137,7 +153,11 @@ fn an_oom_report_cut_before_its_kill_line_names_the_container() {
         .iter()
         .find(|f| f.rule.as_str() == "oom-child-killed")
         .expect("an OOM finding");
-    assert!(f.explanation.unescaped().contains("kill line missing"), "{}", f.explanation.unescaped());
+    assert!(
+        f.explanation.unescaped().contains("kill line missing"),
+        "{}",
+        f.explanation.unescaped()
+    );
 }
 
 #[test]
@@ -145,28 +165,54 @@ fn the_summary_says_what_was_not_read() {
     let dir = tempfile::tempdir().unwrap();
     // An inspect document cut short: what came before the cut is read, the
     // rest is not, and the summary must say so.
-    fs::write(dir.path().join("inspect.json"), b"[{\"Id\": \"abc\", \"State\": {\"Status\"").unwrap();
+    fs::write(
+        dir.path().join("inspect.json"),
+        b"[{\"Id\": \"abc\", \"State\": {\"Status\"",
+    )
+    .unwrap();
     let r = run(vec![dir.path().join("inspect.json")]);
     assert!(r.findings.is_empty());
     let s = r.no_findings.as_deref().expect("a summary");
-    assert!(!s.contains("nothing in the inputs points at a failure"), "{s}");
+    assert!(
+        !s.contains("nothing in the inputs points at a failure"),
+        "{s}"
+    );
     assert!(s.contains("could not be read"), "{s}");
     let text = coroner::report::render(&r, coroner::report::Format::Text);
     assert!(text.contains(s), "{text}");
     // All read and nothing wrong: the plain sentence.
     let ok = run(vec![common::sample("bundle/containers/pweb/inspect.json")]);
     if ok.findings.is_empty() {
-        assert_eq!(ok.no_findings.as_deref(), Some("nothing in the inputs points at a failure."));
+        assert_eq!(
+            ok.no_findings.as_deref(),
+            Some("nothing in the inputs points at a failure.")
+        );
     }
 }
 
 #[test]
 fn node_problem_detector_kernel_logs_are_read_and_explained() {
     for (file, rule, words) in [
-        ("kernel/npd-docker_hung.txt", "kernel-hung-task", "`docker` (pid 20744) blocked for more than 120 seconds"),
-        ("kernel/npd-null_pointer.txt", "kernel-error", "Oops in `ksoftirqd/11` (pid 63)"),
-        ("kernel/npd-divide_zero.txt", "kernel-error", "Oops in `docker` (pid 1853)"),
-        ("kernel/npd-readonly_filesystem.txt", "kernel-error", "sda1 remounted read-only"),
+        (
+            "kernel/npd-docker_hung.txt",
+            "kernel-hung-task",
+            "`docker` (pid 20744) blocked for more than 120 seconds",
+        ),
+        (
+            "kernel/npd-null_pointer.txt",
+            "kernel-error",
+            "Oops in `ksoftirqd/11` (pid 63)",
+        ),
+        (
+            "kernel/npd-divide_zero.txt",
+            "kernel-error",
+            "Oops in `docker` (pid 1853)",
+        ),
+        (
+            "kernel/npd-readonly_filesystem.txt",
+            "kernel-error",
+            "sda1 remounted read-only",
+        ),
     ] {
         let r = run(vec![common::sample(file)]);
         assert_eq!(r.inputs[0].kind, "dmesg", "{file}");
@@ -175,7 +221,11 @@ fn node_problem_detector_kernel_logs_are_read_and_explained() {
             .iter()
             .find(|f| f.rule.as_str() == rule)
             .unwrap_or_else(|| panic!("{file}: no {rule}: {:?}", rules(&r)));
-        assert!(f.title.unescaped().contains(words), "{file}: {}", f.title.unescaped());
+        assert!(
+            f.title.unescaped().contains(words),
+            "{file}: {}",
+            f.title.unescaped()
+        );
         assert_eq!(f.evidence[0].line, Some(1), "{file}");
     }
 }

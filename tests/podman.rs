@@ -26,9 +26,21 @@ fn rules(name: &str) -> Vec<&'static str> {
 fn every_container_is_diagnosed_as_the_ground_truth_says() {
     assert_eq!(report().containers.len(), 6);
     assert!(rules("qoom").contains(&"oom-killed"), "{:?}", rules("qoom"));
-    assert!(rules("qchild").contains(&"oom-child-killed"), "{:?}", rules("qchild"));
-    assert!(rules("qworker").contains(&"crash-signature"), "{:?}", rules("qworker"));
-    assert!(rules("qstubborn").contains(&"stop-timeout-kill"), "{:?}", rules("qstubborn"));
+    assert!(
+        rules("qchild").contains(&"oom-child-killed"),
+        "{:?}",
+        rules("qchild")
+    );
+    assert!(
+        rules("qworker").contains(&"crash-signature"),
+        "{:?}",
+        rules("qworker")
+    );
+    assert!(
+        rules("qstubborn").contains(&"stop-timeout-kill"),
+        "{:?}",
+        rules("qstubborn")
+    );
     assert!(!rules("qstubborn").contains(&"oom-killed"));
     assert!(rules("qweb").contains(&"unhealthy"), "{:?}", rules("qweb"));
     let ok: Vec<_> = report()
@@ -60,7 +72,10 @@ fn k8s_file_logs_are_read_with_their_streams_and_no_false_logs_unavailable() {
         .find(|f| f.rule.as_str() == "crash-signature")
         .unwrap();
     let ev = &crash.evidence[0];
-    assert!(ev.source.unescaped().ends_with("userdata/ctr.log"), "{ev:?}");
+    assert!(
+        ev.source.unescaped().ends_with("userdata/ctr.log"),
+        "{ev:?}"
+    );
     assert_eq!(ev.line, Some(2));
     assert_eq!(ev.excerpt.unescaped(), "FATAL: DB_URL is not set");
     let k8s = report()
@@ -90,7 +105,9 @@ fn kernel_oom_kills_are_attributed_through_libpod_parent_cgroups() {
 #[test]
 fn podman_inspect_state_fields_conmon_pid_and_k8s_file_path() {
     let ing = ingest::ingest(
-        &[common::sample("podman/podman/containers/podman_inspect_qweb")],
+        &[common::sample(
+            "podman/podman/containers/podman_inspect_qweb",
+        )],
         &Limits::default(),
     );
     let Some(Parsed::Inspect(f)) = ing.items.first() else {
@@ -117,7 +134,10 @@ fn podman_inspect_state_fields_conmon_pid_and_k8s_file_path() {
         vec!["CMD-SHELL", "wget -qO- http://127.0.0.1:3000/ || exit 1"]
     );
     let h = c.health.as_ref().unwrap();
-    assert_eq!((h.status.as_str(), h.failing_streak, h.log.len()), ("unhealthy", 3, 3));
+    assert_eq!(
+        (h.status.as_str(), h.failing_streak, h.log.len()),
+        ("unhealthy", 3, 3)
+    );
     assert!(!c.oom_killed);
 }
 
@@ -132,7 +152,8 @@ fn two_ctr_logs_go_each_to_its_own_container() {
     ))
     .unwrap();
     std::fs::write(sub.join("ctr.log"), &log).unwrap();
-    let other = dir.join("bf729e219c0c5e4b0113ef36c3deee33c2565fca6bb7cb72b6dc0745e693d932/userdata");
+    let other =
+        dir.join("bf729e219c0c5e4b0113ef36c3deee33c2565fca6bb7cb72b6dc0745e693d932/userdata");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::write(
         other.join("ctr.log"),
@@ -148,8 +169,14 @@ fn two_ctr_logs_go_each_to_its_own_container() {
         dir.clone(),
     ]));
     std::fs::remove_dir_all(&dir).unwrap();
-    let web = common::container(&r, "qweb").logs.as_ref().expect("qweb logs");
-    let ok = common::container(&r, "qok").logs.as_ref().expect("qok logs");
+    let web = common::container(&r, "qweb")
+        .logs
+        .as_ref()
+        .expect("qweb logs");
+    let ok = common::container(&r, "qok")
+        .logs
+        .as_ref()
+        .expect("qok logs");
     assert_eq!((web.lines, ok.lines), (1, 1));
     assert_eq!(web.first.as_deref(), Some("2026-12-01T18:37:52.881167990Z"));
     assert_eq!(ok.first.as_deref(), Some("2026-12-01T18:37:53.008781035Z"));

@@ -45,7 +45,10 @@ fn the_real_sosreport_gives_at_most_five_warnings() {
         .filter(|i| i.kind == "not-relevant")
         .map(|i| i.files.expect("a folder row counts files"))
         .sum();
-    assert!(info[0].starts_with(&format!("{files} files read")), "{files} vs {info:?}");
+    assert!(
+        info[0].starts_with(&format!("{files} files read")),
+        "{files} vs {info:?}"
+    );
     // The evidence is still read: the 18 inspected containers of the corpus.
     let inspected = r
         .containers
@@ -57,7 +60,9 @@ fn the_real_sosreport_gives_at_most_five_warnings() {
 
 #[test]
 fn the_real_data_root_gives_no_warning_and_tar_split_is_not_truncated_json() {
-    let r = run(vec![common::sample("real-data-root/docker-data-root-prodweb01.tar.gz")]);
+    let r = run(vec![common::sample(
+        "real-data-root/docker-data-root-prodweb01.tar.gz",
+    )]);
     let said: Vec<String> = r
         .diagnostics
         .iter()
@@ -66,7 +71,9 @@ fn the_real_data_root_gives_no_warning_and_tar_split_is_not_truncated_json() {
         .collect();
     assert!(said.len() <= 5, "{said:#?}");
     assert!(
-        !r.diagnostics.iter().any(|d| d.path.unescaped().ends_with("tar-split.json.gz")),
+        !r.diagnostics
+            .iter()
+            .any(|d| d.path.unescaped().ends_with("tar-split.json.gz")),
         "{said:#?}"
     );
     assert_eq!(r.containers.len(), 18);
@@ -105,7 +112,18 @@ fn a_lone_unrecognised_file_keeps_its_warning() {
 fn its_own_reports_are_skipped_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     for f in ["inspect.json", "dmesg.txt"] {
-        std::fs::copy(common::sample(&format!("bundle/host/{}", if f == "dmesg.txt" { "dmesg.txt" } else { "docker-inspect-all.json" })), dir.path().join(f)).unwrap();
+        std::fs::copy(
+            common::sample(&format!(
+                "bundle/host/{}",
+                if f == "dmesg.txt" {
+                    "dmesg.txt"
+                } else {
+                    "docker-inspect-all.json"
+                }
+            )),
+            dir.path().join(f),
+        )
+        .unwrap();
     }
     let first = run(vec![dir.path().to_path_buf()]);
     assert!(first.findings.iter().any(|f| f.rule.as_str() == "segfault"));
@@ -137,7 +155,10 @@ fn its_own_reports_are_skipped_in_every_format() {
     let info = again
         .diagnostics
         .iter()
-        .filter(|d| d.severity == DiagSeverity::Info && d.message.unescaped().contains("a report coroner wrote"))
+        .filter(|d| {
+            d.severity == DiagSeverity::Info
+                && d.message.unescaped().contains("a report coroner wrote")
+        })
         .count();
     assert_eq!(info, 4);
 }

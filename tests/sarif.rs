@@ -76,7 +76,10 @@ fn sarif_of_the_sample_bundles_validates_and_cites_lines() {
             .iter()
             .map(|r| r["id"].as_str().unwrap())
             .collect();
-        let catalogue: Vec<&str> = coroner::rules::RuleId::ALL.iter().map(|r| r.as_str()).collect();
+        let catalogue: Vec<&str> = coroner::rules::RuleId::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
         assert_eq!(rules, catalogue);
         // One result per finding, same rule, same order, level from severity.
         let results = run["results"].as_array().unwrap();
@@ -134,7 +137,8 @@ fn sarif_keeps_secrets_redacted_and_escapes_hostile_paths() {
     let mut r = r.clone();
     let f = &mut r.findings[0];
     f.evidence[0].source = coroner::report::schema::Untrusted::new("dir with space/#x%y:z\"<>.log");
-    f.evidence[0].excerpt = coroner::report::schema::Untrusted::new("\u{1b}[31m\"quoted\"\n</script>");
+    f.evidence[0].excerpt =
+        coroner::report::schema::Untrusted::new("\u{1b}[31m\"quoted\"\n</script>");
     let text = render(&r, Format::Sarif);
     let doc: Value = serde_json::from_str(&text).unwrap();
     validate(&sarif_schema(), &doc, "hostile");
@@ -143,7 +147,10 @@ fn sarif_keeps_secrets_redacted_and_escapes_hostile_paths() {
         loc["artifactLocation"]["uri"],
         "dir%20with%20space/%23x%25y%3Az%22%3C%3E.log"
     );
-    assert_eq!(loc["region"]["snippet"]["text"], "\u{1b}[31m\"quoted\"\n</script>");
+    assert_eq!(
+        loc["region"]["snippet"]["text"],
+        "\u{1b}[31m\"quoted\"\n</script>"
+    );
     assert!(!text.contains('\u{1b}'), "serde escapes control characters");
 }
 
@@ -195,8 +202,7 @@ fn output_file_extension_and_batch_take_sarif() {
         .iter()
         .find(|n| n.ends_with(".sarif"))
         .unwrap_or_else(|| panic!("no .sarif in {names:?}"));
-    let doc: Value =
-        serde_json::from_slice(&std::fs::read(outdir.join(sarif)).unwrap()).unwrap();
+    let doc: Value = serde_json::from_slice(&std::fs::read(outdir.join(sarif)).unwrap()).unwrap();
     validate(&sarif_schema(), &doc, "batch");
     assert!(names.iter().any(|n| n.ends_with(".json")));
     assert!(names.iter().any(|n| n.ends_with(".md")));

@@ -327,7 +327,8 @@ fn docker_logs_without_stamps_and_by_name() {
     assert_eq!(d.target.name.as_deref(), Some("pworker"));
     // The same text under a name that says nothing is not evidence (#11:
     // counted by folder, or a warning when it is the whole input).
-    let (kind, _, diags) = coroner::ingest::detect::identify("x/notes", b"booting\nhello\n", &limits);
+    let (kind, _, diags) =
+        coroner::ingest::detect::identify("x/notes", b"booting\nhello\n", &limits);
     assert_eq!(kind, coroner::model::ArtifactKind::NotRelevant);
     assert!(diags.is_empty(), "{diags:?}");
 }

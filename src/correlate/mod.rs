@@ -343,9 +343,9 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
                 _ => (None, None),
             };
             let container = e.pid.and_then(|pid| {
-                containers.iter().position(|r| {
-                    r.c.pid > 0 && r.c.pid == pid as i64 && r.c.status == "running"
-                })
+                containers
+                    .iter()
+                    .position(|r| r.c.pid > 0 && r.c.pid == pid as i64 && r.c.status == "running")
             });
             Attributed {
                 event: e,
@@ -389,7 +389,10 @@ fn attach_logs(
         let by_id = recs.iter().position(|r| r.c.id == key);
         let by_path = || {
             recs.iter().position(|r| {
-                joined.files.iter().any(|f| log_path_names(f, &r.c.log_path, &r.c.id))
+                joined
+                    .files
+                    .iter()
+                    .any(|f| log_path_names(f, &r.c.log_path, &r.c.id))
             })
         };
         // A bare file name, when only one container's log path ends in it.
@@ -405,7 +408,10 @@ fn attach_logs(
                 _ => None,
             }
         };
-        let target = by_id.or_else(by_path).or_else(by_name).map(|i| &mut recs[i]);
+        let target = by_id
+            .or_else(by_path)
+            .or_else(by_name)
+            .map(|i| &mut recs[i]);
         match target {
             Some(r) => r.logs = Some(joined),
             None => orphans.push((key, joined)),

@@ -35,7 +35,10 @@ fn record(c: Container, logs: Option<Logs>, matched_by: &'static str) -> Contain
 /// The name a log file gives its container when no inspect does:
 /// `worker-app.log` → `worker-app`, `docker_logs_-t_pworker` → `pworker`.
 pub fn name_from_path(path: &str) -> String {
-    let base = path.rsplit(['/', '\\', '!']).find(|p| !p.is_empty()).unwrap_or(path);
+    let base = path
+        .rsplit(['/', '\\', '!'])
+        .find(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut n = base;
     for p in ["docker_logs_-t_", "docker_logs_"] {
         if let Some(r) = n.strip_prefix(p) {
@@ -174,7 +177,11 @@ pub fn from_kernel(recs: &mut Vec<ContainerRecord>, ooms: &[OomKill]) {
         return;
     }
     for o in ooms {
-        let paths = [o.task_memcg.as_deref(), o.cpuset.as_deref(), o.oom_memcg.as_deref()];
+        let paths = [
+            o.task_memcg.as_deref(),
+            o.cpuset.as_deref(),
+            o.oom_memcg.as_deref(),
+        ];
         let ids: Vec<&str> = paths
             .iter()
             .flatten()
@@ -195,7 +202,11 @@ pub fn from_kernel(recs: &mut Vec<ContainerRecord>, ooms: &[OomKill]) {
             id: id.to_ascii_lowercase(),
             name: short(id),
             status: "unknown".into(),
-            sources: o.evidence.first().map(|e| vec![e.source.clone()]).unwrap_or_default(),
+            sources: o
+                .evidence
+                .first()
+                .map(|e| vec![e.source.clone()])
+                .unwrap_or_default(),
             ..Default::default()
         };
         recs.push(record(c, None, "kernel-cgroup"));

@@ -75,7 +75,11 @@ pub fn strip_ansi(line: &[u8], out: &mut Vec<u8>) {
                 while j < line.len() && line[j] != 0x07 && line[j] != 0x1b {
                     j += 1;
                 }
-                i = if line.get(j) == Some(&0x1b) { j + 2 } else { j + 1 };
+                i = if line.get(j) == Some(&0x1b) {
+                    j + 2
+                } else {
+                    j + 1
+                };
             }
             Some(_) => i += 2,
             None => i += 1,
@@ -224,7 +228,8 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> ComposeLogs {
         };
         o.buf.extend_from_slice(b"{\"log\":\"");
         escape_into(text, &mut o.buf);
-        o.buf.extend_from_slice(b"\\n\",\"stream\":\"stdout\",\"time\":\"");
+        o.buf
+            .extend_from_slice(b"\\n\",\"stream\":\"stdout\",\"time\":\"");
         o.buf.extend_from_slice(time);
         o.buf.extend_from_slice(b"\"}\n");
         o.behind = line_no;

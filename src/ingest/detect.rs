@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::{
-    compose_logs, docker_logs, events, events_text, host, inspect, journal, json_log, kernel, podman,
-    Parsed,
+    compose_logs, docker_logs, events, events_text, host, inspect, journal, json_log, kernel,
+    podman, Parsed,
 };
 use crate::model::{ArtifactKind, Diagnostic, Limits};
 
@@ -176,7 +176,11 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
         Class::ComposeLogs => {
             let mut c = compose_logs::parse(path, data, limits);
             let diags = std::mem::take(&mut c.diagnostics);
-            (ArtifactKind::ComposeLogs, vec![Parsed::ComposeLogs(c)], diags)
+            (
+                ArtifactKind::ComposeLogs,
+                vec![Parsed::ComposeLogs(c)],
+                diags,
+            )
         }
         Class::CoronerReport => (
             ArtifactKind::CoronerReport,
@@ -261,10 +265,23 @@ fn unknown(path: &str) -> Identified {
 /// Whether a file's name says it should hold Docker or kernel evidence
 /// (`…-json.log`, `docker_inspect_…`, `dmesg`, `kern.log`, `docker_logs…`).
 fn named_like_evidence(path: &str) -> bool {
-    let base = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
-    ["-json.log", "inspect", "dmesg", "kern.log", "docker_logs", "docker-logs", "docker_events", "docker-events"]
-        .iter()
-        .any(|k| base.contains(k))
+    let base = path
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    [
+        "-json.log",
+        "inspect",
+        "dmesg",
+        "kern.log",
+        "docker_logs",
+        "docker-logs",
+        "docker_events",
+        "docker-events",
+    ]
+    .iter()
+    .any(|k| base.contains(k))
         || base == "events"
         || base.starts_with("events.")
 }
@@ -272,10 +289,16 @@ fn named_like_evidence(path: &str) -> bool {
 /// A name that promises an archive or JSON the content is not (random
 /// bytes under `layer.tar`, `inspect.json`): damaged evidence, warned about.
 fn named_like_archive_or_json(path: &str) -> bool {
-    let base = path.rsplit(['/', '!']).next().unwrap_or(path).to_ascii_lowercase();
-    [".tar", ".tgz", ".gz", ".xz", ".zst", ".zip", ".json", ".jsonl"]
-        .iter()
-        .any(|e| base.ends_with(e))
+    let base = path
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    [
+        ".tar", ".tgz", ".gz", ".xz", ".zst", ".zip", ".json", ".jsonl",
+    ]
+    .iter()
+    .any(|e| base.ends_with(e))
 }
 
 /// Whether a head that starts with `{` or `[` goes on like JSON: `{` then a
@@ -286,7 +309,10 @@ fn json_shaped(head: &[u8]) -> bool {
     match (it.next(), it.next()) {
         (Some(b'{'), Some(c)) => c == b'"' || c == b'}',
         (Some(b'['), Some(c)) => {
-            matches!(c, b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+            matches!(
+                c,
+                b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+            )
         }
         (Some(_), None) => false,
         _ => false,

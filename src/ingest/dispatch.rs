@@ -135,7 +135,11 @@ pub(super) fn ingest_bytes_releasing(
                 format!(
                     "text in {} with a byte-order mark, decoded to UTF-8{}",
                     bom.as_str(),
-                    if bad > 0 { format!(" ({bad} code unit(s) could not be decoded and became U+FFFD)") } else { String::new() }
+                    if bad > 0 {
+                        format!(" ({bad} code unit(s) could not be decoded and became U+FFFD)")
+                    } else {
+                        String::new()
+                    }
                 ),
             ));
         }

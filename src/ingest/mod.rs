@@ -50,8 +50,8 @@ use crate::model::{ArtifactKind, Diagnostic, Limits};
 use crate::Progress;
 
 pub use dispatch::ingest_bytes;
-pub use quiet::{fold_not_relevant, NotRelevant};
 use progress::Tracker;
+pub use quiet::{fold_not_relevant, NotRelevant};
 
 /// One input as the report lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]

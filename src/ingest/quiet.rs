@@ -87,7 +87,8 @@ pub(super) fn summarise(out: &mut Ingested, roots: &[String]) {
         let (root, rel) = split_root(&i.path, roots);
         if rel.is_empty() {
             // The user named this file itself: it is the whole answer.
-            out.diagnostics.push(Diagnostic::warning(&i.path, NOT_RECOGNISED));
+            out.diagnostics
+                .push(Diagnostic::warning(&i.path, NOT_RECOGNISED));
             out.inputs.push(InputRecord {
                 kind: ArtifactKind::Unknown,
                 ..i
@@ -224,7 +225,8 @@ mod tests {
         out.inputs.push(nr("b.tar!/sos/sys/module/a/parameters/x"));
         out.inputs.push(nr("b.tar!/sos/sys/module/b/parameters/y"));
         for m in ["c", "d", "e", "f", "g", "h", "i"] {
-            out.inputs.push(nr(&format!("b.tar!/sos/sys/module/{m}/parameters/z")));
+            out.inputs
+                .push(nr(&format!("b.tar!/sos/sys/module/{m}/parameters/z")));
         }
         out.inputs.push(nr("b.tar!/sos/proc/slabinfo"));
         out.inputs.push(nr("b.tar!/sos/version.txt"));
@@ -244,7 +246,11 @@ mod tests {
             .collect();
         assert_eq!(
             folders,
-            [("b.tar!/sos", 1), ("b.tar!/sos/proc", 1), ("b.tar!/sos/sys/module", 9)]
+            [
+                ("b.tar!/sos", 1),
+                ("b.tar!/sos/proc", 1),
+                ("b.tar!/sos/sys/module", 9)
+            ]
         );
     }
 
@@ -255,7 +261,10 @@ mod tests {
         summarise(&mut out, &["notes.txt".into()]);
         assert_eq!(out.inputs[0].kind, ArtifactKind::Unknown);
         assert_eq!(out.diagnostics[0].message, NOT_RECOGNISED);
-        assert_eq!(out.diagnostics[0].severity, crate::model::DiagSeverity::Warning);
+        assert_eq!(
+            out.diagnostics[0].severity,
+            crate::model::DiagSeverity::Warning
+        );
     }
 }
 

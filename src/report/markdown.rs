@@ -358,7 +358,9 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
                         .as_ref()
                         .map(|g| Untrusted::new(short_ids(&g.text())).md_code_cell())
                         .unwrap_or_else(|| "-".into()),
-                    super::kernel_time(&k.time, &k.local_time).as_deref().unwrap_or("?"),
+                    super::kernel_time(&k.time, &k.local_time)
+                        .as_deref()
+                        .unwrap_or("?"),
                     loc(&k.source, k.line)
                 )
             })
@@ -369,7 +371,9 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
                 s.pid,
                 s.process.md_code_cell(),
                 mo(s.container.as_ref()),
-                super::kernel_time(&s.time, &s.local_time).as_deref().unwrap_or("?"),
+                super::kernel_time(&s.time, &s.local_time)
+                    .as_deref()
+                    .unwrap_or("?"),
                 loc(&s.source, s.line)
             )
         }));

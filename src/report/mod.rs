@@ -89,9 +89,7 @@ fn exit_of(c: &crate::ingest::inspect::Container) -> (Option<i64>, String) {
     match c.status.as_str() {
         "running" | "paused" => (None, "no exit: the container is running".into()),
         // A failed start leaves `created` with Docker's code (127: not found).
-        "created" if c.exit_code == 0 => {
-            (None, "no exit: the container was never started".into())
-        }
+        "created" if c.exit_code == 0 => (None, "no exit: the container was never started".into()),
         // A record no inspect describes (a log, the kernel): no state was seen.
         "unknown" => (
             None,
@@ -116,9 +114,18 @@ pub fn matched_by_token(how: &str) -> (String, String) {
             "log-line-and-time",
             "time and a segfault line in the container's logs",
         ),
-        "container-name" => ("container-name", "the export's file name names the container"),
-        "container-id" => ("container-id", "the export's file name holds the container id"),
-        "hostname" => ("hostname", "the export's etc/hostname is the container's Config.Hostname"),
+        "container-name" => (
+            "container-name",
+            "the export's file name names the container",
+        ),
+        "container-id" => (
+            "container-id",
+            "the export's file name holds the container id",
+        ),
+        "hostname" => (
+            "hostname",
+            "the export's etc/hostname is the container's Config.Hostname",
+        ),
         "closest-image" => (
             "closest-image",
             "no container matched; the image whose files it shares most",

@@ -639,7 +639,13 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
     if !r.kernel.oom_kills.is_empty() || !r.kernel.segfaults.is_empty() {
         let _ = writeln!(o, "{}", paint.head("KERNEL"));
         wrap(&mut o, "  times: ", 4, &v(&r.kernel.time_method), w);
-        wrap(&mut o, "  Clock: ", 4, &super::clock_summary(&r.kernel.clock), w);
+        wrap(
+            &mut o,
+            "  Clock: ",
+            4,
+            &super::clock_summary(&r.kernel.clock),
+            w,
+        );
         for k in &r.kernel.oom_kills {
             wrap(
                 &mut o,
@@ -819,7 +825,11 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         let _ = writeln!(o);
     }
     if !r.volumes.is_empty() {
-        let _ = writeln!(o, "{}", paint.head(&format!("VOLUMES ({})", r.volumes.len())));
+        let _ = writeln!(
+            o,
+            "{}",
+            paint.head(&format!("VOLUMES ({})", r.volumes.len()))
+        );
         for vol in &r.volumes {
             let line = format!(
                 "{} ({}): {} file(s), {}; owner {}",

@@ -115,19 +115,46 @@ fn runtime_fault(error: &str) -> Option<RuntimeFault> {
         return None;
     }
     let any = |words: &[&str]| words.iter().any(|w| e.contains(w));
-    Some(if any(&["transport is closing", "ttrpc: closed", "shim disconnected", "error reading from server: eof", "containerd.sock: connect", "connection error: desc"]) {
-        RuntimeFault::ShimLost
-    } else if any(&["oci runtime exec failed", "exec failed: unable to start container process"]) {
-        RuntimeFault::ExecFailed
-    } else if any(&["oci runtime create failed", "oci runtime start failed", "failed to create shim", "failed to create task for container", "failed to start shim", "runc create failed", "starting container process caused", "error while creating mount source path", "error mounting", "unable to start container process"]) {
-        RuntimeFault::CreateFailed
-    } else if any(&["driver failed programming external connectivity", "failed to set up container networking", "failed to create endpoint"]) {
-        RuntimeFault::Network
-    } else if e.contains("is not running") {
-        RuntimeFault::NotRunning
-    } else {
-        RuntimeFault::Other
-    })
+    Some(
+        if any(&[
+            "transport is closing",
+            "ttrpc: closed",
+            "shim disconnected",
+            "error reading from server: eof",
+            "containerd.sock: connect",
+            "connection error: desc",
+        ]) {
+            RuntimeFault::ShimLost
+        } else if any(&[
+            "oci runtime exec failed",
+            "exec failed: unable to start container process",
+        ]) {
+            RuntimeFault::ExecFailed
+        } else if any(&[
+            "oci runtime create failed",
+            "oci runtime start failed",
+            "failed to create shim",
+            "failed to create task for container",
+            "failed to start shim",
+            "runc create failed",
+            "starting container process caused",
+            "error while creating mount source path",
+            "error mounting",
+            "unable to start container process",
+        ]) {
+            RuntimeFault::CreateFailed
+        } else if any(&[
+            "driver failed programming external connectivity",
+            "failed to set up container networking",
+            "failed to create endpoint",
+        ]) {
+            RuntimeFault::Network
+        } else if e.contains("is not running") {
+            RuntimeFault::NotRunning
+        } else {
+            RuntimeFault::Other
+        },
+    )
 }
 
 fn limit_words(r: &ContainerRecord) -> String {
@@ -283,7 +310,9 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let killed = kill_signals.contains(&9);
         // State.Error itself is cited by `runtime-error`, this finding's primary.
         let fault = runtime_fault(&c.error);
-        let (title, explanation, suggestion, confidence) = if let Some(RuntimeFault::ShimLost) = fault {
+        let (title, explanation, suggestion, confidence) = if let Some(RuntimeFault::ShimLost) =
+            fault
+        {
             (
                 format!("{} ended with exit 137 when Docker lost its runtime", c.name),
                 format!(
@@ -453,7 +482,11 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         // Exit code and State.Error are one record (dockerd's state); the
         // log's own `not found` line is another.
         let mut records = vec!["inspect's exit code and State.Error"];
-        if r.logs.as_ref().and_then(|l| l.signature(SignatureKind::NotFound)).is_some() {
+        if r.logs
+            .as_ref()
+            .and_then(|l| l.signature(SignatureKind::NotFound))
+            .is_some()
+        {
             records.push("the log's `not found` line");
         }
         let (confidence, basis) = backed_by(&records);
@@ -539,7 +572,8 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         let (confidence, basis) = if no_policy && updates.is_empty() {
             (
                 Confidence::Likely,
-                " Backed by inspect's RestartCount alone; its restart policy does not explain it.".to_string(),
+                " Backed by inspect's RestartCount alone; its restart policy does not explain it."
+                    .to_string(),
             )
         } else {
             backed_by(&records)

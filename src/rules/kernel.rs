@@ -72,7 +72,12 @@ pub fn in_unknown_container(a: &Analysis, out: &mut Vec<Finding>) {
         let Some(k) = kills.first().map(|k| &k.event) else {
             continue;
         };
-        let cg = k.task_memcg.clone().or(k.oom_memcg.clone()).or(k.cpuset.clone()).unwrap_or_default();
+        let cg = k
+            .task_memcg
+            .clone()
+            .or(k.oom_memcg.clone())
+            .or(k.cpuset.clone())
+            .unwrap_or_default();
         let what = if k.kill_line_missing {
             format!("The kernel OOM killer ran in the memory cgroup `{cg}` of container {}, invoked by `{}`; the report stops before the line naming the process it killed (kill line missing).", r.c.name, k.process)
         } else {

@@ -27,7 +27,10 @@ pub fn rules(a: &Analysis, out: &mut Vec<Finding>) {
             Some(r) => format!(" It is the main process of container {}.", r.c.name),
             None => String::new(),
         };
-        let secs = k.seconds.map(|s| format!(" {s} seconds")).unwrap_or_default();
+        let secs = k
+            .seconds
+            .map(|s| format!(" {s} seconds"))
+            .unwrap_or_default();
         let dev = k
             .device
             .as_deref()

@@ -64,7 +64,10 @@ fn key(f: &Finding) -> Option<(crate::model::Severity, u8, u8)> {
 /// Sets `caused_by` and drops repeated evidence, container by container.
 /// Findings of no container (images, unmatched kernel events) are untouched.
 pub fn link(findings: &mut [Finding]) {
-    let mut names: Vec<String> = findings.iter().filter_map(|f| f.container.clone()).collect();
+    let mut names: Vec<String> = findings
+        .iter()
+        .filter_map(|f| f.container.clone())
+        .collect();
     names.sort();
     names.dedup();
     for name in &names {
@@ -101,14 +104,18 @@ fn primary(findings: &[Finding], idx: &[usize]) -> Option<usize> {
         .collect();
     linkable.sort_by_key(|&i| (key(&findings[i]), findings[i].rule));
     let worst = linkable.iter().map(|&i| findings[i].severity).min()?;
-    let cause = linkable.iter().copied().filter(|&i| is_cause(&findings[i])).find(|&c| {
-        findings[c].severity == worst
-            || linkable.iter().any(|&q| {
-                !is_cause(&findings[q])
-                    && findings[q].severity == worst
-                    && shares_evidence(&findings[c], &findings[q])
-            })
-    });
+    let cause = linkable
+        .iter()
+        .copied()
+        .filter(|&i| is_cause(&findings[i]))
+        .find(|&c| {
+            findings[c].severity == worst
+                || linkable.iter().any(|&q| {
+                    !is_cause(&findings[q])
+                        && findings[q].severity == worst
+                        && shares_evidence(&findings[c], &findings[q])
+                })
+        });
     cause.or_else(|| linkable.first().copied())
 }
 
@@ -217,7 +224,11 @@ mod tests {
     #[test]
     fn a_crash_loop_follows_from_its_crash_and_drops_the_crash_line() {
         let mut v = vec![
-            f(RuleId::CrashLoop, Severity::Critical, &["\"RestartCount\": 4", "FATAL: x"]),
+            f(
+                RuleId::CrashLoop,
+                Severity::Critical,
+                &["\"RestartCount\": 4", "FATAL: x"],
+            ),
             f(RuleId::CrashSignature, Severity::Critical, &["FATAL: x"]),
             f(RuleId::LogErrors, Severity::Info, &["FATAL: x", "ERROR y"]),
         ];
@@ -232,16 +243,32 @@ mod tests {
     #[test]
     fn a_lower_cause_is_the_root_only_when_the_consequence_cites_it() {
         let mut v = vec![
-            f(RuleId::CrashLoop, Severity::Critical, &["lookup redis: no such host"]),
-            f(RuleId::DnsFailure, Severity::Warning, &["lookup redis: no such host"]),
+            f(
+                RuleId::CrashLoop,
+                Severity::Critical,
+                &["lookup redis: no such host"],
+            ),
+            f(
+                RuleId::DnsFailure,
+                Severity::Warning,
+                &["lookup redis: no such host"],
+            ),
         ];
         link(&mut v);
         assert_eq!(v[0].caused_by, Some(RuleId::DnsFailure));
         assert_eq!(v[1].severity, Severity::Critical, "as bad as what follows");
 
         let mut v = vec![
-            f(RuleId::CrashLoop, Severity::Critical, &["\"ExitCode\": 1", "boom"]),
-            f(RuleId::DnsFailure, Severity::Warning, &["\"ExitCode\": 1", "lookup db"]),
+            f(
+                RuleId::CrashLoop,
+                Severity::Critical,
+                &["\"ExitCode\": 1", "boom"],
+            ),
+            f(
+                RuleId::DnsFailure,
+                Severity::Warning,
+                &["\"ExitCode\": 1", "lookup db"],
+            ),
         ];
         link(&mut v);
         assert_eq!(v[0].caused_by, None, "a shared inspect field ties nothing");

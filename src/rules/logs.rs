@@ -51,7 +51,10 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
         // The log and a non-zero exit in inspect are two records of one crash.
         let failed = c.exit_code != 0 && c.status != "running";
         let basis = if failed {
-            format!(" Backed by the log's crash line and inspect's exit code {}, which agree.", c.exit_code)
+            format!(
+                " Backed by the log's crash line and inspect's exit code {}, which agree.",
+                c.exit_code
+            )
         } else {
             " Backed by the log alone; the container did not exit with an error.".to_string()
         };
@@ -106,7 +109,6 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             ));
         }
     }
-
 }
 
 /// `log-errors`: the error templates no worse finding of the container

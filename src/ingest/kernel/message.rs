@@ -355,7 +355,9 @@ pub(super) fn parse_event(body: &str) -> Option<EventLine<'_>> {
             device: None,
         });
     }
-    if body.contains("detected hard LOCKUP on cpu") || body.contains("Watchdog detected hard LOCKUP") {
+    if body.contains("detected hard LOCKUP on cpu")
+        || body.contains("Watchdog detected hard LOCKUP")
+    {
         return Some(none(K::HardLockup));
     }
     if body.starts_with("BUG: unable to handle")
@@ -389,7 +391,13 @@ pub(super) fn parse_event(body: &str) -> Option<EventLine<'_>> {
             ..none(K::FsError)
         });
     }
-    for fs in ["EXT4-fs error", "EXT3-fs error", "EXT2-fs error", "BTRFS error", "BTRFS critical"] {
+    for fs in [
+        "EXT4-fs error",
+        "EXT3-fs error",
+        "EXT2-fs error",
+        "BTRFS error",
+        "BTRFS critical",
+    ] {
         if body.starts_with(fs) {
             return Some(EventLine {
                 device: device_after(body, fs),

@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::message::{
-    is_oom_group, parse_cpu_pid_comm, parse_cpuset, parse_event, parse_invoker,
-    parse_kill_select, parse_killed, parse_memcg_stats, parse_reaper, parse_segfault,
-    parse_summary, parse_task_in, Killed, Summary,
+    is_oom_group, parse_cpu_pid_comm, parse_cpuset, parse_event, parse_invoker, parse_kill_select,
+    parse_killed, parse_memcg_stats, parse_reaper, parse_segfault, parse_summary, parse_task_in,
+    Killed, Summary,
 };
 use super::{KernelEvent, KernelEventKind, KernelLog, KernelStamp, OomKill, Segfault};
 use crate::model::Evidence;
@@ -140,7 +140,11 @@ impl<'p> State<'p> {
             return;
         }
         if let Some((pid, comm)) = parse_cpu_pid_comm(body) {
-            if let Some(inv) = self.invoker.as_mut().filter(|i| !i.claimed && i.pid.is_none()) {
+            if let Some(inv) = self
+                .invoker
+                .as_mut()
+                .filter(|i| !i.claimed && i.pid.is_none())
+            {
                 if inv.comm == comm && l.line_no <= inv.line_no + 3 {
                     inv.pid = Some(pid);
                 }
@@ -439,7 +443,9 @@ impl<'p> State<'p> {
             pid: e.pid,
             seconds: e.seconds,
             device: e.device.map(str::to_string),
-            message: super::prefix::strip_pager_junk(l.body.as_ref()).trim().to_string(),
+            message: super::prefix::strip_pager_junk(l.body.as_ref())
+                .trim()
+                .to_string(),
             count: 1,
             stamp: l.stamp,
             evidence: vec![ev],

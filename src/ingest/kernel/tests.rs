@@ -571,20 +571,40 @@ fn hung_tasks_lockups_oopses_and_filesystem_errors() {
     let got: Vec<(K, Option<&str>, Option<u32>, Option<u64>, Option<&str>, u32)> = log
         .events
         .iter()
-        .map(|e| (e.kind, e.process.as_deref(), e.pid, e.seconds, e.device.as_deref(), e.count))
+        .map(|e| {
+            (
+                e.kind,
+                e.process.as_deref(),
+                e.pid,
+                e.seconds,
+                e.device.as_deref(),
+                e.count,
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
             (K::HungTask, Some("docker"), Some(20744), Some(120), None, 2),
-            (K::SoftLockup, Some("kworker/3:1"), Some(412), Some(23), None, 1),
+            (
+                K::SoftLockup,
+                Some("kworker/3:1"),
+                Some(412),
+                Some(23),
+                None,
+                1
+            ),
             (K::Oops, Some("ksoftirqd/11"), Some(63), None, None, 1),
             (K::FsError, None, None, None, Some("sda1"), 1),
             (K::ReadOnly, None, None, None, Some("sda1"), 1),
             (K::FsError, None, None, None, Some("dm-0"), 1),
         ]
     );
-    let oops: Vec<_> = log.events[2].evidence.iter().map(|e| e.line.unwrap()).collect();
+    let oops: Vec<_> = log.events[2]
+        .evidence
+        .iter()
+        .map(|e| e.line.unwrap())
+        .collect();
     assert_eq!(oops, [4, 5, 6]);
     assert!(log.oom_kills.is_empty() && log.segfaults.is_empty());
 }

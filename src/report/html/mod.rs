@@ -401,10 +401,7 @@ fn trouble_time(r: &Report, c: &Container) -> Option<crate::time::Timestamp> {
     if let Some(e) = bad {
         return Some(e.time);
     }
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(crate::time::Timestamp::parse_rfc3339)
-    };
+    let parse = |s: &Option<String>| s.as_deref().and_then(crate::time::Timestamp::parse_rfc3339);
     parse(&c.finished_at).or_else(|| parse(&c.started_at))
 }
 
@@ -573,7 +570,9 @@ fn images(o: &mut String, r: &Report) {
         );
         layer_chart(o, im);
         if !im.largest_files.is_empty() {
-            o.push_str("<details><summary>Largest files</summary><div class=\"tablewrap\"><table><tbody>");
+            o.push_str(
+                "<details><summary>Largest files</summary><div class=\"tablewrap\"><table><tbody>",
+            );
             for p in &im.largest_files {
                 let _ = write!(
                     o,
