@@ -298,7 +298,6 @@ pub fn parse_file(
     chunk: usize,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<DockerLogs> {
-    use rayon::prelude::*;
     let len = file.metadata()?.len();
     if shape == Shape::DaemonError {
         // SAFETY: read-only mapping of a collected artifact (see
@@ -313,32 +312,9 @@ pub fn parse_file(
     let enc = Encoder {
         stamped: shape == Shape::Stamped,
     };
-    let chunk = chunk.max(1);
-    let batch = rayon::current_num_threads().clamp(1, 8) * 2;
-    let mut parser = json_log::Chunked::new(path, limits);
-    let mut off = 0u64;
-    let mut first = true;
-    while off < len {
-        let windows = json_log::next_windows(path, file, len, &mut off, chunk, batch)?;
-        let encoded: Vec<Vec<u8>> = windows
-            .par_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let mut data: &[u8] = w.as_ref();
-                if first && i == 0 {
-                    data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-                }
-                let mut out = Vec::new();
-                enc.encode(data, &mut out);
-                out
-            })
-            .collect();
-        first = false;
-        let consumed: u64 = windows.iter().map(|w| w.as_ref().len() as u64).sum();
-        drop(windows);
-        parser.push_batch(&encoded);
-        progress(consumed);
-    }
+    let parser = json_log::parse_reencoded(path, file, len, limits, chunk, progress, &|d, o| {
+        enc.encode(d, o)
+    })?;
     Ok(finish(path, shape, parser.finish()))
 }
 

@@ -31,7 +31,7 @@ mod record;
 mod tests;
 mod text;
 
-pub(crate) use read::next_windows;
+pub(crate) use read::parse_reencoded;
 pub use read::{parse, parse_file, parse_reader, Chunked, LogReadError, CHUNK_BYTES};
 use record::parse_record;
 

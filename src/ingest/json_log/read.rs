@@ -264,6 +264,49 @@ fn read_windows(
     Ok(parser.finish())
 }
 
+/// Reads a text log that is not json-file (`docker logs` text, podman's
+/// k8s-file) through the same mapped windows as [`parse_file`]: each window
+/// is re-encoded into json-file records by `encode`, in parallel batches,
+/// and fed to one [`Chunked`] parser, which the caller finishes. A UTF-8 BOM
+/// at the start of the file is dropped. `progress` is told the bytes read.
+pub(crate) fn parse_reencoded<'p>(
+    path: &'p str,
+    file: &std::fs::File,
+    len: u64,
+    limits: &Limits,
+    chunk: usize,
+    progress: &mut dyn FnMut(u64),
+    encode: &(dyn Fn(&[u8], &mut Vec<u8>) + Sync),
+) -> io::Result<Chunked<'p>> {
+    let chunk = chunk.max(1);
+    let batch = rayon::current_num_threads().clamp(1, 8) * 2;
+    let mut parser = Chunked::new(path, limits);
+    let mut off = 0u64;
+    let mut first = true;
+    while off < len {
+        let windows = next_windows(path, file, len, &mut off, chunk, batch)?;
+        let encoded: Vec<Vec<u8>> = windows
+            .par_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let mut data: &[u8] = w.as_ref();
+                if first && i == 0 {
+                    data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+                }
+                let mut out = Vec::new();
+                encode(data, &mut out);
+                out
+            })
+            .collect();
+        first = false;
+        let consumed: u64 = windows.iter().map(|w| w.as_ref().len() as u64).sum();
+        drop(windows);
+        parser.push_batch(&encoded);
+        progress(consumed);
+    }
+    Ok(parser)
+}
+
 /// The next `batch` windows of a log file from `*off`, each about `chunk`
 /// bytes and ending after a newline (a window grows until it holds one, and
 /// the last ends at the end of the file); advances `*off` past them. Shared

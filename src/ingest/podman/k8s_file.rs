@@ -55,7 +55,9 @@ fn stamp_len(line: &[u8]) -> Option<usize> {
     }
     match line.get(i) {
         Some(b'Z') => Some(i + 1),
-        Some(b'+' | b'-') if line.get(i + 3) == Some(&b':') && [1, 2, 4, 5].iter().all(|&k| d(i + k)) => {
+        Some(b'+' | b'-')
+            if line.get(i + 3) == Some(&b':') && [1, 2, 4, 5].iter().all(|&k| d(i + k)) =>
+        {
             Some(i + 6)
         }
         _ => None,
@@ -200,34 +202,8 @@ pub fn parse_file(
     chunk: usize,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<LogFile> {
-    use rayon::prelude::*;
     let len = file.metadata()?.len();
-    let chunk = chunk.max(1);
-    let batch = rayon::current_num_threads().clamp(1, 8) * 2;
-    let mut parser = json_log::Chunked::new(path, limits);
-    let mut off = 0u64;
-    let mut first = true;
-    while off < len {
-        let windows = json_log::next_windows(path, file, len, &mut off, chunk, batch)?;
-        let encoded: Vec<Vec<u8>> = windows
-            .par_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let mut data: &[u8] = w.as_ref();
-                if first && i == 0 {
-                    data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-                }
-                let mut out = Vec::new();
-                encode(data, &mut out);
-                out
-            })
-            .collect();
-        first = false;
-        let consumed: u64 = windows.iter().map(|w| w.as_ref().len() as u64).sum();
-        drop(windows);
-        parser.push_batch(&encoded);
-        progress(consumed);
-    }
+    let parser = json_log::parse_reencoded(path, file, len, limits, chunk, progress, &encode)?;
     Ok(finish(path, parser.finish()))
 }
 
@@ -237,13 +213,17 @@ mod tests {
 
     #[test]
     fn records() {
-        let r = record(b"2026-12-01T18:37:52.578539456+00:00 stderr F FATAL: DB_URL is not set").unwrap();
+        let r = record(b"2026-12-01T18:37:52.578539456+00:00 stderr F FATAL: DB_URL is not set")
+            .unwrap();
         assert!(r.stderr && !r.partial);
         assert_eq!(r.message, b"FATAL: DB_URL is not set");
         assert_eq!(r.time, b"2026-12-01T18:37:52.578539456+00:00");
         let r = record(b"2016-10-06T00:17:09.6697942Z stdout P part").unwrap();
         assert!(!r.stderr && r.partial);
-        assert_eq!(record(b"2016-10-06T00:17:09Z stdout F").unwrap().message, b"");
+        assert_eq!(
+            record(b"2016-10-06T00:17:09Z stdout F").unwrap().message,
+            b""
+        );
         assert!(record(b"2016-10-06T00:17:09Z stdin F x").is_none());
         assert!(record(b"2016-10-06T00:17:09Z stdout X x").is_none());
         assert!(record(b"2016-10-06T00:17:09.Z stdout F x").is_none());
@@ -253,12 +233,27 @@ mod tests {
     #[test]
     fn partial_lines_join_and_stderr_counts() {
         let t = b"2026-12-01T18:00:00.1Z stdout P hello \n2026-12-01T18:00:00.2Z stderr F panic: boom\n2026-12-01T18:00:00.3Z stdout F world\n";
-        let log = parse("s/overlay-containers/x/userdata/ctr.log", t, &Limits::default());
+        let log = parse(
+            "s/overlay-containers/x/userdata/ctr.log",
+            t,
+            &Limits::default(),
+        );
         assert_eq!(log.lines, 2);
         assert_eq!(log.stderr_lines, 1);
-        let joined = log.tail.iter().find(|l| l.evidence.excerpt == "hello world");
+        let joined = log
+            .tail
+            .iter()
+            .find(|l| l.evidence.excerpt == "hello world");
         assert!(joined.is_some(), "{:?}", log.tail);
         assert_eq!(log.signatures.len(), 1);
-        assert_eq!(log.tail.iter().find(|l| l.evidence.excerpt.starts_with("panic")).unwrap().evidence.line, Some(2));
+        assert_eq!(
+            log.tail
+                .iter()
+                .find(|l| l.evidence.excerpt.starts_with("panic"))
+                .unwrap()
+                .evidence
+                .line,
+            Some(2)
+        );
     }
 }
