@@ -352,28 +352,8 @@ pub fn attribute(a: &mut Analysis, ooms: Vec<OomKill>, segvs: Vec<Segfault>, fac
             .push(crate::model::Diagnostic::warning(&facts.first_source, w));
     }
 
-    let out_oom: Vec<Attributed<OomKill>> = ooms
-        .into_iter()
-        .zip(oom_c.into_iter().zip(oom_p))
-        .map(|(event, ((container, matched_by), p))| Attributed {
-            event,
-            time: p.time,
-            local: p.local,
-            container,
-            matched_by,
-        })
-        .collect();
-    let out_seg: Vec<Attributed<Segfault>> = segvs
-        .into_iter()
-        .zip(seg_c.into_iter().zip(seg_p))
-        .map(|(event, ((container, matched_by), p))| Attributed {
-            event,
-            time: p.time,
-            local: p.local,
-            container,
-            matched_by,
-        })
-        .collect();
+    let out_oom = attributed(ooms, oom_c, oom_p);
+    let out_seg = attributed(segvs, seg_c, seg_p);
     for (i, o) in out_oom.iter().enumerate() {
         if let Some(c) = o.container {
             a.containers[c].oom_kills.push(i);
@@ -420,4 +400,24 @@ mod tests {
         let nested = format!("/docker/{other}/kubepods/burstable/pod1/{id}");
         assert_eq!(ids_in_cgroup(&nested), vec![id, other]);
     }
+}
+
+/// Kernel events with their container, how it was found, and their place
+/// on Docker's clock (one of each per event, in order).
+fn attributed<T>(
+    events: Vec<T>,
+    found: Vec<(Option<usize>, Option<&'static str>)>,
+    placed: &[clock::Placement],
+) -> Vec<Attributed<T>> {
+    events
+        .into_iter()
+        .zip(found.into_iter().zip(placed))
+        .map(|(event, ((container, matched_by), p))| Attributed {
+            event,
+            time: p.time,
+            local: p.local,
+            container,
+            matched_by,
+        })
+        .collect()
 }

@@ -314,7 +314,21 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
         });
         layer_entries.push(scan.entries);
     }
-    // History aligned with layers: entries that made a layer, in order.
+    diags.extend(align_history(
+        &mut img,
+        &name,
+        &ar.member_path(spec.config_member.as_deref().unwrap_or(&spec.origin)),
+    ));
+    let merged = merge::merge(&layer_entries);
+    drop(layer_entries);
+    apply_merged(&mut img, merged);
+    img
+}
+
+/// Aligns an image's history with its layers: the entries that made a
+/// layer, in order, give each layer its `created_by`. A warning when the
+/// counts disagree (`source` is the config it came from).
+pub(super) fn align_history(img: &mut Image, name: &str, source: &str) -> Option<Diagnostic> {
     let mut k = 0usize;
     for h in img.history.iter_mut() {
         if h.empty_layer {
@@ -326,19 +340,15 @@ fn build_image(ar: &Archive, spec: ImageSpec, diags: &mut Vec<Diagnostic>) -> Im
         }
         k += 1;
     }
-    if !img.history.is_empty() && k != img.layers.len() {
-        diags.push(Diagnostic::warning(
-            ar.member_path(spec.config_member.as_deref().unwrap_or(&spec.origin)),
+    (!img.history.is_empty() && k != img.layers.len()).then(|| {
+        Diagnostic::warning(
+            source,
             format!(
                 "image {name}: history lists {k} layer-making steps but the image has {} layers; alignment may be off",
                 img.layers.len()
             ),
-        ));
-    }
-    let merged = merge::merge(&layer_entries);
-    drop(layer_entries);
-    apply_merged(&mut img, merged);
-    img
+        )
+    })
 }
 
 /// Fills an image's sizes, wasted bytes, efficiency, largest files and

@@ -122,26 +122,7 @@ pub fn analyze_layered(
             merger.push(&entries);
         }
     }
-    let mut k = 0usize;
-    for h in img.history.iter_mut() {
-        if h.empty_layer {
-            continue;
-        }
-        if k < img.layers.len() {
-            h.layer = Some(k);
-            img.layers[k].created_by = h.created_by.clone();
-        }
-        k += 1;
-    }
-    if !img.history.is_empty() && k != img.layers.len() {
-        diags.push(Diagnostic::warning(
-            source,
-            format!(
-                "image {name}: history lists {k} layer-making steps but the image has {} layers; alignment may be off",
-                img.layers.len()
-            ),
-        ));
-    }
+    diags.extend(super::analyze::align_history(&mut img, &name, source));
     super::analyze::apply_merged(&mut img, merger.finish());
     (img, diags)
 }
