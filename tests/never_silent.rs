@@ -52,6 +52,11 @@ fn a_renamed_json_file_log_without_inspect_gives_a_finding() {
         "{}",
         f.title.unescaped()
     );
+    // No inspect: the exit code is unknown, never "exit code 0".
+    let why = f.explanation.unescaped();
+    assert!(!why.contains("exit code 0"), "{why}");
+    assert!(why.contains("no exit code"), "{why}");
+    assert_eq!(f.confidence.as_str(), "likely");
     assert!(r.no_findings.is_none());
     let text = coroner::report::render(&r, coroner::report::Format::Text);
     assert!(

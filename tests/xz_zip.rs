@@ -190,6 +190,21 @@ fn the_real_sosreport_tar_xz_is_read_as_a_bundle() {
     );
     assert!(common::rules_of(&r, "pindexer").contains(&"oom-killed"));
     assert!(common::rules_of(&r, "psegv").contains(&"segfault"));
+    // pstubborn traps TERM and logs `got SIGTERM, ignoring`; Docker's event
+    // buffer (256 entries) no longer holds its kill, so its own log is what
+    // says SIGTERM came first.
+    let stop = r
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule.as_str() == "stop-timeout-kill"
+                && f.container.as_ref().map(|c| c.unescaped()) == Some("pstubborn")
+        })
+        .expect("pstubborn stop-timeout-kill");
+    assert_eq!(stop.confidence.as_str(), "likely");
+    let why = stop.explanation.unescaped();
+    assert!(why.contains("got SIGTERM, ignoring"), "{why}");
+    assert!(why.contains("traps TERM"), "{why}");
     assert!(!r
         .diagnostics
         .iter()

@@ -287,8 +287,12 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 .filter(|e| e.action == "kill" || e.action == "die" || e.action == "stop")
                 .map(|e| e.evidence.clone()),
         );
-        if let Some(l) = r.logs.as_ref() {
-            ev.extend(
+        // The application's own word that SIGTERM reached it: `got SIGTERM`,
+        // `received signal terminated`, a shutdown message.
+        let term_lines: Vec<Evidence> = r
+            .logs
+            .as_ref()
+            .map(|l| {
                 l.tail
                     .iter()
                     .filter(|x| {
@@ -296,9 +300,12 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                             || x.evidence.excerpt.to_ascii_lowercase().contains("terminat")
                     })
                     .take(3)
-                    .map(|x| x.evidence.clone()),
-            );
-        }
+                    .map(|x| x.evidence.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let logged_term = term_lines.first().map(|e| e.excerpt.clone());
+        ev.extend(term_lines);
         let kill_signals: Vec<i64> = r
             .events
             .iter()
@@ -338,6 +345,28 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
                 "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. Docker events show SIGKILL (9) sent without a SIGTERM before it: someone or something ran `docker kill`, not `docker stop`. Backed by inspect's exit code and Docker's events, which agree.".to_string(),
                 "Find who sent the kill (an operator, a script, an orchestrator's health policy) in the daemon's or the orchestrator's log; prefer `docker stop`, which gives the process SIGTERM and time to shut down.".to_string(),
                 Confidence::Confirmed,
+            )
+        } else if let Some(line) = logged_term.filter(|_| r.oom_kills.is_empty()) {
+            (
+                format!("{} did not exit on SIGTERM and was killed with SIGKILL (exit 137)", c.name),
+                format!(
+                    "Exit code 137 is 128 + 9 (SIGKILL) and OOMKilled is false, and no kernel OOM kill matches this container. Its log shows SIGTERM reached the process (`{}`), yet it was still running until SIGKILL: the pattern of `docker stop`, whose SIGTERM is followed by SIGKILL after the stop timeout (10 s unless `-t`/`--stop-timeout` says otherwise).{} Backed by inspect's exit code and the container's own log; {}.",
+                    crate::format::clip(line.trim(), 160),
+                    if c.entrypoint.iter().chain(&c.cmd).any(|w| {
+                        w.contains("trap") && w.contains("TERM") && !w.contains("exit")
+                    }) {
+                        " Its command traps TERM without exiting."
+                    } else {
+                        ""
+                    },
+                    if r.events.is_empty() {
+                        "the inputs hold no docker event for it, which would confirm the stop"
+                    } else {
+                        "the docker events in the inputs show no `kill` or `stop` for it"
+                    }
+                ),
+                "Make the SIGTERM handler finish in-flight work and exit (a handler that only logs keeps the process alive until SIGKILL); use the exec form of CMD/ENTRYPOINT (or `--init`) so PID 1 receives the signal; if shutdown legitimately takes longer, raise the timeout (`docker stop -t`, `--stop-timeout`).".to_string(),
+                Confidence::Likely,
             )
         } else {
             (

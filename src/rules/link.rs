@@ -119,8 +119,50 @@ fn primary(findings: &[Finding], idx: &[usize]) -> Option<usize> {
     cause.or_else(|| linkable.first().copied())
 }
 
+/// Pairs (root, effect) of rules where the first, when present, explains the
+/// second: a heap setting above the memory limit is why the OOM killer came;
+/// a probe that cannot pass is why the container is unhealthy.
+const ROOTS: &[(RuleId, RuleId)] = &[
+    (RuleId::HeapExceedsLimit, RuleId::OomKilled),
+    (RuleId::HeapExceedsLimit, RuleId::OomChildKilled),
+    (RuleId::HealthProbeBroken, RuleId::Unhealthy),
+];
+
+/// The root that explains `effect` among the container's findings.
+fn root_of(findings: &[Finding], idx: &[usize], effect: usize) -> Option<usize> {
+    idx.iter().copied().find(|&i| {
+        ROOTS
+            .iter()
+            .any(|&(root, eff)| findings[i].rule == root && findings[effect].rule == eff)
+    })
+}
+
 fn link_container(findings: &mut [Finding], idx: &[usize]) {
     let primary = primary(findings, idx);
+    link_roles(findings, idx, primary);
+    // A root of the primary (or of any other finding) comes before it, and
+    // what followed from the primary follows from the root.
+    for &e in idx {
+        let Some(r) = root_of(findings, idx, e) else {
+            continue;
+        };
+        if findings[e].caused_by.is_some() {
+            continue;
+        }
+        let (effect_rule, root_rule) = (findings[e].rule, findings[r].rule);
+        findings[e].caused_by = Some(root_rule);
+        findings[r].severity = findings[r].severity.min(findings[e].severity);
+        for &i in idx {
+            if findings[i].caused_by == Some(effect_rule) && i != e {
+                findings[i].caused_by = Some(root_rule);
+            }
+        }
+    }
+    link_evidence(findings, idx);
+}
+
+/// Sets `caused_by` from the roles of the rules.
+fn link_roles(findings: &mut [Finding], idx: &[usize], primary: Option<usize>) {
     if let Some(p) = primary {
         let (rule, sev, p_is_cause) = (
             findings[p].rule,
@@ -149,7 +191,10 @@ fn link_container(findings: &mut [Finding], idx: &[usize]) {
         // The root cause is as bad as the worst thing that follows from it.
         findings[p].severity = worst;
     }
+}
 
+/// Drops the evidence a worse finding, or the finding's primary, cites.
+fn link_evidence(findings: &mut [Finding], idx: &[usize]) {
     // Evidence: walk from the worst finding down (primaries before their
     // secondaries); a finding drops what a worse one, or its primary, cites.
     let mut order: Vec<usize> = idx.to_vec();
@@ -167,7 +212,7 @@ fn link_container(findings: &mut [Finding], idx: &[usize]) {
         let seen: BTreeSet<&str> = done
             .iter()
             .filter(|&&g| {
-                findings[g].severity < f.severity || (f.caused_by.is_some() && Some(g) == primary)
+                findings[g].severity < f.severity || f.caused_by == Some(findings[g].rule)
             })
             .flat_map(|&g| findings[g].evidence.iter())
             .map(|e| e.excerpt.as_str())
@@ -238,6 +283,51 @@ mod tests {
         assert_eq!(v[1].caused_by, None);
         assert_eq!(v[2].caused_by, None, "log counts are never linked");
         assert_eq!(v[2].evidence[0].excerpt, "ERROR y");
+    }
+
+    #[test]
+    fn a_heap_above_the_limit_is_the_root_of_the_oom_kill_and_its_crash_loop() {
+        let mut v = vec![
+            f(
+                RuleId::OomKilled,
+                Severity::Critical,
+                &["Killed process 7 (java)"],
+            ),
+            f(
+                RuleId::CrashLoop,
+                Severity::Critical,
+                &["\"RestartCount\": 3"],
+            ),
+            f(RuleId::HeapExceedsLimit, Severity::Warning, &["-Xmx2g"]),
+            f(
+                RuleId::SecretsInEnv,
+                Severity::Warning,
+                &["AWS_SECRET_ACCESS_KEY"],
+            ),
+        ];
+        link(&mut v);
+        assert_eq!(v[0].caused_by, Some(RuleId::HeapExceedsLimit));
+        assert_eq!(v[1].caused_by, Some(RuleId::HeapExceedsLimit));
+        assert_eq!(v[2].caused_by, None);
+        assert_eq!(v[2].severity, Severity::Critical, "as bad as what follows");
+        assert_eq!(v[3].caused_by, None);
+        assert_eq!(v[3].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_broken_probe_is_why_the_container_is_unhealthy() {
+        let mut v = vec![
+            f(RuleId::Unhealthy, Severity::Critical, &["curl: not found"]),
+            f(
+                RuleId::HealthProbeBroken,
+                Severity::Warning,
+                &["curl: not found"],
+            ),
+        ];
+        link(&mut v);
+        assert_eq!(v[0].caused_by, Some(RuleId::HealthProbeBroken));
+        assert!(v[0].evidence.is_empty(), "the root's line is not repeated");
+        assert_eq!(v[1].severity, Severity::Critical);
     }
 
     #[test]

@@ -50,13 +50,28 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
         }
         // The log and a non-zero exit in inspect are two records of one crash.
         let failed = c.exit_code != 0 && c.status != "running";
-        let basis = if failed {
+        // A container known only from its log (no inspect) has no exit code.
+        let exit_known = matches!(c.status.as_str(), "exited" | "dead");
+        let cause = if exit_known {
+            format!(
+                "The last one is the most likely cause of the exit (exit code {}).",
+                c.exit_code
+            )
+        } else if c.status == "running" {
+            "The last one is the most recent; the container is running now (restarted, or the crash was in a child process).".to_string()
+        } else {
+            "The last one is the most likely cause of the exit; the inputs hold no exit code for it.".to_string()
+        };
+        let basis = if failed && exit_known {
             format!(
                 " Backed by the log's crash line and inspect's exit code {}, which agree.",
                 c.exit_code
             )
-        } else {
+        } else if exit_known || c.status == "running" {
             " Backed by the log alone; the container did not exit with an error.".to_string()
+        } else {
+            " Backed by the log alone: no inspect output or event says how the container ended."
+                .to_string()
         };
         out.push(finding(
             RuleId::CrashSignature,
@@ -64,12 +79,12 @@ pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
             r,
             format!("{} logged a crash: {}", c.name, clip(&s.last.evidence.excerpt, 100)),
             format!(
-                "The logs hold {} crash signature(s) (panic, uncaught exception, traceback or fatal error). The last one is the most likely cause of the exit (exit code {}).{basis}",
-                s.count, c.exit_code
+                "The logs hold {} crash signature(s) (panic, uncaught exception, traceback or fatal error). {cause}{basis}",
+                s.count
             ),
             "Fix the failing code path shown in the evidence; the lines before it usually say which input triggered it.".into(),
             ev,
-        ).confidence(if failed { Confidence::Confirmed } else { Confidence::Likely }));
+        ).confidence(if failed && exit_known { Confidence::Confirmed } else { Confidence::Likely }));
     }
 
     if let Some(s) = logs.signature(SignatureKind::PermissionDenied) {
