@@ -294,7 +294,7 @@ fn npd_unregister_netdevice_is_a_hang() {
     npd_problem(
         "unregister_netdevice",
         "kernel-hung-task",
-        "network device on device lo never freed",
+        "network device lo never freed",
         KernelEventKind::NetdevWait,
     );
 }

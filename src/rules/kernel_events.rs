@@ -89,7 +89,10 @@ pub fn rules(a: &Analysis, out: &mut Vec<Finding>) {
             ),
             K::NetdevWait => (
                 RuleId::KernelHungTask,
-                format!("kernel: network device{dev} never freed (unregister_netdevice)"),
+                format!(
+                    "kernel: network device {} never freed (unregister_netdevice)",
+                    k.device.as_deref().unwrap_or("?")
+                ),
                 format!(
                     "The kernel waits for the last reference to a network device{dev} of a namespace being torn down (`{}`). Until it is released, creating and removing containers' network namespaces hangs: `docker run`, `docker stop` and `docker rm` stall.{repeats}",
                     k.message
