@@ -87,6 +87,18 @@ pub fn rules(a: &Analysis, out: &mut Vec<Finding>) {
                 ),
                 "Find the error before this line, repair the filesystem, and remount it read-write (or reboot) before restarting the containers.",
             ),
+            K::NetdevWait => (
+                RuleId::KernelHungTask,
+                format!(
+                    "kernel: network device {} never freed (unregister_netdevice)",
+                    k.device.as_deref().unwrap_or("?")
+                ),
+                format!(
+                    "The kernel waits for the last reference to a network device{dev} of a namespace being torn down (`{}`). Until it is released, creating and removing containers' network namespaces hangs: `docker run`, `docker stop` and `docker rm` stall.{repeats}",
+                    k.message
+                ),
+                "A known kernel refcount leak (often with conntrack, IPv6 or a CNI plugin): upgrade the kernel; rebooting the host releases the device.",
+            ),
         };
         out.push(Finding {
             rule,

@@ -360,6 +360,16 @@ pub(super) fn parse_event(body: &str) -> Option<EventLine<'_>> {
     {
         return Some(none(K::HardLockup));
     }
+    if let Some((_, r)) = body.split_once("unregister_netdevice: waiting for ") {
+        let device = r
+            .split_once(" to become free")
+            .map(|(d, _)| d)
+            .filter(|d| !d.is_empty() && !d.contains(' '));
+        return Some(EventLine {
+            device,
+            ..none(K::NetdevWait)
+        });
+    }
     if body.starts_with("BUG: unable to handle")
         || body.starts_with("kernel BUG at ")
         || body.starts_with("BUG: kernel NULL pointer dereference")

@@ -14,7 +14,8 @@
 //!   rollover, else the newest dated line of the file, else no wall time and
 //!   a diagnostic), ISO/RFC 5424 syslog, journalctl short, short-precise,
 //!   short-iso and short-monotonic, vmware.log `Guest:` wrappers, `<n>` levels,
-//!   `[ T123]` caller ids. Syslog lines of other programs are skipped for events.
+//!   `[ T123]` caller ids, raw `/dev/kmsg` records (`PRI,SEQ,USEC,FLAGS;msg`).
+//!   Syslog lines of other programs are skipped for events.
 //! - A line without any prefix that follows a prefixed OOM/segfault line which
 //!   stops short of its known ending is a paste wrap and is joined to it
 //!   (without a separator: pastes wrap mid-token). Other unprefixed lines take
@@ -115,6 +116,10 @@ pub enum KernelEventKind {
     FsError,
     /// `Remounting filesystem read-only`, XFS `Shutting down filesystem`
     ReadOnly,
+    /// `unregister_netdevice: waiting for lo to become free. Usage count = 1`:
+    /// a network namespace that cannot be torn down (node-problem-detector's
+    /// `UnregisterNetDevice`); `docker run`/`rm` hang on the host meanwhile.
+    NetdevWait,
 }
 
 impl KernelEventKind {
@@ -126,6 +131,7 @@ impl KernelEventKind {
             KernelEventKind::Oops => "oops",
             KernelEventKind::FsError => "filesystem-error",
             KernelEventKind::ReadOnly => "read-only-remount",
+            KernelEventKind::NetdevWait => "unregister-netdevice",
         }
     }
 }

@@ -534,4 +534,5 @@ fn may_be_event(body: &str) -> bool {
         || body.contains("XFS")
         || body.contains("CPU: ")
         || body.contains("Memory cgroup stats")
+        || body.contains("unregister_netdevice")
 }

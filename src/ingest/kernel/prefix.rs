@@ -67,6 +67,13 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'
         body: line,
         syslog_short: false,
     };
+    if let Some((up, rest)) = parse_kmsg_record(line) {
+        // `/dev/kmsg` as read raw (`cat /dev/kmsg`, exporters' test data).
+        out.fmt = Fmt::Dmesg;
+        out.stamp.uptime_s = Some(up);
+        out.body = rest;
+        return out;
+    }
     let s = strip_level(line);
     if let Some((up, rest)) = parse_uptime_bracket(s) {
         out.fmt = Fmt::Dmesg;
@@ -129,6 +136,26 @@ pub(super) fn split_prefix<'a>(line: &'a str, ctx: &KernelContext) -> Prefixed<'
         }
     }
     out
+}
+
+/// A `/dev/kmsg` record, `PRI,SEQ,USEC,FLAGS[,…];message`
+/// (Documentation/ABI/testing/dev-kmsg): uptime seconds and the message.
+/// The time is microseconds since boot; the flags are `-`, `c` or `+`.
+fn parse_kmsg_record(line: &str) -> Option<(f64, &str)> {
+    let (head, msg) = line.split_once(';')?;
+    let mut fields = head.split(',');
+    let pri = fields.next()?;
+    let seq = fields.next()?;
+    let usec = fields.next()?;
+    let flags = fields.next()?;
+    if !(all_digits(pri) && all_digits(seq) && all_digits(usec) && pri.len() <= 4) {
+        return None;
+    }
+    if !matches!(flags, "-" | "c" | "+") {
+        return None;
+    }
+    let us: u64 = usec.parse().ok()?;
+    Some((us as f64 / 1e6, msg))
 }
 
 fn strip_one_space(s: &str) -> &str {

@@ -75,6 +75,7 @@ fn has_strong_marker(body: &str) -> bool {
         || body.starts_with("kernel BUG at ")
         || body.starts_with("EXT4-fs error (device ")
         || (body.starts_with("EXT4-fs (") && body.contains("Remounting filesystem read-only"))
+        || (body.starts_with("unregister_netdevice: waiting for ") && body.contains("Usage count"))
 }
 
 /// A known instant near the end of a log, and what it is, from which

@@ -608,3 +608,28 @@ fn hung_tasks_lockups_oopses_and_filesystem_errors() {
     assert_eq!(oops, [4, 5, 6]);
     assert!(log.oom_kills.is_empty() && log.segfaults.is_empty());
 }
+
+/// Raw `/dev/kmsg` records (sapcc/kubernetes-oomkill-exporter's test data,
+/// #11): the head is `PRI,SEQ,USEC,FLAGS[,…];`, and only that shape is one.
+#[test]
+fn kmsg_records_are_split_and_other_shapes_are_not() {
+    let ctx = KernelContext::default();
+    let r = split_prefix("6,22743,6115623303887,-;oom-kill:constraint=X", &ctx);
+    assert_eq!(r.fmt, Fmt::Dmesg);
+    assert_eq!(r.stamp.uptime_s, Some(6115623.303887));
+    assert_eq!(r.body, "oom-kill:constraint=X");
+    let r = split_prefix("4,7,12,c,caller=T1;msg", &ctx);
+    assert_eq!((r.stamp.uptime_s, r.body), (Some(0.000012), "msg"));
+    for not in [
+        "6,1,abc,-;x",
+        "6,1,2,x;x",
+        "6,1;x",
+        "a,b,c,-;x",
+        ",,,-;x",
+        "6,1,99999999999999999999999,-;x",
+    ] {
+        let r = split_prefix(not, &ctx);
+        assert_eq!(r.stamp.uptime_s, None, "{not}");
+        assert_eq!(r.body, not, "{not}");
+    }
+}
