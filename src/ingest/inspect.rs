@@ -91,6 +91,13 @@ pub struct Container {
     pub lines: InspectLines,
     /// `HostConfig.LogConfig.Config` (`max-size`, `max-file`, …), sorted by key.
     pub log_opts: Vec<(String, String)>,
+    /// `HostConfig.NetworkMode`: `default`, a network name, `host`, `none`,
+    /// or `container:<id>` when it shares another container's network stack.
+    pub network_mode: String,
+    /// `Config.StopSignal` (e.g. `SIGQUIT`); empty for Docker's SIGTERM.
+    pub stop_signal: String,
+    /// `HostConfig.Links` (`/db:/web/db`), as written.
+    pub links: Vec<String>,
 }
 
 /// Where key fields sit in the inspect file, so findings can cite them.
@@ -354,6 +361,10 @@ fn keys(v: &Value, ptr: &str) -> Vec<String> {
 
 fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
     let id = s(o, "/Id");
+    // `GET /containers/json` (what `docker ps` reads, and what API clients
+    // save): `State` is a word, `Names` a list, `Image` the name the user
+    // gave, `Labels` and `Ports` at the top level.
+    let listed = matches!(get(o, "/State"), Some(Value::String(_)));
     let mut port_bindings = Vec::new();
     if let Some(Value::Object(m)) = get(o, "/HostConfig/PortBindings") {
         for (port, binds) in m {
@@ -406,26 +417,52 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
             .collect(),
         _ => Vec::new(),
     };
-    let labels = match get(o, "/Config/Labels") {
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect(),
-        _ => Vec::new(),
+    if listed {
+        if let Some(Value::Array(a)) = get(o, "/Ports") {
+            for p in a {
+                let kind = Some(s(p, "/Type")).filter(|t| !t.is_empty());
+                port_bindings.push(PortBinding {
+                    container_port: format!(
+                        "{}/{}",
+                        s(p, "/PrivatePort"),
+                        kind.as_deref().unwrap_or("tcp")
+                    ),
+                    host_ip: s(p, "/IP"),
+                    host_port: s(p, "/PublicPort"),
+                });
+            }
+        }
+    }
+    let labels =
+        match get(o, "/Config/Labels").or_else(|| listed.then(|| get(o, "/Labels")).flatten()) {
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+    let mut status = if listed {
+        s(o, "/State").to_ascii_lowercase()
+    } else {
+        s(o, "/State/Status")
     };
-    let mut status = s(o, "/State/Status");
     // podman's words for Docker's states.
     match status.as_str() {
         "configured" | "initialized" => status = "created".to_string(),
         "stopped" | "stopping" => status = "exited".to_string(),
         _ => {}
+    }
+    if !listed && status != "restarting" && b(o, "/State/Restarting") {
+        // Docker derives `Status` from the booleans; a restart in progress
+        // is what `Restarting` says, whatever word was saved beside it.
+        status = "restarting".to_string();
     }
     if status.is_empty() {
         // API 1.24 without Status: derive it from the booleans.
@@ -487,17 +524,36 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         memory: line_of("\"Memory\""),
         cmd: line_of("\"Cmd\""),
     };
+    let (name, image, image_id) = if listed {
+        (
+            strs(o, "/Names").into_iter().next().unwrap_or_default(),
+            s(o, "/Image"),
+            s(o, "/ImageID"),
+        )
+    } else {
+        (s(o, "/Name"), s(o, "/Config/Image"), s(o, "/Image"))
+    };
+    // A listing gives the exit code only inside its `Status` sentence.
+    let exit_code = if listed {
+        listed_exit_code(&s(o, "/Status")).unwrap_or(0)
+    } else {
+        i(o, "/State/ExitCode")
+    };
     Container {
-        name: s(o, "/Name").trim_start_matches('/').to_string(),
-        image: s(o, "/Config/Image"),
-        image_id: s(o, "/Image"),
+        name: name.trim_start_matches('/').to_string(),
+        image,
+        image_id,
         hostname: s(o, "/Config/Hostname"),
         status,
-        exit_code: i(o, "/State/ExitCode"),
+        exit_code,
         oom_killed: b(o, "/State/OOMKilled"),
         pid: i(o, "/State/Pid"),
         error: s(o, "/State/Error"),
-        created: t(o, "/Created"),
+        created: t(o, "/Created").or_else(|| match get(o, "/Created") {
+            // The listing's `Created` is Unix seconds.
+            Some(Value::Number(n)) => n.as_f64().map(Timestamp::from_secs_f64),
+            _ => None,
+        }),
         started_at: t(o, "/State/StartedAt"),
         finished_at: t(o, "/State/FinishedAt"),
         restart_count: i(o, "/RestartCount"),
@@ -529,7 +585,16 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         lines,
         id,
         log_opts: log_opts(o),
+        network_mode: s(o, "/HostConfig/NetworkMode"),
+        stop_signal: s(o, "/Config/StopSignal"),
+        links: strs(o, "/HostConfig/Links"),
     }
+}
+
+/// `Exited (137) 2 days ago` → 137.
+fn listed_exit_code(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest.split_once(')')?.0.trim().parse().ok()
 }
 
 /// `HostConfig.LogConfig.Config`: string values only, sorted by key.

@@ -456,7 +456,55 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
         findings: findings.into_iter().map(finding).collect(),
         timeline: timeline(a),
         volumes: volumes(a),
+        image_inspect: image_inspect(a),
     }
+}
+
+/// `docker image inspect` facts, one entry per id (sorted), every file that
+/// described it in `sources`.
+fn image_inspect(a: &Analysis) -> Vec<ImageInspect> {
+    let mut facts: Vec<&crate::ingest::inspect::ImageFacts> = a.image_facts.iter().collect();
+    facts.sort_by(|x, y| (&x.id, &x.evidence.source).cmp(&(&y.id, &y.evidence.source)));
+    let mut out: Vec<ImageInspect> = Vec::new();
+    for f in facts {
+        if let Some(prev) = out.last_mut().filter(|p| p.id == f.id.as_str()) {
+            let src: Untrusted = f.evidence.source.clone().into();
+            if !prev.sources.contains(&src) {
+                prev.sources.push(src);
+            }
+            continue;
+        }
+        out.push(ImageInspect {
+            source: f.evidence.source.clone().into(),
+            line: f.evidence.line,
+            sources: vec![f.evidence.source.clone().into()],
+            id: f.id.clone().into(),
+            tags: uv(&f.repo_tags),
+            digests: uv(&f.repo_digests),
+            created: ts(f.created),
+            size_bytes: f.size,
+            architecture: f.architecture.clone().into(),
+            variant: f.variant.clone().into(),
+            os: f.os.clone().into(),
+            layers: f.layers as u64,
+            user: f.user.clone().into(),
+            entrypoint: uv(&f.entrypoint),
+            cmd: uv(&f.cmd),
+            env: uv(&f.env),
+            exposed_ports: uv(&f.exposed_ports),
+            history: f
+                .history
+                .iter()
+                .map(|h| HistoryRow {
+                    created: ts(h.created),
+                    created_by: h.created_by.clone().into(),
+                    empty_layer: h.empty_layer,
+                    layer: None,
+                })
+                .collect(),
+        });
+    }
+    out
 }
 
 impl Finding {

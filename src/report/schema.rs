@@ -115,6 +115,38 @@ pub struct Report {
     /// Named volumes read from a Docker data root (`volumes/<name>/_data`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
+    /// Images known from `docker image inspect` output (issue #11, item 6),
+    /// with or without an archive of them; one entry per image id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_inspect: Vec<ImageInspect>,
+}
+
+/// One image as `docker image inspect` (or podman's) described it. `env`
+/// goes through redaction like every other string of the report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ImageInspect {
+    /// The first inspect file it was read from, with the line of its `Id`.
+    pub source: Untrusted,
+    pub line: Option<u64>,
+    /// Every inspect file that described this id.
+    pub sources: Vec<Untrusted>,
+    pub id: Untrusted,
+    pub tags: Vec<Untrusted>,
+    pub digests: Vec<Untrusted>,
+    pub created: Option<String>,
+    /// `Size`, when the engine wrote it.
+    pub size_bytes: Option<u64>,
+    pub architecture: Untrusted,
+    pub variant: Untrusted,
+    pub os: Untrusted,
+    /// Number of `RootFS.Layers`.
+    pub layers: u64,
+    pub user: Untrusted,
+    pub entrypoint: Vec<Untrusted>,
+    pub cmd: Vec<Untrusted>,
+    pub env: Vec<Untrusted>,
+    pub exposed_ports: Vec<Untrusted>,
+    pub history: Vec<HistoryRow>,
 }
 
 /// A named volume of a data root.
