@@ -493,6 +493,41 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
         ));
     }
 
+    if r.containers.iter().any(|c| c.data_root.is_some()) {
+        let rows = r
+            .containers
+            .iter()
+            .filter_map(|ct| ct.data_root.as_ref().map(|d| (ct, d)))
+            .map(|(ct, d)| {
+                let ns: Vec<String> = d.nameservers.iter().map(|n| n.md_code()).collect();
+                let m: Vec<String> = d.mounts.iter().map(|n| n.md_code()).collect();
+                format!(
+                    "- {}: hostname {}; nameservers {}; mounted in {}; from `{}`\n",
+                    ct.name.md(),
+                    d.hostname.md_code(),
+                    if ns.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ns.join(", ")
+                    },
+                    if m.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        m.join(", ")
+                    },
+                    d.config_file
+                )
+            })
+            .collect();
+        sections.push(Section::new(
+            "the data-root containers",
+            "## Data-root containers\n\n".into(),
+            rows,
+            "data-root containers",
+            HOW_ALL,
+        ));
+    }
+
     if !r.volumes.is_empty() {
         let rows = r
             .volumes

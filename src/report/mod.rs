@@ -288,6 +288,19 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                 changes: data_root_of(a, &c.id)
                     .filter(|x| x.upper_layer)
                     .map(container_changes),
+                data_root: data_root_of(a, &c.id).map(|x| ContainerDataRoot {
+                    config_file: x.config_file.clone(),
+                    created: ts(c.created),
+                    image_id: c.image_id.clone().into(),
+                    hostname: if x.hostname.is_empty() {
+                        c.hostname.clone().into()
+                    } else {
+                        x.hostname.clone().into()
+                    },
+                    nameservers: uv(&x.nameservers),
+                    mount_id: x.mount_id.clone().into(),
+                    mounts: uv(&x.mounts),
+                }),
                 verdict: findings
                     .iter()
                     .filter(|f| f.container.as_deref() == Some(c.name.as_str()))

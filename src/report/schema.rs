@@ -178,6 +178,27 @@ pub struct ContainerChanges {
     pub entries: Vec<Change>,
 }
 
+/// A data-root container's own directory (`containers/<id>/`) and layer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContainerDataRoot {
+    /// `config.v2.json`, or `config.json` (Docker 1.x).
+    pub config_file: String,
+    /// `Created` of its config.
+    pub created: Option<String>,
+    /// The image id its config names (`Image`).
+    pub image_id: Untrusted,
+    /// The `hostname` file (else `Config.Hostname`).
+    pub hostname: Untrusted,
+    /// `nameserver` lines of its `resolv.conf`.
+    pub nameservers: Vec<Untrusted>,
+    /// Its layer's directory name under the storage driver (overlay2 mount
+    /// id; the container id on Docker 1.x); empty when unknown.
+    pub mount_id: Untrusted,
+    /// What the engine mounted in from `containers/<id>/`: `mounts/secrets`,
+    /// `mounts/shm`, `shm`.
+    pub mounts: Vec<Untrusted>,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Change {
     pub path: Untrusted,
@@ -246,6 +267,10 @@ pub struct Container {
     /// Its own changes, when its upper layer was in a data root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<ContainerChanges>,
+    /// What only its data-root directory says, for a container read from
+    /// a data root (#14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_root: Option<ContainerDataRoot>,
     /// Its worst finding's severity; None when no finding names it. Not in
     /// the JSON contract (a reader derives it from `findings`).
     #[serde(skip)]

@@ -1210,6 +1210,22 @@ fn container_full(
         );
         q(o, "8. changes?", &flagged.join("; "));
     }
+    if let Some(d) = &ct.data_root {
+        // What its own data-root directory says (#14).
+        let mut facts = vec![format!("hostname {}", v(&d.hostname))];
+        if !d.nameservers.is_empty() {
+            let ns: Vec<String> = d.nameservers.iter().map(v).collect();
+            facts.push(format!("nameservers {}", ns.join(", ")));
+        }
+        if !d.mounts.is_empty() {
+            let m: Vec<String> = d.mounts.iter().map(v).collect();
+            facts.push(format!("mounted in {}", m.join(", ")));
+        }
+        if d.config_file != "config.v2.json" {
+            facts.push(format!("from Docker 1.x's {}", d.config_file));
+        }
+        q(o, "9. host?", &facts.join("; "));
+    }
     let _ = paths;
     for f in r
         .findings

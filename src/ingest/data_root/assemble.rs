@@ -44,7 +44,7 @@ fn text(p: &Piece) -> String {
     String::from_utf8_lossy(&p.body).trim().to_string()
 }
 
-fn json(p: &Piece, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+pub(super) fn json(p: &Piece, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
     if let Some(why) = &p.dropped {
         diags.push(Diagnostic::error(&p.path, format!("{what}: {why}")));
         return None;
@@ -94,6 +94,9 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
         bytes: pieces.iter().map(|p| p.size).sum(),
     });
     let mut configs = BTreeMap::new();
+    let mut configs_v1 = BTreeMap::new();
+    let mut container_mounts: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut volume_db = None;
     let mut hostconfigs = BTreeMap::new();
     let mut hostnames = BTreeMap::new();
     let mut resolvs = BTreeMap::new();
@@ -109,6 +112,22 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
             Rel::Config(id) => {
                 configs.insert(id.as_str(), p);
             }
+            Rel::ConfigV1(id) => {
+                configs_v1.insert(id.as_str(), p);
+            }
+            Rel::MountEntry(id, rest) => {
+                // `mounts/<name>` and `shm` itself: what was mounted in.
+                let name = match rest.split('/').collect::<Vec<_>>().as_slice() {
+                    ["mounts", name] => Some(format!("mounts/{name}")),
+                    ["shm"] => Some("shm".to_string()),
+                    _ => None,
+                };
+                if let Some(n) = name {
+                    container_mounts.entry(id.as_str()).or_default().push(n);
+                }
+            }
+            Rel::VolumeDb => volume_db = Some(p),
+            Rel::Graph(..) | Rel::RepositoriesV1 => {}
             Rel::HostConfig(id) => {
                 hostconfigs.insert(id.as_str(), p);
             }
@@ -150,6 +169,16 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
             Rel::UpperEntry(mount, _) => uppers.entry(mount.as_str()).or_default().push(p),
             Rel::VolumeEntry(name, _) => volumes.entry(name.as_str()).or_default().push(p),
             Rel::Other => {}
+        }
+    }
+
+    // Docker 1.x kept `config.json`; a data root migrated to 1.10 keeps
+    // it beside `config.v2.json`, which then wins.
+    let mut config_file: BTreeMap<&str, &str> = BTreeMap::new();
+    for (id, p) in configs_v1 {
+        if !configs.contains_key(id) {
+            configs.insert(id, p);
+            config_file.insert(id, "config.json");
         }
     }
 
@@ -258,10 +287,17 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
     }
 
     let _ = intermediate;
+    images.extend(super::graph::images(
+        pieces,
+        &used,
+        limits,
+        &mut out.diagnostics,
+    ));
     // Containers, in the inspect model.
     let mut extras = Vec::new();
     for (id, p) in &configs {
-        let Some(mut cfg) = json(p, "container config.v2.json", &mut out.diagnostics) else {
+        let file_name = config_file.get(id).copied().unwrap_or("config.v2.json");
+        let Some(mut cfg) = json(p, &format!("container {file_name}"), &mut out.diagnostics) else {
             continue;
         };
         let mut sources = vec![p.path.clone()];
@@ -293,7 +329,12 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
             .unwrap_or("")
             .to_string();
         let image_id = cfg.get("Image").and_then(Value::as_str).unwrap_or("");
-        let mount_id = mount_ids.get(id).cloned().unwrap_or_default();
+        // Docker 1.x has no layerdb: the container's layer is named after it.
+        let mount_id = mount_ids
+            .get(id)
+            .cloned()
+            .or_else(|| uppers.contains_key(id).then(|| id.to_string()))
+            .unwrap_or_default();
         let upper = uppers
             .get(mount_id.as_str())
             .filter(|_| !mount_id.is_empty());
@@ -336,8 +377,13 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
                     .collect()
             })
             .unwrap_or_default();
+        let mut mounts = container_mounts.remove(id).unwrap_or_default();
+        mounts.sort();
+        mounts.dedup();
         extras.push(ContainerExtra {
             id: id.to_string(),
+            config_file: file_name.to_string(),
+            mounts,
             hostname,
             nameservers,
             upper_layer: upper.is_some(),
@@ -351,7 +397,10 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
         out.items.push(Parsed::Images(images));
     }
 
-    let vols = volumes
+    let drivers = volume_db
+        .map(|p| volume_records(&p.body))
+        .unwrap_or_default();
+    let mut vols: Vec<Volume> = volumes
         .into_iter()
         .map(|(name, list)| {
             let files = list.iter().filter(|p| p.kind == EntryKind::File);
@@ -367,7 +416,10 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
                 .to_string();
             Volume {
                 name: name.to_string(),
-                driver: "local".to_string(),
+                driver: drivers
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| "local".to_string()),
                 size_bytes: files.clone().map(|p| p.size).sum(),
                 files: files.count() as u64,
                 owner,
@@ -375,10 +427,55 @@ fn one_root(root: &str, pieces: &[Piece], limits: &Limits) -> Ingested {
             }
         })
         .collect();
+    // A volume of another driver has no `_data` here: only its record.
+    if let Some(db) = volume_db {
+        for (name, driver) in &drivers {
+            if !vols.iter().any(|v| &v.name == name) {
+                vols.push(Volume {
+                    name: name.clone(),
+                    driver: driver.clone(),
+                    path: db.path.clone(),
+                    ..Default::default()
+                });
+            }
+        }
+        vols.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     out.items.push(Parsed::DataRoot(DataRoot {
         root: root.to_string(),
         containers: extras,
         volumes: vols,
     }));
+    out
+}
+
+/// The volumes recorded in `volumes/metadata.db`, name → driver. The file
+/// is a bolt database; there is no bolt reader in Rust worth a dependency,
+/// and the store keeps each volume as a JSON value
+/// (`{"Name":…,"Driver":…,"Labels":…,"Options":…}`) written whole into a
+/// leaf page, so the JSON objects are found by scanning the bytes. A page
+/// freed by bolt's copy-on-write may still hold an older copy of a record
+/// (or one of a volume since removed): a name's driver never changes, so
+/// duplicates agree.
+fn volume_records(db: &[u8]) -> BTreeMap<String, String> {
+    const KEY: &[u8] = b"{\"Name\":\"";
+    let mut out = BTreeMap::new();
+    let mut at = 0;
+    while let Some(i) = memchr::memmem::find(&db[at..], KEY) {
+        let start = at + i;
+        at = start + KEY.len();
+        let mut it = serde_json::Deserializer::from_slice(&db[start..]).into_iter::<Value>();
+        let Some(Ok(v)) = it.next() else { continue };
+        let (Some(name), Some(driver)) = (
+            v.get("Name").and_then(Value::as_str),
+            v.get("Driver").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if !name.is_empty() && !driver.is_empty() {
+            out.entry(name.to_string())
+                .or_insert_with(|| driver.to_string());
+        }
+    }
     out
 }

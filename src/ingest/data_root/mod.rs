@@ -19,6 +19,7 @@
 
 mod assemble;
 mod changes;
+mod graph;
 
 pub use assemble::assemble;
 pub use changes::{Change, ChangeKind};
@@ -39,6 +40,9 @@ pub struct DataRoot {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerExtra {
     pub id: String,
+    /// Which config it was read from: `config.v2.json` (Docker 1.10 and
+    /// later) or `config.json` (Docker 1.x, beside a `graph/` image store).
+    pub config_file: String,
     /// The `hostname` file beside its config.
     pub hostname: String,
     /// `nameserver` lines of its `resolv.conf`.
@@ -51,13 +55,19 @@ pub struct ContainerExtra {
     pub changes: Vec<Change>,
     /// Where the upper layer was read from.
     pub upper_path: String,
+    /// What the engine mounted into it from `containers/<id>/mounts/`
+    /// (`secrets`, `shm`) and `containers/<id>/shm`: names only.
+    pub mounts: Vec<String>,
 }
 
-/// A named volume of the `local` driver (`volumes/<name>/_data`).
+/// A named volume (`volumes/<name>/_data`, or a record of
+/// `volumes/metadata.db`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Volume {
     pub name: String,
-    /// `local`: volumes under `volumes/<name>/_data` are the local driver's.
+    /// The driver recorded in `volumes/metadata.db`; `local` when the
+    /// database is absent (volumes under `volumes/<name>/_data` are the
+    /// local driver's).
     pub driver: String,
     pub size_bytes: u64,
     pub files: u64,
@@ -70,6 +80,19 @@ pub struct Volume {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Rel {
     Config(String),
+    /// `containers/<id>/config.json`: Docker 1.x's container config (read
+    /// only when no `config.v2.json` sits beside it).
+    ConfigV1(String),
+    /// `graph/<id>/json`, `graph/<id>/tar-data.json.gz`, `graph/<id>/layersize`:
+    /// Docker 1.x's image store, one directory per layer.
+    Graph(String, GraphPart),
+    /// `repositories-<driver>`: Docker 1.x's tags.
+    RepositoriesV1,
+    /// `volumes/metadata.db`: the volume store's bolt database.
+    VolumeDb,
+    /// `containers/<id>/mounts/<rest>` and `containers/<id>/shm/<rest>`
+    /// (`rest` empty for the directory itself): listed, never read.
+    MountEntry(String, String),
     HostConfig(String),
     Hostname(String),
     Resolv(String),
@@ -88,6 +111,13 @@ pub(crate) enum Rel {
     /// Anything else of the data root's own bookkeeping (metadata, links,
     /// checksums): claimed so it is not read as an unknown artifact.
     Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GraphPart {
+    Json,
+    TarSplit,
+    Size,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,10 +161,24 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
             "hostconfig.json" => HostConfig(id.to_string()),
             "hostname" => Hostname(id.to_string()),
             "resolv.conf" => Resolv(id.to_string()),
-            "hosts" | "resolv.conf.hash" | "config.json" => Other,
+            "config.json" => ConfigV1(id.to_string()),
+            "shm" | "mounts" => MountEntry(id.to_string(), f.to_string()),
+            "hosts" | "resolv.conf.hash" => Other,
             _ => return None,
         },
-        ["containers", id, "mounts" | "checkpoints", _, ..] if hex64(id) => Other,
+        ["containers", id, dir @ ("mounts" | "shm"), tail @ ..] if hex64(id) => {
+            MountEntry(id.to_string(), [&[*dir][..], tail].concat().join("/"))
+        }
+        ["containers", id, "checkpoints", _, ..] if hex64(id) => Other,
+        ["graph", id, part] if hex64(id) => match *part {
+            "json" => Graph(id.to_string(), GraphPart::Json),
+            "tar-data.json.gz" => Graph(id.to_string(), GraphPart::TarSplit),
+            "layersize" => Graph(id.to_string(), GraphPart::Size),
+            _ => Other,
+        },
+        ["graph", "_tmp", ..] => Other,
+        [name] if name.starts_with("repositories-") => RepositoriesV1,
+        ["linkgraph.db"] => Other,
         ["image", _, "repositories.json"] => Repositories,
         ["image", _, "imagedb", "content", "sha256", id] if hex64(id) => {
             ImageConfig(id.to_string())
@@ -152,7 +196,8 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
         ["image", _, "layerdb", "mounts", id, "mount-id"] if hex64(id) => MountId(id.to_string()),
         ["image", _, "layerdb", "mounts", id, _] if hex64(id) => Other,
         ["image", _, "layerdb", "tmp", ..] | ["image", _, "distribution", ..] => Other,
-        ["volumes", "metadata.db" | "backingFsBlockDev"] => Other,
+        ["volumes", "metadata.db"] => VolumeDb,
+        ["volumes", "backingFsBlockDev"] => Other,
         ["volumes", name, "_data", tail @ ..] if !name.is_empty() => {
             VolumeEntry(name.to_string(), tail.join("/"))
         }
@@ -163,6 +208,13 @@ fn rel_of(rest: &[&str]) -> Option<Rel> {
         ["overlay2", id, "lower" | "link" | "committed"] if overlay_id(id) => Other,
         ["overlay2", id, "work" | "merged", ..] if overlay_id(id) => Other,
         ["overlay2", "l", _] => Other,
+        // overlay (Docker 17.x and before): `upper` is a container's own
+        // layer, `root` an image layer's whole tree.
+        ["overlay", id, "upper", tail @ ..] if overlay_id(id) => {
+            UpperEntry(id.to_string(), tail.join("/"))
+        }
+        ["overlay", id, "root" | "merged" | "work", ..] if overlay_id(id) => Other,
+        ["overlay", id, "lower-id"] if overlay_id(id) => Other,
         // aufs (Docker before overlay2): the same, with `.wh.` files.
         ["aufs", "diff", id, tail @ ..] if overlay_id(id) => {
             UpperEntry(id.to_string(), tail.join("/"))
@@ -187,11 +239,15 @@ pub(crate) fn claim(path: &str) -> Option<(String, Rel)> {
                 | "image"
                 | "volumes"
                 | "overlay2"
+                | "overlay"
+                | "graph"
+                | "linkgraph.db"
                 | "aufs"
                 | "network"
                 | "builder"
                 | "buildkit"
-        ) {
+        ) && !(i + 1 == segs.len() && segs[i].starts_with("repositories-"))
+        {
             continue;
         }
         if let Some(rel) = rel_of(&segs[i..]) {
@@ -211,16 +267,24 @@ pub(crate) fn claim(path: &str) -> Option<(String, Rel)> {
 /// tar-split up to `--max-member-bytes`, small files up to 64 KiB.
 fn keep_limit(rel: &Rel, limits: &Limits) -> u64 {
     match rel {
-        Rel::Config(_) | Rel::HostConfig(_) | Rel::Repositories | Rel::ImageConfig(_) => {
-            limits.max_json_bytes
+        Rel::Config(_)
+        | Rel::ConfigV1(_)
+        | Rel::HostConfig(_)
+        | Rel::Repositories
+        | Rel::RepositoriesV1
+        | Rel::ImageConfig(_)
+        | Rel::Graph(_, GraphPart::Json)
+        | Rel::VolumeDb => limits.max_json_bytes,
+        Rel::Layer(_, LayerPart::TarSplit) | Rel::Graph(_, GraphPart::TarSplit) => {
+            limits.max_member_bytes
         }
-        Rel::Layer(_, LayerPart::TarSplit) => limits.max_member_bytes,
+        Rel::Graph(_, GraphPart::Size) => 64 * 1024,
         Rel::Hostname(_)
         | Rel::Resolv(_)
         | Rel::Layer(..)
         | Rel::MountId(_)
         | Rel::ImageParent(_) => 64 * 1024,
-        Rel::VolumeEntry(..) | Rel::UpperEntry(..) | Rel::Other => 0,
+        Rel::VolumeEntry(..) | Rel::UpperEntry(..) | Rel::MountEntry(..) | Rel::Other => 0,
     }
 }
 
@@ -264,7 +328,10 @@ pub(crate) fn piece_from_bytes(
 /// anything else, which is read as usual.
 pub(crate) fn piece_from_entry(member: &str, e: &TarEntry) -> Option<Piece> {
     let (root, rel) = claim(member)?;
-    if !matches!(rel, Rel::VolumeEntry(..) | Rel::UpperEntry(..)) {
+    if !matches!(
+        rel,
+        Rel::VolumeEntry(..) | Rel::UpperEntry(..) | Rel::MountEntry(..)
+    ) {
         return None;
     }
     Some(Piece {
@@ -332,6 +399,9 @@ pub(crate) enum DirRole {
 pub(crate) fn dir_role(path: &str) -> DirRole {
     match claim(path) {
         Some((_, Rel::VolumeEntry(_, rest))) if rest.is_empty() => DirRole::Listed { upper: None },
+        Some((_, Rel::MountEntry(_, rest))) if !rest.contains('/') => {
+            DirRole::Listed { upper: None }
+        }
         Some((root, Rel::UpperEntry(id, rest))) if rest.is_empty() => DirRole::Listed {
             upper: Some((root, id)),
         },
@@ -339,6 +409,11 @@ pub(crate) fn dir_role(path: &str) -> DirRole {
             let segs: Vec<&str> = path.rsplitn(3, '/').collect();
             match segs.as_slice() {
                 ["merged" | "work", id, rest] if overlay_id(id) && rest.ends_with("overlay2") => {
+                    DirRole::Skipped
+                }
+                ["merged" | "work" | "root", id, rest]
+                    if overlay_id(id) && (rest == &"overlay" || rest.ends_with("/overlay")) =>
+                {
                     DirRole::Skipped
                 }
                 _ => DirRole::Walked,
@@ -358,7 +433,18 @@ pub(crate) fn bookkeeping_link(path: &str) -> bool {
 /// directories that are containers' own, not images'.
 pub(crate) fn container_mounts(root: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
+    // Docker 1.x (`graph/`, no layerdb): a container's layer is named
+    // after the container itself.
+    if let Ok(ids) = std::fs::read_dir(root.join("containers")) {
+        for e in ids.flatten() {
+            let n = e.file_name().to_string_lossy().to_string();
+            if hex64(&n) {
+                out.push(n);
+            }
+        }
+    }
     let Ok(drivers) = std::fs::read_dir(root.join("image")) else {
+        out.sort();
         return out;
     };
     for d in drivers.flatten() {

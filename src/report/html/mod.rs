@@ -630,6 +630,24 @@ fn changes_and_volumes(o: &mut String, r: &Report) {
         }
         o.push_str("</tbody></table>\n");
     }
+    if r.containers.iter().any(|c| c.data_root.is_some()) {
+        o.push_str("<h2>Data-root containers</h2>\n<table><thead><tr><th>container</th><th>hostname</th><th>nameservers</th><th>mounted in</th><th>config</th></tr></thead><tbody>\n");
+        for ct in &r.containers {
+            let Some(d) = &ct.data_root else { continue };
+            let ns: Vec<String> = d.nameservers.iter().map(|n| n.html()).collect();
+            let m: Vec<String> = d.mounts.iter().map(|n| n.html()).collect();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                ct.name.html(),
+                d.hostname.html(),
+                ns.join(", "),
+                m.join(", "),
+                h(&d.config_file)
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
     if !r.volumes.is_empty() {
         o.push_str("<h2>Volumes</h2>\n<table><thead><tr><th>name</th><th>driver</th><th class=\"num\">files</th><th class=\"num\">size</th><th>owner</th></tr></thead><tbody>\n");
         for vol in &r.volumes {
