@@ -10,6 +10,7 @@ pub mod export;
 pub mod images;
 pub mod network;
 pub mod orphans;
+pub mod tables;
 pub mod timeline;
 
 use std::collections::BTreeMap;
@@ -117,6 +118,16 @@ pub struct Analysis {
     pub docker_hosts: Vec<crate::ingest::host_text::DockerHost>,
     /// `docker stats --no-stream` rows, in input order.
     pub stats: Vec<crate::ingest::host_text::StatsRow>,
+    /// `docker ps` rows, in input order.
+    pub ps_rows: Vec<crate::ingest::host_text::PsRow>,
+    /// `docker images` rows, in input order.
+    pub image_rows: Vec<crate::ingest::host_text::ImageRow>,
+    /// `docker network ls` rows, in input order.
+    pub network_rows: Vec<crate::ingest::tables::NetworkRow>,
+    /// `docker volume ls` rows, in input order.
+    pub volume_rows: Vec<crate::ingest::tables::VolumeRow>,
+    /// `docker compose ps` rows, in input order.
+    pub compose_rows: Vec<crate::ingest::tables::ComposeRow>,
     /// `docker image inspect` facts, in input order.
     pub image_facts: Vec<crate::ingest::inspect::ImageFacts>,
     /// dockerd's journal files, their typed lines.
@@ -196,7 +207,11 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
             Parsed::Host(HostFact::Docker(d)) => a.docker_hosts.push(*d),
             Parsed::Host(HostFact::Stats(rows)) => a.stats.extend(rows),
-            Parsed::Host(_) => {}
+            Parsed::Host(HostFact::Containers(rows)) => a.ps_rows.extend(rows),
+            Parsed::Host(HostFact::ImageList(rows)) => a.image_rows.extend(rows),
+            Parsed::Host(HostFact::Networks(rows)) => a.network_rows.extend(rows),
+            Parsed::Host(HostFact::Volumes(rows)) => a.volume_rows.extend(rows),
+            Parsed::Host(HostFact::ComposePs(rows)) => a.compose_rows.extend(rows),
             Parsed::Journal(j) => a.daemon_logs.push(j),
             Parsed::DataRoot(d) => a.data_roots.push(d),
             // Put together by `ingest`; one left here was read through
@@ -218,6 +233,8 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
         })
         .collect();
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
+    // Before Compose logs are split: a `compose ps` record carries the labels they resolve by.
+    tables::from_compose_ps(&mut recs, &a.compose_rows);
 
     let inspected: Vec<&Container> = recs.iter().map(|r| &r.c).collect();
     let text_logs = crate::ingest::docker_logs::into_logs(docker_logs, &inspected, &logs);
@@ -232,6 +249,7 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
     // Never silent: logs and events of containers no inspect describes.
     orphans::from_logs(&mut recs, std::mem::take(&mut a.orphan_logs));
     orphans::from_events(&mut recs, &a.events);
+    tables::from_ps(&mut recs, &a.ps_rows);
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()

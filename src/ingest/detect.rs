@@ -147,7 +147,11 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
         }
         Class::Json => identify_json(path, data, limits),
         Class::HostFact => match host::detect(&String::from_utf8_lossy(data)) {
-            Some(fact) => (ArtifactKind::HostInfo, vec![Parsed::Host(fact)], Vec::new()),
+            Some(fact) => (
+                ArtifactKind::HostInfo,
+                vec![Parsed::Host(with_source(fact, path))],
+                Vec::new(),
+            ),
             None => unknown(path),
         },
         Class::EventsText => {
@@ -190,7 +194,7 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
                 "a report coroner wrote (its own output, e.g. `-o` into the input folder); skipped",
             )],
         ),
-        Class::Unknown => unknown(path),
+        Class::Unknown => unknown_with(path, Some(data)),
         Class::Journal => {
             let mut j = journal::parse(path, data);
             let diags = std::mem::take(&mut j.diagnostics);
@@ -220,6 +224,26 @@ fn with_source(fact: host::HostFact, path: &str) -> host::HostFact {
                 r.source = path.to_string();
             }
             host::HostFact::Stats(rows)
+        }
+        host::HostFact::Containers(mut rows) => {
+            rows.iter_mut().for_each(|r| r.source = path.to_string());
+            host::HostFact::Containers(rows)
+        }
+        host::HostFact::ImageList(mut rows) => {
+            rows.iter_mut().for_each(|r| r.source = path.to_string());
+            host::HostFact::ImageList(rows)
+        }
+        host::HostFact::Networks(mut rows) => {
+            rows.iter_mut().for_each(|r| r.source = path.to_string());
+            host::HostFact::Networks(rows)
+        }
+        host::HostFact::Volumes(mut rows) => {
+            rows.iter_mut().for_each(|r| r.source = path.to_string());
+            host::HostFact::Volumes(rows)
+        }
+        host::HostFact::ComposePs(mut rows) => {
+            rows.iter_mut().for_each(|r| r.source = path.to_string());
+            host::HostFact::ComposePs(rows)
         }
         f => f,
     }
@@ -252,7 +276,17 @@ pub fn is_coroner_report(head: &[u8]) -> bool {
 /// says it is evidence keeps a warning; any other is not relevant, counted
 /// by folder in one info line (`quiet`), never one warning each.
 fn unknown(path: &str) -> Identified {
-    if named_like_evidence(path) || named_like_archive_or_json(path) {
+    unknown_with(path, None)
+}
+
+/// [`unknown`], told the bytes: a few single-token lines (`'image'`,
+/// `"create"`) are what a `--format '{{.Field}}'` template prints, whatever
+/// the file is called, so not evidence that failed to read.
+fn unknown_with(path: &str, data: Option<&[u8]>) -> Identified {
+    if data.is_some_and(is_template_output) {
+        return (ArtifactKind::NotRelevant, Vec::new(), Vec::new());
+    }
+    if named_like_evidence_or_archive(path) {
         return (
             ArtifactKind::Unknown,
             Vec::new(),
@@ -260,6 +294,39 @@ fn unknown(path: &str) -> Identified {
         );
     }
     (ArtifactKind::NotRelevant, Vec::new(), Vec::new())
+}
+
+/// Whether a file's name promises evidence or an archive, so that failing
+/// to read it (or finding it empty) deserves a warning.
+pub(super) fn named_like_evidence_or_archive(path: &str) -> bool {
+    named_like_evidence(path) || named_like_archive_or_json(path)
+}
+
+/// At most 64 lines, each one token of at most 128 bytes: the output of a
+/// Go template that prints one field per object.
+fn is_template_output(data: &[u8]) -> bool {
+    if data.len() > 8192 {
+        return false;
+    }
+    let text = String::from_utf8_lossy(data);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    !lines.is_empty()
+        && lines.len() <= 64
+        && lines.iter().all(|l| {
+            l.len() <= 128 && !l.contains(char::is_whitespace) && !l.starts_with(['{', '['])
+        })
+}
+
+/// A small JSON object of scalars (`{"foo":"bar"}`, `{{json .Labels}}`):
+/// a template's output; an inspect document always nests objects.
+fn is_flat_small_json(v: &Value, len: usize) -> bool {
+    len <= 1024
+        && v.as_object()
+            .is_some_and(|o| o.values().all(|x| !x.is_object() && !x.is_array()))
 }
 
 /// Whether a file's name says it should hold Docker or kernel evidence
@@ -373,6 +440,21 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             )],
         );
     }
+    // `docker compose ps --format json`: one object per line, which would
+    // otherwise pass for JSON lines that are not evidence.
+    let head = &data[..data.len().min(4096)];
+    if memchr::memmem::find(head, b"\"Service\"").is_some() {
+        if let Some(rows) = super::tables::parse_compose_ps_json(data) {
+            return (
+                ArtifactKind::HostInfo,
+                vec![Parsed::Host(with_source(
+                    host::HostFact::ComposePs(rows),
+                    path,
+                ))],
+                Vec::new(),
+            );
+        }
+    }
     // serde_json refuses nesting deeper than 128 levels with an error, so
     // hostile depth costs a diagnostic, not the stack.
     let mut repaired_note = None;
@@ -429,7 +511,7 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             Vec::new(),
         );
     }
-    if named_like_evidence(path) {
+    if named_like_evidence(path) && !is_flat_small_json(&value, data.len()) {
         return (
             ArtifactKind::Unknown,
             Vec::new(),

@@ -119,6 +119,12 @@ pub(super) fn ingest_bytes_releasing(
         )));
         return out;
     }
+    if data.is_empty() && !detect::named_like_evidence_or_archive(path) {
+        // An empty output (a `--format` template over no objects) is not
+        // evidence that failed to read: counted with the others.
+        out.inputs.push(record(ArtifactKind::NotRelevant));
+        return out;
+    }
     if data.is_empty() {
         out.inputs.push(record(ArtifactKind::Unknown));
         out.diagnostics

@@ -3,6 +3,7 @@
 //! clock), and what Docker's own commands say (`host_text.rs` reads them).
 
 use super::host_text::{self, DockerHost, ImageRow, PsRow, StatsRow};
+use super::tables::{self, ComposeRow, NetworkRow, VolumeRow};
 use crate::time::Timestamp;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -17,14 +18,21 @@ pub enum HostFact {
     Containers(Vec<PsRow>),
     /// `docker stats --no-stream`.
     Stats(Vec<StatsRow>),
-    /// `docker images`.
+    /// `docker images` (the classic table or Docker 29's tree view).
     ImageList(Vec<ImageRow>),
-    /// `docker network ls`, `docker volume ls`: recognised, not analysed.
-    Other(&'static str),
+    /// `docker network ls`.
+    Networks(Vec<NetworkRow>),
+    /// `docker volume ls`.
+    Volumes(Vec<VolumeRow>),
+    /// `docker compose ps`, table or `--format json`.
+    ComposePs(Vec<ComposeRow>),
 }
 
 /// Recognises a host fact from a small file's text.
 pub fn detect(text: &str) -> Option<HostFact> {
+    if let Some(u) = tables::parse_uname(text) {
+        return Some(HostFact::Docker(Box::new(u)));
+    }
     let t = text.trim();
     if t.is_empty() || t.len() > 64 || t.contains('\n') {
         return None;
@@ -77,11 +85,14 @@ pub fn parse_docker_text(text: &str) -> Option<HostFact> {
     Some(match host_text::identify(text)? {
         K::Info => HostFact::Docker(Box::new(host_text::parse_info(text))),
         K::Version => HostFact::Docker(Box::new(host_text::parse_version(text))),
+        K::PodmanVersion => HostFact::Docker(Box::new(host_text::parse_podman_version(text))),
         K::Ps => HostFact::Containers(host_text::parse_ps(text)),
         K::Stats => HostFact::Stats(host_text::parse_stats(text)),
         K::Images => HostFact::ImageList(host_text::parse_images(text)),
-        K::NetworkLs => HostFact::Other("docker network ls"),
-        K::VolumeLs => HostFact::Other("docker volume ls"),
+        K::ImageTree => HostFact::ImageList(tables::parse_image_tree(text)),
+        K::NetworkLs => HostFact::Networks(tables::parse_networks(text)),
+        K::VolumeLs => HostFact::Volumes(tables::parse_volumes(text)),
+        K::ComposePs => HostFact::ComposePs(tables::parse_compose_ps(text)),
     })
 }
 

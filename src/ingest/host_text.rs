@@ -47,6 +47,10 @@ pub struct PsRow {
     pub names: String,
     /// `Exited (137) …` gives 137.
     pub exit_code: Option<i64>,
+    /// `--size`: `0B (virtual 1.2MB)` as printed.
+    pub size: String,
+    /// The file it was read from (set by the dispatcher), for evidence.
+    pub source: String,
 }
 
 /// One row of `docker stats --no-stream`.
@@ -75,6 +79,10 @@ pub struct ImageRow {
     pub id: String,
     pub created: String,
     pub size: Option<u64>,
+    /// `--digests`: `sha256:…`, or empty (`<none>` kept as printed).
+    pub digest: String,
+    /// The file it was read from (set by the dispatcher), for evidence.
+    pub source: String,
 }
 
 /// Which of the commands a text is.
@@ -85,8 +93,14 @@ pub enum TextKind {
     Ps,
     Stats,
     Images,
+    /// `docker image ls` in Docker 29's tree view.
+    ImageTree,
     NetworkLs,
     VolumeLs,
+    /// `docker compose ps`.
+    ComposePs,
+    /// `podman version`.
+    PodmanVersion,
 }
 
 fn first_line(text: &str) -> &str {
@@ -116,8 +130,16 @@ pub fn identify(head: &str) -> Option<TextKind> {
     if first.starts_with("NETWORK ID") && has("NAME") && has("DRIVER") {
         return Some(TextKind::NetworkLs);
     }
-    if first.starts_with("DRIVER") && has("VOLUME NAME") {
+    if first.starts_with("DRIVER") && has("VOLUME NAME")
+        || super::tables::is_cluster_volume_header(first)
+    {
         return Some(TextKind::VolumeLs);
+    }
+    if super::tables::is_image_tree_header(first) {
+        return Some(TextKind::ImageTree);
+    }
+    if super::tables::is_compose_ps_header(first) {
+        return Some(TextKind::ComposePs);
     }
     let keys: Vec<&str> = head
         .lines()
@@ -132,6 +154,13 @@ pub fn identify(head: &str) -> Option<TextKind> {
     }
     if first.starts_with("Client") && key("API version") && (key("Version") || key("Server")) {
         return Some(TextKind::Version);
+    }
+    // podman's: `Client:       Podman Engine` (4.x) or `Version:      1.6.4` first.
+    if (first.starts_with("Client:") && first.contains("Podman") || first.starts_with("Version:"))
+        && key("OS/Arch")
+        && key("Go Version")
+    {
+        return Some(TextKind::PodmanVersion);
     }
     None
 }
@@ -215,6 +244,78 @@ pub fn parse_version(text: &str) -> DockerHost {
     }
 }
 
+/// `podman version` as text: `Version` and `OS/Arch`, the server's when a
+/// remote client prints both (`Server:       Podman Engine`).
+pub fn parse_podman_version(text: &str) -> DockerHost {
+    let mut client = (None, None);
+    let mut server = (None, None);
+    let mut in_server = false;
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim());
+        match k {
+            "Server" => in_server = true,
+            "Client" => in_server = false,
+            "Version" | "OS/Arch" => {
+                let slot = if in_server { &mut server } else { &mut client };
+                let cell = if k == "Version" {
+                    &mut slot.0
+                } else {
+                    &mut slot.1
+                };
+                if cell.is_none() && !v.is_empty() {
+                    *cell = Some(v.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let (version, os_arch) = (server.0.or(client.0), server.1.or(client.1));
+    let (os, arch) = match os_arch.as_deref().and_then(|v| v.split_once('/')) {
+        Some((o, a)) => (Some(o.to_string()), Some(a.to_string())),
+        None => (None, None),
+    };
+    DockerHost {
+        command: "podman version",
+        server_version: version,
+        architecture: arch,
+        os_type: os,
+        ..Default::default()
+    }
+}
+
+/// `podman info --format json` (what sos and most scripts save as
+/// `podman_info.json`): `host.arch`, `host.kernel`, `version.Version`.
+fn podman_info_json(v: &Value) -> Option<DockerHost> {
+    let host = v.get("host")?.as_object()?;
+    v.get("store")?;
+    let s = |o: &serde_json::Map<String, Value>, k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+    };
+    let version = v.get("version").and_then(Value::as_object);
+    Some(DockerHost {
+        command: "podman info",
+        server_version: version.and_then(|o| s(o, "Version")),
+        kernel_version: s(host, "kernel"),
+        architecture: s(host, "arch"),
+        os_type: s(host, "os"),
+        operating_system: host
+            .get("distribution")
+            .and_then(Value::as_object)
+            .and_then(|d| s(d, "distribution")),
+        cgroup_driver: s(host, "cgroupManager"),
+        cgroup_version: s(host, "cgroupVersion"),
+        cpus: host.get("cpus").and_then(Value::as_u64),
+        total_memory: host.get("memTotal").and_then(Value::as_u64),
+        ..Default::default()
+    })
+}
+
 /// `docker info` or `docker version` as JSON.
 pub fn from_json(v: &Value) -> Option<DockerHost> {
     let s = |p: &str| {
@@ -242,6 +343,9 @@ pub fn from_json(v: &Value) -> Option<DockerHost> {
             total_memory: u("/MemTotal"),
             source: String::new(),
         });
+    }
+    if let Some(p) = podman_info_json(v) {
+        return Some(p);
     }
     if v.get("Client").is_some() && v.get("Server").is_some() {
         return Some(DockerHost {
@@ -282,8 +386,16 @@ fn header_columns(header: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// The column names of a table header.
+pub(super) fn column_names(header: &str) -> Vec<&str> {
+    header_columns(header.trim_end())
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect()
+}
+
 /// Rows of a table as cells under the header's names, with line numbers.
-fn table(text: &str) -> Vec<(u64, Vec<(String, String)>)> {
+pub(super) fn table(text: &str) -> Vec<(u64, Vec<(String, String)>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
@@ -315,7 +427,7 @@ fn table(text: &str) -> Vec<(u64, Vec<(String, String)>)> {
     out
 }
 
-fn col<'r>(row: &'r [(String, String)], name: &str) -> &'r str {
+pub(super) fn col<'r>(row: &'r [(String, String)], name: &str) -> &'r str {
     row.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
@@ -334,6 +446,8 @@ pub fn parse_ps(text: &str) -> Vec<PsRow> {
                 created: col(&r, "CREATED").to_string(),
                 ports: col(&r, "PORTS").to_string(),
                 names: col(&r, "NAMES").to_string(),
+                size: col(&r, "SIZE").to_string(),
+                source: String::new(),
                 exit_code: status
                     .strip_prefix("Exited (")
                     .and_then(|s| s.split_once(')'))
@@ -393,8 +507,11 @@ pub fn parse_images(text: &str) -> Vec<ImageRow> {
             tag: col(&r, "TAG").to_string(),
             id: col(&r, "IMAGE ID").to_string(),
             created: col(&r, "CREATED").to_string(),
-            size: parse_size(col(&r, "SIZE")),
+            size: parse_size(col(&r, "SIZE")).or_else(|| parse_size(col(&r, "VIRTUAL SIZE"))),
+            digest: col(&r, "DIGEST").to_string(),
+            source: String::new(),
         })
+        .filter(|i| !i.id.is_empty())
         .collect()
 }
 

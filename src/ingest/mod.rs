@@ -27,6 +27,7 @@ pub mod journal;
 pub mod json_log;
 pub mod kernel;
 pub mod podman;
+pub mod tables;
 
 mod bundle;
 mod decode;
