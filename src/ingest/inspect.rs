@@ -85,6 +85,9 @@ pub struct Container {
     /// podman: the container's cgroup (`State.CgroupPath`, e.g.
     /// `/libpod_parent/libpod-<id>` or `machine.slice/libpod-<id>.scope`).
     pub cgroup_path: String,
+    /// podman: its libpod storage records, attached by id when
+    /// `containers.json` (and `images.json`) were in the inputs.
+    pub storage: Option<Box<super::podman::storage::ContainerStorage>>,
     /// Every file this container's inspect output was read from.
     pub sources: Vec<String>,
     /// Line numbers of key fields in the first source, for evidence.
@@ -377,6 +380,11 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
     let health = get(o, "/State/Health")
         .or_else(|| get(o, "/State/Healthcheck"))
         .filter(|h| h.is_object())
+        // podman 4 writes `{"Status": "", "FailingStreak": 0, "Log": null}`
+        // for a container with no health check: no check, not a state.
+        .filter(|h| {
+            !(s(h, "/Status").is_empty() && matches!(get(h, "/Log"), None | Some(Value::Null)))
+        })
         .map(|h| Health {
             status: s(h, "/Status"),
             failing_streak: i(h, "/FailingStreak"),
@@ -525,6 +533,7 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         networks: keys(o, "/NetworkSettings/Networks"),
         conmon_pid: i(o, "/State/ConmonPid"),
         cgroup_path: s(o, "/State/CgroupPath"),
+        storage: None,
         sources: vec![path.to_string()],
         lines,
         id,
