@@ -80,6 +80,9 @@ pub struct Container {
     pub health: Option<Health>,
     pub mounts: Vec<Mount>,
     pub networks: Vec<String>,
+    /// podman wrote it: its inspect output has `ConmonPidFile` or
+    /// `State.ConmonPid` (0 once the container exited), which Docker's lacks.
+    pub podman: bool,
     /// podman: the PID of the container's conmon monitor (`State.ConmonPid`).
     pub conmon_pid: i64,
     /// podman: the container's cgroup (`State.CgroupPath`, e.g.
@@ -531,6 +534,7 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         health,
         mounts,
         networks: keys(o, "/NetworkSettings/Networks"),
+        podman: get(o, "/ConmonPidFile").is_some() || get(o, "/State/ConmonPid").is_some(),
         conmon_pid: i(o, "/State/ConmonPid"),
         cgroup_path: s(o, "/State/CgroupPath"),
         storage: None,

@@ -224,10 +224,11 @@ pub fn is_network(v: &Value) -> bool {
     }
 }
 
-/// Whether an inspect container was written by podman: conmon's PID, or
-/// its cgroup under libpod.
+/// Whether an inspect container was written by podman: podman's own
+/// inspect fields, conmon's PID, its cgroup under libpod, or a storage
+/// record.
 pub fn is_podman(c: &inspect::Container) -> bool {
-    c.conmon_pid != 0 || c.cgroup_path.contains("libpod") || c.storage.is_some()
+    c.podman || c.conmon_pid != 0 || c.cgroup_path.contains("libpod") || c.storage.is_some()
 }
 
 #[cfg(test)]
