@@ -114,6 +114,8 @@ pub enum ArtifactKind {
     Journal,
     /// podman's k8s-file log (`ctr.log`), CRI format.
     K8sFileLog,
+    /// libpod's storage JSON (`containers.json`, `images.json`).
+    PodmanStorage,
     /// `docker compose logs` / `docker-compose logs` output.
     ComposeLogs,
     /// Read, and not Docker or kernel evidence (a sos tree's `sys/module`
@@ -140,6 +142,7 @@ impl ArtifactKind {
             ArtifactKind::Unknown => "unknown",
             ArtifactKind::Journal => "journal",
             ArtifactKind::K8sFileLog => "k8s-file-log",
+            ArtifactKind::PodmanStorage => "podman-storage",
             ArtifactKind::ComposeLogs => "compose-logs",
             ArtifactKind::NotRelevant => "not-relevant",
             ArtifactKind::CoronerReport => "coroner-report",

@@ -217,6 +217,8 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
             // Put together by `ingest`; one left here was read through
             // `ingest_bytes` alone and has no data root around it.
             Parsed::DataRootPiece(_) => {}
+            // Attached to inspect containers by `ingest`, likewise.
+            Parsed::PodmanStorage(_) => {}
         }
     }
     // Sorted by name so the report does not depend on which file came first.

@@ -511,6 +511,19 @@ fn identify_json(path: &str, data: &[u8], limits: &Limits) -> Identified {
             Vec::new(),
         );
     }
+    if podman::storage::is_storage(&value) {
+        let mut diags = Vec::new();
+        diags.extend(repaired_note);
+        return (
+            ArtifactKind::PodmanStorage,
+            vec![Parsed::PodmanStorage(podman::storage::parse(path, &value))],
+            diags,
+        );
+    }
+    if podman::storage::is_network(&value) {
+        // `podman network inspect` (sos stores one per network): not evidence.
+        return (ArtifactKind::NotRelevant, Vec::new(), Vec::new());
+    }
     if named_like_evidence(path) && !is_flat_small_json(&value, data.len()) {
         return (
             ArtifactKind::Unknown,

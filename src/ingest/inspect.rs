@@ -80,11 +80,17 @@ pub struct Container {
     pub health: Option<Health>,
     pub mounts: Vec<Mount>,
     pub networks: Vec<String>,
+    /// podman wrote it: its inspect output has `ConmonPidFile` or
+    /// `State.ConmonPid` (0 once the container exited), which Docker's lacks.
+    pub podman: bool,
     /// podman: the PID of the container's conmon monitor (`State.ConmonPid`).
     pub conmon_pid: i64,
     /// podman: the container's cgroup (`State.CgroupPath`, e.g.
     /// `/libpod_parent/libpod-<id>` or `machine.slice/libpod-<id>.scope`).
     pub cgroup_path: String,
+    /// podman: its libpod storage records, attached by id when
+    /// `containers.json` (and `images.json`) were in the inputs.
+    pub storage: Option<Box<super::podman::storage::ContainerStorage>>,
     /// Every file this container's inspect output was read from.
     pub sources: Vec<String>,
     /// Line numbers of key fields in the first source, for evidence.
@@ -388,6 +394,11 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
     let health = get(o, "/State/Health")
         .or_else(|| get(o, "/State/Healthcheck"))
         .filter(|h| h.is_object())
+        // podman 4 writes `{"Status": "", "FailingStreak": 0, "Log": null}`
+        // for a container with no health check: no check, not a state.
+        .filter(|h| {
+            !(s(h, "/Status").is_empty() && matches!(get(h, "/Log"), None | Some(Value::Null)))
+        })
         .map(|h| Health {
             status: s(h, "/Status"),
             failing_streak: i(h, "/FailingStreak"),
@@ -579,8 +590,10 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         health,
         mounts,
         networks: keys(o, "/NetworkSettings/Networks"),
+        podman: get(o, "/ConmonPidFile").is_some() || get(o, "/State/ConmonPid").is_some(),
         conmon_pid: i(o, "/State/ConmonPid"),
         cgroup_path: s(o, "/State/CgroupPath"),
+        storage: None,
         sources: vec![path.to_string()],
         lines,
         id,

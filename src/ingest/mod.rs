@@ -88,6 +88,9 @@ pub enum Parsed {
     DataRootPiece(Box<data_root::Piece>),
     /// A data root's own facts: each container's changes, the volumes.
     DataRoot(data_root::DataRoot),
+    /// libpod's storage JSON (`containers.json`, `images.json`); [`ingest`]
+    /// attaches it to the inspect containers by id.
+    PodmanStorage(podman::storage::Storage),
 }
 
 #[derive(Debug, Default)]
@@ -166,6 +169,7 @@ pub fn ingest_with_progress(
             .map(|p| Parsed::DataRootPiece(Box::new(p))),
     );
     data_root::assemble(&mut out, limits);
+    podman::storage::attach(&mut out.items);
     out
 }
 

@@ -301,6 +301,7 @@ pub fn build(a: &Analysis, findings: Vec<crate::rules::Finding>) -> Report {
                     mount_id: x.mount_id.clone().into(),
                     mounts: uv(&x.mounts),
                 }),
+                podman: podman_facts(c),
                 verdict: findings
                     .iter()
                     .filter(|f| f.container.as_deref() == Some(c.name.as_str()))
@@ -824,4 +825,32 @@ mod drift_tests {
         assert_eq!((r.added_count, r.added_bytes), (250, 500));
         assert_eq!((r.deleted_count, r.changed_count), (0, 0));
     }
+}
+
+/// podman's own facts of a container podman ran; None for Docker's.
+fn podman_facts(c: &crate::ingest::inspect::Container) -> Option<schema::Podman> {
+    if !crate::ingest::podman::storage::is_podman(c) {
+        return None;
+    }
+    Some(schema::Podman {
+        conmon_pid: (c.conmon_pid > 0).then_some(c.conmon_pid),
+        healthcheck: uv(&c.healthcheck),
+        storage: c.storage.as_ref().map(|s| {
+            let image = s.image.as_ref();
+            let names = match image {
+                Some(i) if !i.names.is_empty() => i.names.clone(),
+                _ if !s.container.image_name.is_empty() => vec![s.container.image_name.clone()],
+                _ => Vec::new(),
+            };
+            schema::PodmanStorage {
+                source: s.source.clone().into(),
+                layer: s.container.layer.clone().into(),
+                image_id: s.container.image.clone().into(),
+                image_names: uv(&names),
+                image_digest: image.map(|i| i.digest.clone().into()),
+                image_layer: image.map(|i| i.layer.clone().into()),
+                created: ts(s.container.created),
+            }
+        }),
+    })
 }

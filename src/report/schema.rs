@@ -164,6 +164,37 @@ pub struct Volume {
 /// A container's own changes, read from its overlay2 upper layer in a data
 /// root, as `docker diff` reports them. `entries` is sorted by path and
 /// capped at `DRIFT_CAP`; the counts cover every entry.
+/// What podman records beside Docker's fields: conmon, the health probe
+/// as configured (`health` holds its state), libpod's storage records.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Podman {
+    /// `State.ConmonPid`: the PID of the container's conmon monitor; null
+    /// when podman recorded 0 or none.
+    pub conmon_pid: Option<i64>,
+    /// `Config.Healthcheck.Test`, the probe; empty without a health check.
+    pub healthcheck: Vec<Untrusted>,
+    /// From `overlay-containers/containers.json` (and `images.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<PodmanStorage>,
+}
+
+/// A container's libpod storage records.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PodmanStorage {
+    /// The `containers.json` it was read from.
+    pub source: Untrusted,
+    /// The container's read-write layer.
+    pub layer: Untrusted,
+    pub image_id: Untrusted,
+    /// The image's names: from `images.json` when it was read, else the
+    /// container record's `metadata.image-name`.
+    pub image_names: Vec<Untrusted>,
+    /// The image's digest and top layer, from `images.json`.
+    pub image_digest: Option<Untrusted>,
+    pub image_layer: Option<Untrusted>,
+    pub created: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ContainerChanges {
     /// The upper layer (`overlay2/<mount id>/diff`).
@@ -271,6 +302,9 @@ pub struct Container {
     /// a data root (#14).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_root: Option<ContainerDataRoot>,
+    /// podman's own facts, for a container podman ran (#14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub podman: Option<Podman>,
     /// Its worst finding's severity; None when no finding names it. Not in
     /// the JSON contract (a reader derives it from `findings`).
     #[serde(skip)]

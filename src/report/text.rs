@@ -987,6 +987,36 @@ fn container_line(
 }
 
 /// The seven questions of a systematic diagnosis, in full.
+/// podman's own facts in one line: conmon's PID, the configured probe
+/// (the health state is on the line above), libpod's storage records.
+fn podman_words(p: &crate::report::schema::Podman) -> String {
+    let mut parts = vec![match p.conmon_pid {
+        Some(pid) => format!("conmon pid {pid}"),
+        None => "no conmon pid (not running)".to_string(),
+    }];
+    if !p.healthcheck.is_empty() {
+        let probe: Vec<String> = p.healthcheck.iter().map(v).collect();
+        parts.push(format!("health probe `{}`", probe.join(" ")));
+    }
+    if let Some(s) = &p.storage {
+        let names: Vec<String> = s.image_names.iter().map(v).collect();
+        parts.push(format!(
+            "storage layer {}, image {}{}",
+            v(&s.layer),
+            if names.is_empty() {
+                v(&s.image_id)
+            } else {
+                names.join(", ")
+            },
+            s.image_digest
+                .as_ref()
+                .map(|d| format!(" ({})", v(d)))
+                .unwrap_or_default()
+        ));
+    }
+    parts.join("; ")
+}
+
 fn container_full(
     o: &mut String,
     r: &Report,
@@ -1084,6 +1114,9 @@ fn container_full(
                 .unwrap_or_else(|| "no check".into())
         ),
     );
+    if let Some(p) = &ct.podman {
+        q(o, "   podman", &podman_words(p));
+    }
     let names = match &ct.name_resolution {
         NameResolution::NoNetwork => String::new(),
         NameResolution::DefaultBridge => {

@@ -15,9 +15,11 @@ fn is_root(user: &str) -> bool {
 
 pub fn rules(r: &ContainerRecord, out: &mut Vec<Finding>) {
     let c = &r.c;
-    // podman's k8s-file driver writes a file on the host (`ctr.log`): when
-    // the bundle holds it (or `podman logs` text), the logs are available.
-    let k8s_file_read = c.log_driver == "k8s-file" && r.logs.is_some();
+    // podman's k8s-file driver writes a file on the host (`ctr.log`), and
+    // `podman logs`/`docker logs` read journald's: when the bundle holds
+    // the file or that text (sos's `podman logs -t`), the logs are there.
+    let k8s_file_read =
+        matches!(c.log_driver.as_str(), "k8s-file" | "journald") && r.logs.is_some();
     if !c.log_driver.is_empty()
         && c.log_driver != "json-file"
         && c.log_driver != "local"
