@@ -177,7 +177,8 @@ fn pairs(text: &str) -> Vec<(String, &str, &str)> {
             continue;
         };
         let v = v.trim();
-        if v.is_empty() && indent == 0 {
+        // `Server: Docker Engine - Community` names the platform: still a section.
+        if indent == 0 && (v.is_empty() || k == "Server" || k == "Client") {
             section = k.to_string();
         } else if v.is_empty() && indent > 0 && section.starts_with("Server") {
             // ` Engine:`, ` containerd:` under `Server:`.
