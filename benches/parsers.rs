@@ -6,8 +6,9 @@
 //!
 //! Also: the chunked log reader, kernel logs over `samples/kernel/*.txt`,
 //! inspect over `samples/bundle/host/docker-inspect-all.json`, the tar index
-//! and image analysis over `samples/images/pbloated_1.0.oci-gzip.tar`, and
-//! a whole `coroner::run` over `samples/bundle` (issue #5).
+//! and image analysis over `samples/images/pbloated_1.0.oci-gzip.tar`,
+//! tar-split over the largest layer of `samples/real-data-root` (issue #14),
+//! and a whole `coroner::run` over `samples/bundle` (issue #5).
 //!
 //! `cargo bench --bench parsers`; set `CORONER_BENCH_DUMP=/path` to also
 //! write the buffer out (to compare with `wc -l` or `jq`).
@@ -15,7 +16,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use coroner::archive::tar_index;
+use coroner::archive::{tar_index, tar_split};
 use coroner::ingest::{image, inspect, json_log, kernel};
 use coroner::model::Limits;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -230,6 +231,34 @@ fn bench_image(c: &mut Criterion) {
     group.finish();
 }
 
+/// The largest layer's `tar-split.json.gz` of the real data root (#14),
+/// inflated: the headers of a layer read without its bodies.
+fn bench_tar_split(c: &mut Criterion) {
+    let gz = sample("real-data-root/docker-data-root-prodweb01.tar.gz");
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+    let mut text = Vec::new();
+    for e in ar.entries().expect("tar") {
+        let mut e = e.expect("entry");
+        if e.path_bytes().ends_with(b"/tar-split.json.gz") {
+            let mut z = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut z).expect("read");
+            let mut t = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&z[..]), &mut t)
+                .expect("gzip");
+            if t.len() > text.len() {
+                text = t;
+            }
+        }
+    }
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("tar_split");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("index_largest_real_layer", |b| {
+        b.iter(|| tar_split::index(black_box(&text[..]), &limits))
+    });
+    group.finish();
+}
+
 fn bench_run(c: &mut Criterion) {
     let config = coroner::Config::new(vec![format!(
         "{}/samples/bundle",
@@ -249,6 +278,7 @@ criterion_group!(
     bench_kernel,
     bench_inspect,
     bench_image,
+    bench_tar_split,
     bench_run
 );
 criterion_main!(benches);

@@ -16,9 +16,14 @@
 //! other archive. No body is ever held: a hole is produced 8 KiB at a time
 //! as the walk skips over it, and the holes together are capped by
 //! `max_decompressed_bytes`, like any inflated stream.
+//!
+//! The records are read in batches of decoded bytes and holes; with more
+//! than one worker, a reader thread inflates and decodes the next batches
+//! while the walk reads headers from the current one (#14).
 
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::sync::mpsc;
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -59,47 +64,94 @@ pub enum TarSplitError {
     TooLarge { limit: u64 },
 }
 
-/// The layer tar rebuilt from a tar-split stream, bodies blanked.
-struct Blanked<R> {
-    lines: R,
-    line: u64,
-    buf: Vec<u8>,
-    segment: Vec<u8>,
-    at: usize,
-    hole: u64,
-    holes_total: u64,
-    /// Bytes of the rebuilt tar handed out so far.
-    produced: u64,
-    limits: Limits,
-    /// The first problem met; the walk then sees the end of the stream.
+/// What one record adds to the rebuilt tar: decoded segment bytes (up to
+/// `end` in the batch's bytes) or a hole of blanked body bytes.
+#[derive(Clone, Copy)]
+enum Piece {
+    Bytes { end: usize },
+    Hole(u64),
+}
+
+/// Records decoded ahead of the walk, handed over in batches so that the
+/// inflating, JSON scanning and base64 decoding can run on another thread
+/// than the tar walk. A batch holds about [`BATCH_BYTES`] decoded bytes:
+/// memory stays bounded whatever the stream's size.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    pieces: Vec<Piece>,
+    /// The record that ended the stream, after the pieces.
     error: Option<TarSplitError>,
 }
 
-impl<R: BufRead> Blanked<R> {
-    /// Reads records until there are bytes to hand out; false at the end.
-    fn refill(&mut self) -> bool {
-        while self.at >= self.segment.len() && self.hole == 0 {
-            if self.error.is_some() {
-                return false;
-            }
-            match self.next_record() {
+const BATCH_BYTES: usize = 256 << 10;
+const BATCH_PIECES: usize = 4096;
+
+/// Reads tar-split records into batches.
+struct Records<R> {
+    lines: R,
+    line: u64,
+    buf: Vec<u8>,
+    holes_total: u64,
+    limits: Limits,
+    done: bool,
+}
+
+impl<R: BufRead> Records<R> {
+    /// Fills `b` (cleared first); false once the stream has ended (the
+    /// last batch, possibly empty, may carry the error that ended it).
+    fn fill(&mut self, b: &mut Batch) -> bool {
+        b.bytes.clear();
+        b.pieces.clear();
+        b.error = None;
+        if self.done {
+            return false;
+        }
+        while b.bytes.len() < BATCH_BYTES && b.pieces.len() < BATCH_PIECES {
+            match self.next_record(b) {
                 Ok(true) => {}
-                Ok(false) => return false,
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
                 Err(e) => {
                     // Nothing of a bad record (a half-decoded payload) is
                     // handed out.
-                    self.segment.clear();
-                    self.at = 0;
-                    self.hole = 0;
-                    self.error = Some(e);
-                    return false;
+                    let end = b.pieces.iter().rev().find_map(|p| match p {
+                        Piece::Bytes { end } => Some(*end),
+                        Piece::Hole(_) => None,
+                    });
+                    b.bytes.truncate(end.unwrap_or(0));
+                    b.error = Some(e);
+                    self.done = true;
+                    break;
                 }
             }
         }
-        self.error.is_none()
+        true
     }
 
-    fn next_record(&mut self) -> Result<bool, TarSplitError> {
+    fn decode(&self, payload: &[u8], b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(payload, &mut b.bytes)
+            .map_err(|_| TarSplitError::Payload { line })?;
+        b.pieces.push(Piece::Bytes { end: b.bytes.len() });
+        Ok(())
+    }
+
+    fn hole(&mut self, size: i64, b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
+        let size = u64::try_from(size).map_err(|_| TarSplitError::Size { line, size })?;
+        self.holes_total = self.holes_total.saturating_add(size);
+        if self.holes_total > self.limits.max_decompressed_bytes {
+            return Err(TarSplitError::TooLarge {
+                limit: self.limits.max_decompressed_bytes,
+            });
+        }
+        b.pieces.push(Piece::Hole(size));
+        Ok(())
+    }
+
+    fn next_record(&mut self, b: &mut Batch) -> Result<bool, TarSplitError> {
         // A segment holds at most a few headers; a PAX header is capped by
         // the tar guard anyway. Base64 and JSON add about a third.
         let limit = self.limits.max_header_bytes.saturating_mul(2) + (1 << 20);
@@ -116,58 +168,223 @@ impl<R: BufRead> Blanked<R> {
         if n as u64 > limit {
             return Err(TarSplitError::LongLine { line, limit });
         }
-        let text = self.buf.trim_ascii();
+        let buf = std::mem::take(&mut self.buf);
+        let r = self.record(buf.trim_ascii(), b, line);
+        self.buf = buf;
+        r.map(|()| true)
+    }
+
+    fn record(&mut self, text: &[u8], b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
         if text.is_empty() {
-            return Ok(true);
+            return Ok(());
         }
         // Most lines are segments, written by Go's encoding/json as
         // `{"type":2,"payload":"<base64>",…}`: base64 needs no escapes, so
-        // the payload is taken between its quotes; anything else (and a
+        // the payload is taken between its quotes. File records are read
+        // by `file_size` in the exact shape Go writes; anything else (and a
         // payload with a backslash) goes through serde.
         const SEG: &[u8] = b"{\"type\":2,\"payload\":\"";
         if let Some(rest) = text.strip_prefix(SEG) {
             if let Some(end) = memchr::memchr(b'"', rest) {
                 let payload = &rest[..end];
                 if memchr::memchr(b'\\', payload).is_none() {
-                    self.segment.clear();
-                    self.at = 0;
-                    base64::engine::general_purpose::STANDARD
-                        .decode_vec(payload, &mut self.segment)
-                        .map_err(|_| TarSplitError::Payload { line })?;
-                    return Ok(true);
+                    return self.decode(payload, b, line);
                 }
             }
+        }
+        if let Some(size) = file_size(text) {
+            return self.hole(size, b, line);
         }
         let rec: Record = serde_json::from_slice(text).map_err(|e| TarSplitError::Record {
             line,
             cause: e.to_string(),
         })?;
         match rec.kind {
-            SEGMENT => {
-                self.segment.clear();
-                self.at = 0;
-                if let Some(p) = rec.payload {
-                    base64::engine::general_purpose::STANDARD
-                        .decode_vec(p.as_bytes(), &mut self.segment)
-                        .map_err(|_| TarSplitError::Payload { line })?;
-                }
-            }
-            FILE => {
-                let size = u64::try_from(rec.size).map_err(|_| TarSplitError::Size {
-                    line,
-                    size: rec.size,
-                })?;
-                self.holes_total = self.holes_total.saturating_add(size);
-                if self.holes_total > self.limits.max_decompressed_bytes {
-                    return Err(TarSplitError::TooLarge {
-                        limit: self.limits.max_decompressed_bytes,
-                    });
-                }
-                self.hole = size;
-            }
-            kind => return Err(TarSplitError::Kind { line, kind }),
+            SEGMENT => match rec.payload {
+                Some(p) => self.decode(p.as_bytes(), b, line),
+                None => Ok(()),
+            },
+            FILE => self.hole(rec.size, b, line),
+            kind => Err(TarSplitError::Kind { line, kind }),
         }
-        Ok(true)
+    }
+}
+
+/// The rest of a JSON string after its opening quote: what follows the
+/// closing quote.
+fn after_string(s: &[u8]) -> Option<&[u8]> {
+    let mut i = 0;
+    loop {
+        let j = i + memchr::memchr2(b'"', b'\\', s.get(i..)?)?;
+        if s[j] == b'"' {
+            return s.get(j + 1..);
+        }
+        i = j + 2;
+    }
+}
+
+/// A non-negative JSON integer and what follows it.
+fn integer(s: &[u8]) -> Option<(i64, &[u8])> {
+    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 18 {
+        return None;
+    }
+    let v = s[..n]
+        .iter()
+        .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
+    Some((v, &s[n..]))
+}
+
+/// The size of a file record in the shape Go's encoding/json writes
+/// `storage.Entry` (`{"type":1,"name":"…","size":N,"payload":…,
+/// "position":N}`, `name`, `name_raw` and `size` omitted when empty); None
+/// for any other text, which serde then reads or refuses. The name is not
+/// needed: the walk takes paths from the headers.
+fn file_size(text: &[u8]) -> Option<i64> {
+    let mut rest = text.strip_prefix(b"{\"type\":1,")?;
+    for key in [&b"\"name\":\""[..], b"\"name_raw\":\""] {
+        if let Some(r) = rest.strip_prefix(key) {
+            rest = after_string(r)?.strip_prefix(b",")?;
+        }
+    }
+    let mut size = 0;
+    if let Some(r) = rest.strip_prefix(b"\"size\":") {
+        let (n, r) = integer(r)?;
+        size = n;
+        rest = r.strip_prefix(b",")?;
+    }
+    let r = rest.strip_prefix(b"\"payload\":")?;
+    let r = match r.strip_prefix(b"null") {
+        Some(r) => r,
+        None => after_string(r.strip_prefix(b"\"")?)?,
+    };
+    let (_, r) = integer(r.strip_prefix(b",\"position\":")?)?;
+    (r == b"}").then_some(size)
+}
+
+/// Where the walk's batches come from: read on the walk's own thread, or
+/// from a reader thread (batches go back to it to be reused).
+enum Source<R> {
+    Inline(Records<R>),
+    Thread {
+        full: mpsc::Receiver<Batch>,
+        empty: mpsc::SyncSender<Batch>,
+    },
+}
+
+/// The layer tar rebuilt from a tar-split stream, bodies blanked.
+struct Blanked<R> {
+    source: Source<R>,
+    batch: Batch,
+    /// The next piece of `batch` and where its bytes start.
+    piece: usize,
+    start: usize,
+    /// Within the current piece: bytes handed out, or hole bytes left.
+    at: usize,
+    hole: u64,
+    /// The current piece has been entered.
+    entered: bool,
+    /// Bytes of the rebuilt tar handed out so far.
+    produced: u64,
+    /// The first problem met; the walk then sees the end of the stream.
+    error: Option<TarSplitError>,
+    ended: bool,
+}
+
+impl<R: BufRead> Blanked<R> {
+    fn new(source: Source<R>) -> Blanked<R> {
+        Blanked {
+            source,
+            batch: Batch::default(),
+            piece: 0,
+            start: 0,
+            at: 0,
+            hole: 0,
+            entered: false,
+            produced: 0,
+            error: None,
+            ended: false,
+        }
+    }
+
+    /// The unread bytes of the current piece, if it is a segment.
+    fn unread(&self) -> &[u8] {
+        match self.batch.pieces.get(self.piece) {
+            Some(Piece::Bytes { end }) => &self.batch.bytes[self.start + self.at..*end],
+            _ => &[],
+        }
+    }
+
+    /// Moves to a piece with bytes to hand out; false at the end.
+    fn refill(&mut self) -> bool {
+        loop {
+            match self.batch.pieces.get(self.piece).copied() {
+                Some(Piece::Bytes { end }) => {
+                    if self.start + self.at < end {
+                        return true;
+                    }
+                    self.start = end;
+                }
+                Some(Piece::Hole(size)) => {
+                    if !self.entered {
+                        self.entered = true;
+                        self.hole = size;
+                    }
+                    if self.hole > 0 {
+                        return true;
+                    }
+                }
+                None => {
+                    if let Some(e) = self.batch.error.take() {
+                        self.error = Some(e);
+                    }
+                    if self.error.is_some() || self.ended || !self.next_batch() {
+                        self.ended = true;
+                        return false;
+                    }
+                    continue;
+                }
+            }
+            self.piece += 1;
+            self.at = 0;
+            self.entered = false;
+        }
+    }
+
+    fn next_batch(&mut self) -> bool {
+        self.piece = 0;
+        self.start = 0;
+        self.at = 0;
+        self.entered = false;
+        match &mut self.source {
+            Source::Inline(records) => records.fill(&mut self.batch),
+            Source::Thread { full, empty, .. } => match full.recv() {
+                Ok(b) => {
+                    let old = std::mem::replace(&mut self.batch, b);
+                    let _ = empty.try_send(old);
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    /// Passes over `n` bytes of the current piece (after `refill`).
+    fn advance(&mut self, n: u64) -> u64 {
+        let n = match self.batch.pieces.get(self.piece) {
+            Some(Piece::Bytes { .. }) => {
+                let k = n.min(self.unread().len() as u64);
+                self.at += k as usize;
+                k
+            }
+            _ => {
+                let k = n.min(self.hole);
+                self.hole -= k;
+                k
+            }
+        };
+        self.produced += n;
+        n
     }
 }
 
@@ -176,18 +393,15 @@ impl<R: BufRead> Read for Blanked<R> {
         if out.is_empty() || !self.refill() {
             return Ok(0);
         }
-        if self.at < self.segment.len() {
-            let n = out.len().min(self.segment.len() - self.at);
-            out[..n].copy_from_slice(&self.segment[self.at..self.at + n]);
-            self.at += n;
-            self.produced += n as u64;
-            return Ok(n);
+        let bytes = self.unread();
+        if !bytes.is_empty() {
+            let n = out.len().min(bytes.len());
+            out[..n].copy_from_slice(&bytes[..n]);
+            return Ok(self.advance(n as u64) as usize);
         }
         let n = out.len().min(8192).min(self.hole as usize);
         out[..n].fill(0);
-        self.hole -= n as u64;
-        self.produced += n as u64;
-        Ok(n)
+        Ok(self.advance(n as u64) as usize)
     }
 }
 
@@ -206,17 +420,7 @@ impl<R: BufRead> Seek for Blanked<R> {
             }
         };
         while left > 0 && self.refill() {
-            let n = if self.at < self.segment.len() {
-                let n = left.min((self.segment.len() - self.at) as u64);
-                self.at += n as usize;
-                n
-            } else {
-                let n = left.min(self.hole);
-                self.hole -= n;
-                n
-            };
-            self.produced += n;
-            left -= n;
+            left -= self.advance(left);
         }
         Ok(self.produced)
     }
@@ -225,19 +429,39 @@ impl<R: BufRead> Seek for Blanked<R> {
 /// Indexes the layer a tar-split stream describes (`lines` is the
 /// decompressed JSON-lines text). Entries read before a damaged record are
 /// kept; the damage is the index's error, worded with the record's line.
-pub fn index<R: BufRead>(lines: R, limits: &Limits) -> TarIndex {
-    let mut blanked = Blanked {
+///
+/// With more than one worker in the pool, the records are read (inflated,
+/// scanned, base64-decoded) on a thread of their own, a few batches ahead
+/// of the tar walk; the index is the same either way.
+pub fn index<R: BufRead + Send>(lines: R, limits: &Limits) -> TarIndex {
+    let records = Records {
         lines,
         line: 0,
         buf: Vec::new(),
-        segment: Vec::new(),
-        at: 0,
-        hole: 0,
         holes_total: 0,
-        produced: 0,
         limits: limits.clone(),
-        error: None,
+        done: false,
     };
+    if rayon::current_num_threads() < 2 {
+        return walk(Blanked::new(Source::Inline(records)), limits);
+    }
+    let (full_tx, full) = mpsc::sync_channel::<Batch>(2);
+    let (empty, empty_rx) = mpsc::sync_channel::<Batch>(4);
+    std::thread::scope(|s| {
+        let mut records = records;
+        s.spawn(move || loop {
+            let mut b = empty_rx.try_recv().unwrap_or_default();
+            let more = records.fill(&mut b);
+            if !more || full_tx.send(b).is_err() {
+                break;
+            }
+        });
+        walk(Blanked::<R>::new(Source::Thread { full, empty }), limits)
+        // Dropping the walk's receiver stops the reader at its next batch.
+    })
+}
+
+fn walk<R: BufRead>(mut blanked: Blanked<R>, limits: &Limits) -> TarIndex {
     // Bodies are seeked over: the holes are never produced.
     let mut idx = tar_index::index_seekable(&mut blanked, limits);
     let end = blanked.produced;
@@ -363,5 +587,68 @@ mod tests {
         assert!(idx.error.unwrap().to_string().contains("add up"));
         assert!(looks_like_tar_split(split(&tar).as_bytes()));
         assert!(!looks_like_tar_split(b"{\"log\":\"x\"}"));
+    }
+    #[test]
+    fn the_reader_thread_changes_nothing() {
+        // Enough records for many batches; then the same stream cut and
+        // damaged at several places.
+        let names: Vec<String> = (0..3000).map(|i| format!("d{}/f{i}", i % 7)).collect();
+        let bodies: Vec<Vec<u8>> = (0..3000).map(|i| vec![1u8; i % 700]).collect();
+        let files: Vec<(&str, &[u8])> = names
+            .iter()
+            .zip(&bodies)
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        let text = split(&tar_of(&files)).into_bytes();
+        // A character that is not base64, a few into a segment's payload.
+        let mut bad = text.clone();
+        let from = bad.len() * 2 / 3;
+        let seg =
+            memchr::memmem::find(&bad[from..], b"{\"type\":2,\"payload\":\"").expect("a segment");
+        bad[from + seg + 25] = b'@';
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .expect("a pool")
+        };
+        let (one, two) = (pool(1), pool(2));
+        let limits = Limits::default();
+        for t in [&text[..], &text[..text.len() / 2], &text[..1000], &bad[..]] {
+            let a = one.install(|| index(t, &limits));
+            let b = two.install(|| index(t, &limits));
+            assert_eq!(a.entries, b.entries);
+            assert_eq!(a.error, b.error);
+        }
+        let whole = two.install(|| index(&text[..], &limits));
+        assert_eq!((whole.entries.len(), whole.error), (3000, None));
+        assert!(one.install(|| index(&bad[..], &limits)).error.is_some());
+    }
+
+    #[test]
+    fn file_records_are_read_in_the_shapes_go_writes() {
+        // What serde reads, `file_size` reads the same, or leaves to serde.
+        let lines = [
+            r#"{"type":1,"name":"a","size":12,"payload":"AAECAwQFBgc=","position":3}"#,
+            r#"{"type":1,"name":"dir/","payload":null,"position":1}"#,
+            r#"{"type":1,"name":"q\"uo\\te,\"size\":9","size":5,"payload":null,"position":0}"#,
+            r#"{"type":1,"name_raw":"/w==","size":7,"payload":null,"position":2}"#,
+            r#"{"type":1,"size":1,"payload":null,"position":2}"#,
+        ];
+        let sizes = [12, 0, 5, 7, 1];
+        for (l, want) in lines.iter().zip(sizes) {
+            assert_eq!(file_size(l.as_bytes()), Some(want), "{l}");
+            let rec: Record = serde_json::from_str(l).expect("valid json");
+            assert_eq!((rec.kind, rec.size), (FILE, want));
+        }
+        for l in [
+            r#"{"type":1,"name":"a","size":-5,"payload":null,"position":0}"#,
+            r#"{"type":1,"name":"a","size":5,"payload":null,"position":0"#,
+            r#"{"type":1,"name":"a","size":5,"payload":null}"#,
+            r#"{"type":1,"name":"a\"#,
+            r#"{"type":1,"name":"a","size":99999999999999999999,"payload":null,"position":0}"#,
+        ] {
+            assert_eq!(file_size(l.as_bytes()), None, "{l}");
+        }
     }
 }
