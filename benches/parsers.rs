@@ -4,7 +4,8 @@
 //! escapes, and one record in 2,000 starts a 40,000-char line that dockerd
 //! split into three 16 KiB partials (about 10% of the bytes).
 //!
-//! Also: the chunked log reader, kernel logs over `samples/kernel/*.txt`,
+//! Also: `docker logs -t` text through the scanner's text entry point
+//! (issue #11), the chunked log reader, kernel logs over `samples/kernel/*.txt`,
 //! inspect over `samples/bundle/host/docker-inspect-all.json`, the tar index
 //! and image analysis over `samples/images/pbloated_1.0.oci-gzip.tar`,
 //! tar-split over the largest layer of `samples/real-data-root` (issue #14),
@@ -167,6 +168,77 @@ fn bench_json_log_chunked(c: &mut Criterion) {
     group.finish();
 }
 
+/// A ~20 MB `docker logs -t` text log (issue #11): docker/cli's nine-digit
+/// stamps, app lines of the shapes above, about 3 % errors, a Go panic now
+/// and then, and stray Latin-1 bytes in one line in 500.
+fn synthetic_text() -> Vec<u8> {
+    let mut rng = Rng(0x5eed_7e47);
+    let mut out = Vec::with_capacity(TARGET_BYTES + 4096);
+    let mut nanos = 0u64;
+    while out.len() < TARGET_BYTES {
+        nanos += 50_000 + rng.next() % 250_000;
+        let secs = 1_200 + nanos / 1_000_000_000;
+        let stamp = format!(
+            "2026-11-29T03:{:02}:{:02}.{:09}Z ",
+            (secs / 60) % 60,
+            secs % 60,
+            nanos % 1_000_000_000
+        );
+        let r = rng.next();
+        let text = match r % 1000 {
+            0..=24 => format!(
+                "level=error msg=\"upstream timeout\" upstream=payments attempt={} err=\"context deadline exceeded\"",
+                r % 7
+            ),
+            25..=29 => format!("level=error msg=\"lookup redis on 127.0.0.11:53: no such host\" id={r:x}"),
+            30 if r % 7 == 0 => "panic: runtime error: invalid memory address or nil pointer dereference".to_string(),
+            31 => format!("caf\u{e9} ouvert id={}", r % 1000),
+            _ => format!(
+                "level=info msg=\"request served\" method=GET path=/api/v1/orders/{} status=200 bytes={} duration={}ms",
+                r % 100_000,
+                r % 9000,
+                r % 999
+            ),
+        };
+        out.extend_from_slice(stamp.as_bytes());
+        if text.starts_with("caf") {
+            // Latin-1, as a `docker logs` of a `local`-driver container holds it.
+            out.extend_from_slice(b"caf\xe9");
+            out.extend_from_slice(&text.as_bytes()["caf\u{e9}".len()..]);
+        } else {
+            out.extend_from_slice(text.as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// `docker logs -t` text through the json-file scanner's text entry point.
+fn bench_docker_logs_text(c: &mut Criterion) {
+    use coroner::ingest::docker_logs::{self, Shape};
+    let data = synthetic_text();
+    let limits = Limits::default();
+    let path = "bench/docker_logs_-t_0123456789ab";
+    let probe = docker_logs::parse(path, &data, Shape::Stamped, &limits);
+    let physical = data.iter().filter(|&&c| c == b'\n').count() as u64;
+    assert_eq!(probe.log.lines, physical, "every line counted");
+    assert!(!probe.log.templates.is_empty() && !probe.log.signatures.is_empty());
+    eprintln!(
+        "synthetic docker logs text: {} bytes, {} lines, {} templates",
+        data.len(),
+        probe.log.lines,
+        probe.log.templates.len()
+    );
+    let mut group = c.benchmark_group("docker_logs_text");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("parse", |b| {
+        b.iter(|| docker_logs::parse(black_box(path), black_box(&data), Shape::Stamped, &limits))
+    });
+    group.finish();
+}
+
 fn sample(rel: &str) -> Vec<u8> {
     let p = format!("{}/samples/{rel}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
@@ -275,6 +347,7 @@ criterion_group!(
     benches,
     bench_json_log,
     bench_json_log_chunked,
+    bench_docker_logs_text,
     bench_kernel,
     bench_inspect,
     bench_image,

@@ -7,17 +7,18 @@
 //! `container_name` when the project sets one. With `-t` the daemon's
 //! `RFC3339NanoFixed` stamp starts each message.
 //!
-//! The file is split per prefix; each part is re-encoded as json-file
-//! records for `json_log::Chunked` (as `docker logs` text is), with a blank
-//! line standing for every line of another container, so evidence line
-//! numbers stay those of the file. Compose writes stdout and stderr through
+//! The file is split per prefix; each part's messages (behind a `|` mark)
+//! are scanned by the json-file scanner's text entry point
+//! (`json_log::Chunked::text`, as `docker logs` text is), with a blank line
+//! standing for every line of another container, so evidence line numbers
+//! stay those of the file. Compose writes stdout and stderr through
 //! one writer, so the stream is unknown. Colour codes are stripped. Parts
 //! are attached to containers through the Compose labels of their inspect
 //! output (`com.docker.compose.service`, `…container-number`, `…project`).
 
-use super::docker_logs::{escape_into, stamp_len};
+use super::docker_logs::split_stamp;
 use super::inspect::Container;
-use super::json_log::{self, LogFile};
+use super::json_log::{self, LogFile, Stream, TextLine};
 use crate::model::{Diagnostic, Limits};
 
 /// One container's lines from a Compose log file.
@@ -182,6 +183,21 @@ impl Open<'_> {
     }
 }
 
+/// A line of one part's buffer: blank for another container's line, else
+/// `|` and this container's message, with its `-t` stamp if it has one.
+fn part_line(line: &[u8]) -> TextLine<'_> {
+    let Some(msg) = line.strip_prefix(b"|") else {
+        return TextLine::Skip;
+    };
+    let (time, text) = split_stamp(msg);
+    TextLine::Record {
+        time,
+        text,
+        stream: Stream::Stdout,
+        ends_nl: true,
+    }
+}
+
 /// Parses Compose log output held in memory (or mapped).
 pub fn parse(path: &str, data: &[u8], limits: &Limits) -> ComposeLogs {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -206,7 +222,7 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> ComposeLogs {
             None if open.len() < MAX_PARTS => {
                 open.push(Open {
                     prefix: name.into_owned(),
-                    parser: json_log::Chunked::new(path, limits),
+                    parser: json_log::Chunked::text(path, limits, &part_line),
                     buf: Vec::new(),
                     behind: 0,
                 });
@@ -219,19 +235,10 @@ pub fn parse(path: &str, data: &[u8], limits: &Limits) -> ComposeLogs {
         };
         let o = &mut open[k];
         o.catch_up(line_no - 1);
-        let (time, text) = match stamp_len(msg) {
-            Some(n) if msg.len() == n || msg[n] == b' ' => {
-                stamped = true;
-                (&msg[..n], msg.get(n + 1..).unwrap_or(&[]))
-            }
-            _ => (&[][..], msg),
-        };
-        o.buf.extend_from_slice(b"{\"log\":\"");
-        escape_into(text, &mut o.buf);
-        o.buf
-            .extend_from_slice(b"\\n\",\"stream\":\"stdout\",\"time\":\"");
-        o.buf.extend_from_slice(time);
-        o.buf.extend_from_slice(b"\"}\n");
+        stamped |= !split_stamp(msg).0.is_empty();
+        o.buf.push(b'|');
+        o.buf.extend_from_slice(msg);
+        o.buf.push(b'\n');
         o.behind = line_no;
         o.flush_if_full();
     }

@@ -4,11 +4,10 @@
 //! (docker/cli writes `2006-01-02T15:04:05.000000000Z07:00`, nine digits).
 //!
 //! The stream of each line is lost, so it is unknown, not stdout: lines are
-//! fed to the json-file scanner (`json_log::Chunked`) re-encoded as stdout
-//! records, so every log rule runs on them unchanged, and
+//! scanned as stdout lines by the json-file scanner's text entry point
+//! (`json_log::Chunked::text`, with this module's line grammar), where they
+//! lie, so every log rule runs on them unchanged, and
 //! [`DockerLogs::stream_known`] is false so no stderr count is claimed.
-//! Re-encoding through the public `Chunked` API is the price of not owning
-//! the json-file scanner; a text entry point there would save the copy.
 //!
 //! A large file is read through windows of mappings like
 //! `json_log::parse_file`, so memory does not grow with its size.
@@ -16,7 +15,7 @@
 use std::io;
 
 use super::inspect::Container;
-use super::json_log::{self, LogFile};
+use super::json_log::{self, LogFile, Stream, TextGrammar, TextLine};
 use crate::model::Limits;
 
 /// A `docker logs` text file, summarised.
@@ -159,78 +158,47 @@ fn kernel_like(rest: &[u8]) -> bool {
     tag.is_some_and(|t| t == b"kernel:" || (t.ends_with(b"]:") && t.contains(&b'[')))
 }
 
-/// Re-encodes whole text lines as json-file records (one per line, so line
-/// numbers stay those of the text), stamps as `time`.
-struct Encoder {
-    stamped: bool,
-}
-
-impl Encoder {
-    fn encode(&self, data: &[u8], out: &mut Vec<u8>) {
-        out.clear();
-        out.reserve(data.len() + data.len() / 4 + 64);
-        let mut start = 0;
-        let ends = memchr::memchr_iter(b'\n', data);
-        let push = |line: &[u8], out: &mut Vec<u8>| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if self.stamped && line.is_empty() {
-                // Not a logical line (each has its stamp): keep the line
-                // number, count nothing.
-                out.push(b'\n');
-                return;
-            }
-            let (time, text) = match self.stamped.then(|| stamp_len(line)).flatten() {
-                Some(n) => match after_stamp(line, n) {
-                    Some(rest) => (&line[..n], rest),
-                    None => (&[][..], line),
-                },
-                None => (&[][..], line),
-            };
-            out.extend_from_slice(b"{\"log\":\"");
-            escape_into(text, out);
-            out.extend_from_slice(b"\\n\",\"stream\":\"stdout\",\"time\":\"");
-            out.extend_from_slice(time);
-            out.extend_from_slice(b"\"}\n");
-        };
-        for e in ends {
-            push(&data[start..e], out);
-            start = e + 1;
-        }
-        if start < data.len() {
-            push(&data[start..], out);
-        }
+/// A line of `docker logs -t` output: its stamp as the time (a line
+/// without one is text with no time), or nothing for an empty line, which
+/// is not a logical line (each has its stamp) but keeps its number.
+fn stamped_line(line: &[u8]) -> TextLine<'_> {
+    if line.is_empty() {
+        return TextLine::Skip;
+    }
+    let (time, text) = split_stamp(line);
+    TextLine::Record {
+        time,
+        text,
+        stream: Stream::Stdout,
+        ends_nl: true,
     }
 }
 
-/// Escapes `text` as the inside of a JSON string (shared with
-/// `podman::k8s_file`, which re-encodes the same way).
-pub(crate) fn escape_into(text: &[u8], out: &mut Vec<u8>) {
-    let plain = |c: u8| c >= 0x20 && c != b'"' && c != b'\\';
-    // Most lines need no escape: one branch-free pass (it vectorises) and a copy.
-    if text.iter().fold(true, |ok, &c| ok & plain(c)) {
-        out.extend_from_slice(text);
-        return;
+/// A line's `-t` stamp and its text after the one separating space; a line
+/// without a stamp is all text, with an empty time.
+pub(crate) fn split_stamp(line: &[u8]) -> (&[u8], &[u8]) {
+    match stamp_len(line).and_then(|n| Some((n, after_stamp(line, n)?))) {
+        Some((n, rest)) => (&line[..n], rest),
+        None => (&[], line),
     }
-    let mut from = 0;
-    for (i, &c) in text.iter().enumerate() {
-        if plain(c) {
-            continue;
-        }
-        out.extend_from_slice(&text[from..i]);
-        match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[(c >> 4) as usize]);
-                out.push(HEX[(c & 15) as usize]);
-            }
-        }
-        from = i + 1;
+}
+
+/// A line of `docker logs` output without stamps: all text.
+fn plain_line(line: &[u8]) -> TextLine<'_> {
+    TextLine::Record {
+        time: &[],
+        text: line,
+        stream: Stream::Stdout,
+        ends_nl: true,
     }
-    out.extend_from_slice(&text[from..]);
+}
+
+fn grammar(shape: Shape) -> &'static TextGrammar {
+    if shape == Shape::Stamped {
+        &stamped_line
+    } else {
+        &plain_line
+    }
 }
 
 fn finish(path: &str, shape: Shape, log: LogFile) -> DockerLogs {
@@ -268,27 +236,13 @@ pub fn parse(path: &str, data: &[u8], shape: Shape, limits: &Limits) -> DockerLo
     if shape == Shape::DaemonError {
         return daemon_error(path, data);
     }
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let enc = Encoder {
-        stamped: shape == Shape::Stamped,
-    };
-    let mut parser = json_log::Chunked::new(path, limits);
-    let mut buf = Vec::new();
-    let mut off = 0;
-    while off < data.len() {
-        let mut end = (off + json_log::CHUNK_BYTES).min(data.len());
-        if end < data.len() {
-            end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |n| end + n + 1);
-        }
-        enc.encode(&data[off..end], &mut buf);
-        parser.push(&buf);
-        off = end;
-    }
+    let mut parser = json_log::Chunked::text(path, limits, grammar(shape));
+    parser.push(data);
     finish(path, shape, parser.finish())
 }
 
 /// Parses `docker logs` output from a file through read-only mappings of
-/// about `chunk` bytes, each encoded and scanned in parallel batches and
+/// about `chunk` bytes, each scanned in parallel batches and
 /// dropped: resident memory stays a few windows whatever the file size.
 pub fn parse_file(
     path: &str,
@@ -309,12 +263,7 @@ pub fn parse_file(
         };
         return Ok(daemon_error(path, &map));
     }
-    let enc = Encoder {
-        stamped: shape == Shape::Stamped,
-    };
-    let parser = json_log::parse_reencoded(path, file, len, limits, chunk, progress, &|d, o| {
-        enc.encode(d, o)
-    })?;
+    let parser = json_log::parse_text(path, file, len, limits, chunk, progress, grammar(shape))?;
     Ok(finish(path, shape, parser.finish()))
 }
 

@@ -12,11 +12,12 @@ use aho_corasick::Input;
 use memchr::memchr_iter;
 
 use super::patterns::{patterns, Patterns};
+use super::record::Record;
 use super::record::{parse_record, LogText};
-use super::text::{excerpt, mask_template, unescape_into};
+use super::text::{decode_lossy, excerpt, mask_template, unescape_into};
 use super::{
-    name_info, trim_cr, LogFile, LogLine, Signature, SignatureKind, Stream, Template,
-    MAX_TEMPLATES, MAX_TEMPLATE_KEYS, TAIL_KEEP_BYTES, TAIL_LINES,
+    name_info, trim_cr, LogFile, LogLine, Signature, SignatureKind, Stream, Template, TextGrammar,
+    TextLine, MAX_TEMPLATES, MAX_TEMPLATE_KEYS, TAIL_KEEP_BYTES, TAIL_LINES,
 };
 use crate::model::{Diagnostic, Evidence, Limits};
 use crate::time::Timestamp;
@@ -25,12 +26,15 @@ use crate::time::Timestamp;
 enum LineText<'a, 'b> {
     /// Escaped JSON bytes borrowed from the file.
     Raw(&'a [u8]),
+    /// Text borrowed from a text log: no escapes.
+    Plain(&'a [u8]),
     /// Decoded bytes (a joined partial chain or a fallback record).
     Decoded(&'b [u8]),
 }
 
 enum TailText<'a> {
     Raw(&'a [u8]),
+    Plain(&'a [u8]),
     Owned(Vec<u8>),
 }
 
@@ -98,7 +102,7 @@ impl LastHit {
             self.line,
             self.stream,
             &self.time,
-            &String::from_utf8_lossy(&self.text),
+            &decode_lossy(&self.text),
         )
     }
 }
@@ -340,7 +344,7 @@ impl<'a> State<'a, '_, '_> {
         }
         let candidate = stream == Stream::Stderr
             || match text {
-                LineText::Raw(_) => candidate,
+                LineText::Raw(_) | LineText::Plain(_) => candidate,
                 LineText::Decoded(d) => self.pats.prefilter.is_match(d),
             };
         if candidate {
@@ -351,9 +355,9 @@ impl<'a> State<'a, '_, '_> {
                     unescape_into(r, &mut buf);
                     &buf
                 }
-                LineText::Decoded(d) => d,
+                LineText::Plain(d) | LineText::Decoded(d) => d,
             };
-            let s = String::from_utf8_lossy(bytes);
+            let s = decode_lossy(bytes);
             self.analyse(&s, stream, &time, line);
             drop(s);
             self.acc.scratch = buf;
@@ -363,6 +367,7 @@ impl<'a> State<'a, '_, '_> {
         }
         let text = match text {
             LineText::Raw(r) => TailText::Raw(r),
+            LineText::Plain(r) => TailText::Plain(r),
             LineText::Decoded(d) => TailText::Owned(d[..d.len().min(TAIL_KEEP_BYTES)].to_vec()),
         };
         self.tail.push_back(TailEntry {
@@ -419,6 +424,7 @@ impl<'a> State<'a, '_, '_> {
                     unescape_into(r, &mut scratch);
                     scratch[..scratch.len().min(TAIL_KEEP_BYTES)].to_vec()
                 }
+                TailText::Plain(r) => r[..r.len().min(TAIL_KEEP_BYTES)].to_vec(),
                 TailText::Owned(v) => v,
             };
             if self.acc.tail.len() == TAIL_LINES {
@@ -434,10 +440,24 @@ impl<'a> State<'a, '_, '_> {
     }
 }
 
+/// The range of `part` inside `data`, when it is a slice of it.
+fn span_in(data: &[u8], part: &[u8]) -> Option<(usize, usize)> {
+    let from = (part.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+    let to = from.checked_add(part.len())?;
+    (to <= data.len()).then_some((from, to))
+}
+
 /// Scans whole physical lines (`data` ends with a newline unless it is the
 /// end of the file), continuing the accumulator's partial chains and line
-/// numbers.
-pub(super) fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
+/// numbers. Lines are json-file records, or read by `grammar` for a text
+/// log (whose text then needs no unescaping).
+pub(super) fn scan(
+    acc: &mut Acc,
+    path: &str,
+    data: &[u8],
+    limits: &Limits,
+    grammar: Option<&TextGrammar>,
+) {
     let pats = patterns();
     let mut lineno = acc.physical;
     let mut st = State {
@@ -464,10 +484,26 @@ pub(super) fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
         let ls = start;
         start = end + 1;
         let line = trim_cr(&data[ls..end]);
-        if line.is_empty() || line.iter().all(|c| c.is_ascii_whitespace()) {
-            continue;
-        }
-        let Some(rec) = parse_record(line) else {
+        let rec = match grammar {
+            None if line.iter().all(|c| c.is_ascii_whitespace()) => continue,
+            None => parse_record(line),
+            Some(g) => match g(line) {
+                TextLine::Skip => continue,
+                TextLine::Bad => None,
+                TextLine::Record {
+                    time,
+                    text,
+                    stream,
+                    ends_nl,
+                } => Some(Record {
+                    log: LogText::Plain(text),
+                    ends_nl,
+                    stream,
+                    time: Cow::Borrowed(time),
+                }),
+            },
+        };
+        let Some(rec) = rec else {
             st.acc.bad += 1;
             if st.acc.first_bad == 0 {
                 st.acc.first_bad = lineno;
@@ -516,6 +552,28 @@ pub(super) fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
                     };
                     st.finish(LineText::Raw(raw), rec.stream, rec.time, lineno, candidate);
                 }
+                LogText::Plain(text) => {
+                    // Only the text is searched: a stamp or a k8s-file
+                    // stream tag is never evidence.
+                    let candidate = rec.stream == Stream::Stderr
+                        || span_in(data, text).is_some_and(|(from, to)| {
+                            if hit.map_or(true, |h| h < from) && searched_to <= from {
+                                hit = pats
+                                    .prefilter
+                                    .find(Input::new(data).span(from..data.len()))
+                                    .map(|m| m.start());
+                                searched_to = hit.map_or(data.len() + 1, |h| h + 1);
+                            }
+                            hit.is_some_and(|h| h >= from && h < to)
+                        });
+                    st.finish(
+                        LineText::Plain(text),
+                        rec.stream,
+                        rec.time,
+                        lineno,
+                        candidate,
+                    );
+                }
                 LogText::Decoded(s) => {
                     st.finish(
                         LineText::Decoded(s.as_bytes()),
@@ -539,6 +597,7 @@ pub(super) fn scan(acc: &mut Acc, path: &str, data: &[u8], limits: &Limits) {
             let before = p.text.len();
             match &rec.log {
                 LogText::Raw(raw) => unescape_into(raw, &mut p.text),
+                LogText::Plain(t) => p.text.extend_from_slice(t),
                 LogText::Decoded(s) => p.text.extend_from_slice(s.as_bytes()),
             }
             if p.text.len() > limits.max_line_bytes {
@@ -687,15 +746,7 @@ pub(super) fn finish(path: &str, limits: &Limits, acc: &mut Acc) -> LogFile {
     out.tail = acc
         .tail
         .iter()
-        .map(|e| {
-            make_line(
-                path,
-                e.line,
-                e.stream,
-                &e.time,
-                &String::from_utf8_lossy(&e.text),
-            )
-        })
+        .map(|e| make_line(path, e.line, e.stream, &e.time, &decode_lossy(&e.text)))
         .collect();
     let mut tpls: Vec<Template> = std::mem::take(&mut acc.tpls)
         .into_iter()

@@ -19,6 +19,11 @@
 //! templates, signatures, partial chains) and its summary, and `read` the
 //! drivers (whole buffer, [`Chunked`] batches in parallel, a reader, file
 //! windows).
+//!
+//! Text logs (`docker logs` text, podman's k8s-file, Compose parts) enter
+//! the same scanner through a [`TextGrammar`] that reads each physical line
+//! into (stream, stamp, text): the text is scanned where it lies, with no
+//! re-encoding as json-file records and no unescaping.
 
 use crate::model::{Diagnostic, Evidence};
 use crate::time::Timestamp;
@@ -31,7 +36,7 @@ mod record;
 mod tests;
 mod text;
 
-pub(crate) use read::parse_reencoded;
+pub(crate) use read::parse_text;
 pub use read::{parse, parse_file, parse_reader, Chunked, LogReadError, CHUNK_BYTES};
 use record::parse_record;
 
@@ -102,6 +107,30 @@ pub struct LogFile {
     /// every line counts as stdout and the stderr count means nothing.
     pub stream_unknown: bool,
 }
+
+/// One physical line of a text log (`docker logs` text, podman's
+/// k8s-file, a Compose part) as its format reads it, for the json-file
+/// scanner's text entry point ([`Chunked::text`], [`parse_text`]): the text
+/// is taken as it is, with no JSON unescaping and no copy.
+pub(crate) enum TextLine<'a> {
+    /// Not a logical line (a blank line between stamped ones): counts
+    /// nothing, keeps its line number.
+    Skip,
+    /// Not a record of the format: counted as a bad record.
+    Bad,
+    /// A record. `ends_nl` is false for a partial one (k8s-file `P`),
+    /// continued by the next record of the same stream.
+    Record {
+        time: &'a [u8],
+        text: &'a [u8],
+        stream: Stream,
+        ends_nl: bool,
+    },
+}
+
+/// How a text log's lines read: given one physical line without its `\n`
+/// and `\r`, the record it holds. Slices it returns borrow from that line.
+pub(crate) type TextGrammar = dyn Fn(&[u8]) -> TextLine<'_> + Sync;
 
 /// Logical lines kept for the tail.
 pub const TAIL_LINES: usize = 20;

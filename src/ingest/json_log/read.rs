@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use rayon::prelude::*;
 
 use super::acc::{self, Acc};
-use super::LogFile;
+use super::{LogFile, TextGrammar};
 use crate::model::Limits;
 
 /// Why a json-file log could not be read to its end: the cause, the file
@@ -81,6 +81,8 @@ pub struct Chunked<'p> {
     limits: Limits,
     acc: Acc,
     started: bool,
+    /// Set for a text log: how its lines read.
+    grammar: Option<&'p TextGrammar>,
 }
 
 impl<'p> Chunked<'p> {
@@ -90,6 +92,16 @@ impl<'p> Chunked<'p> {
             limits: limits.clone(),
             acc: Acc::default(),
             started: false,
+            grammar: None,
+        }
+    }
+
+    /// A text log read by `grammar` instead of json-file records; the
+    /// scan, its parallel batches and its summary are the same.
+    pub(crate) fn text(path: &'p str, limits: &Limits, grammar: &'p TextGrammar) -> Chunked<'p> {
+        Chunked {
+            grammar: Some(grammar),
+            ..Chunked::new(path, limits)
         }
     }
 
@@ -105,7 +117,7 @@ impl<'p> Chunked<'p> {
     /// the end of the file.
     pub fn push(&mut self, data: &[u8]) {
         let data = self.strip_bom(data);
-        acc::scan(&mut self.acc, self.path, data, &self.limits);
+        acc::scan(&mut self.acc, self.path, data, &self.limits, self.grammar);
     }
 
     /// Scans consecutive chunks, in parallel on the current rayon pool.
@@ -120,15 +132,15 @@ impl<'p> Chunked<'p> {
             return;
         }
         let first = self.strip_bom(first.as_ref());
-        let (path, limits) = (self.path, &self.limits);
+        let (path, limits, grammar) = (self.path, &self.limits, self.grammar);
         let acc = &mut self.acc;
         let (_, speculative) = rayon::join(
-            || acc::scan(acc, path, first, limits),
+            || acc::scan(acc, path, first, limits, grammar),
             || {
                 rest.par_iter()
                     .map(|c| {
                         let mut a = Acc::default();
-                        acc::scan(&mut a, path, c.as_ref(), limits);
+                        acc::scan(&mut a, path, c.as_ref(), limits, grammar);
                         a
                     })
                     .collect::<Vec<Acc>>()
@@ -136,7 +148,7 @@ impl<'p> Chunked<'p> {
         );
         for (c, spec) in rest.iter().zip(speculative) {
             if self.acc.pending_any() || spec.refused_template() {
-                acc::scan(&mut self.acc, self.path, c.as_ref(), &self.limits);
+                acc::scan(&mut self.acc, self.path, c.as_ref(), &self.limits, grammar);
             } else {
                 self.acc.merge(spec);
             }
@@ -265,44 +277,28 @@ fn read_windows(
 }
 
 /// Reads a text log that is not json-file (`docker logs` text, podman's
-/// k8s-file) through the same mapped windows as [`parse_file`]: each window
-/// is re-encoded into json-file records by `encode`, in parallel batches,
-/// and fed to one [`Chunked`] parser, which the caller finishes. A UTF-8 BOM
-/// at the start of the file is dropped. `progress` is told the bytes read.
-pub(crate) fn parse_reencoded<'p>(
+/// k8s-file) through the same mapped windows as [`parse_file`], each window
+/// scanned where it lies by `grammar` (no re-encoding, no copy), in
+/// parallel batches, into one [`Chunked`] parser, which the caller
+/// finishes. A UTF-8 BOM at the start of the file is dropped. `progress` is
+/// told the bytes read.
+pub(crate) fn parse_text<'p>(
     path: &'p str,
     file: &std::fs::File,
     len: u64,
     limits: &Limits,
     chunk: usize,
     progress: &mut dyn FnMut(u64),
-    encode: &(dyn Fn(&[u8], &mut Vec<u8>) + Sync),
+    grammar: &'p TextGrammar,
 ) -> io::Result<Chunked<'p>> {
     let chunk = chunk.max(1);
     let batch = rayon::current_num_threads().clamp(1, 8) * 2;
-    let mut parser = Chunked::new(path, limits);
+    let mut parser = Chunked::text(path, limits, grammar);
     let mut off = 0u64;
-    let mut first = true;
     while off < len {
         let windows = next_windows(path, file, len, &mut off, chunk, batch)?;
-        let encoded: Vec<Vec<u8>> = windows
-            .par_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let mut data: &[u8] = w.as_ref();
-                if first && i == 0 {
-                    data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-                }
-                let mut out = Vec::new();
-                encode(data, &mut out);
-                out
-            })
-            .collect();
-        first = false;
-        let consumed: u64 = windows.iter().map(|w| w.as_ref().len() as u64).sum();
-        drop(windows);
-        parser.push_batch(&encoded);
-        progress(consumed);
+        parser.push_batch(&windows);
+        progress(windows.iter().map(|w| w.end as u64).sum());
     }
     Ok(parser)
 }

@@ -15,6 +15,8 @@ pub(crate) enum LogText<'a> {
     Raw(&'a [u8]),
     /// Already decoded (fallback path).
     Decoded(String),
+    /// Text borrowed from a text log (`docker logs`, k8s-file): no escapes.
+    Plain(&'a [u8]),
 }
 
 pub(crate) struct Record<'a> {
@@ -193,9 +195,10 @@ fn parse_slow(line: &[u8]) -> Option<Record<'static>> {
     }
     let rec: SlowRecord = match std::str::from_utf8(line) {
         Ok(s) => serde_json::from_str(s).ok()?,
-        // serde_json refuses invalid UTF-8; dockerd never writes it, but a
-        // damaged file may hold some.
-        Err(_) => serde_json::from_str(&String::from_utf8_lossy(line)).ok()?,
+        // serde_json refuses invalid UTF-8; dockerd never writes it (Go's
+        // encoder writes `\ufffd`), but another writer or damage may: such
+        // bytes are read as Latin-1, as the fast path's text is.
+        Err(_) => serde_json::from_str(&super::text::decode_lossy(line)).ok()?,
     };
     let stream = match rec.stream.as_str() {
         "stdout" => Stream::Stdout,
@@ -243,7 +246,7 @@ mod tests {
             let key = |r: &Option<Record>| {
                 r.as_ref().map(|r| match r.log {
                     LogText::Raw(raw) => (raw.to_vec(), r.ends_nl, r.stream, r.time.to_vec()),
-                    LogText::Decoded(_) => unreachable!(),
+                    LogText::Decoded(_) | LogText::Plain(_) => unreachable!(),
                 })
             };
             assert_eq!(key(&fwd), key(&tail), "{}", String::from_utf8_lossy(c));

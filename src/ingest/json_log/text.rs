@@ -1,5 +1,7 @@
 //! Text helpers: JSON unescaping, excerpts and error-line templates.
 
+use std::borrow::Cow;
+
 use memchr::memchr;
 
 /// Appends the decoded form of a raw JSON string body to `out`. Lenient:
@@ -56,6 +58,22 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+/// Text as UTF-8, with every byte that is not part of valid UTF-8 read as
+/// Latin-1 (`caf\xe9` is `café`): logs with stray Latin-1 bytes (#11) stay
+/// readable and matchable, and no byte is dropped or hidden behind U+FFFD.
+/// Valid UTF-8 is borrowed.
+pub(crate) fn decode_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(chunk.invalid().iter().map(|&b| char::from(b)));
+    }
+    Cow::Owned(out)
 }
 
 /// The value of the four hex digits `s` starts with, and what follows them.
@@ -233,6 +251,15 @@ mod tests {
         assert_eq!(un(br#"bad\q\u12"#), b"bad\\q\\u12");
         assert_eq!(un(b"\xff\\t"), b"\xff\t");
         assert_eq!(un(b"end\\"), b"end\\");
+    }
+
+    #[test]
+    fn stray_latin1_is_decoded_not_dropped() {
+        assert_eq!(decode_lossy(b"caf\xe9 au lait"), "café au lait");
+        assert_eq!(decode_lossy("café".as_bytes()), "café");
+        // A cut UTF-8 sequence is kept byte by byte too.
+        assert_eq!(decode_lossy(b"x\xe2\x82"), "x\u{e2}\u{82}");
+        assert!(matches!(decode_lossy(b"ok"), Cow::Borrowed("ok")));
     }
 
     #[test]

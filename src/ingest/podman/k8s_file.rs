@@ -3,18 +3,17 @@
 //! `<RFC 3339 time> stdout|stderr F|P <message>`. `P` marks a partial line,
 //! continued by the next record of the same stream; `F` ends a line.
 //!
-//! Records are re-encoded as json-file records (`F` with a trailing `\n`,
-//! `P` without) and fed to `json_log::Chunked`, so every log rule runs on
-//! them and partial chains are joined by the same code as Docker's 16 KiB
-//! splits. Unlike `docker logs` text, the stream is known: stderr is
+//! Records are read by the json-file scanner's text entry point
+//! (`json_log::Chunked::text`; `F` ends a line, `P` does not), so every log
+//! rule runs on them and partial chains are joined by the same code as
+//! Docker's 16 KiB splits. Unlike `docker logs` text, the stream is known: stderr is
 //! counted. One record per line keeps line numbers those of the file.
 //!
 //! A large file is read through mapped windows like `json_log::parse_file`.
 
 use std::io;
 
-use crate::ingest::docker_logs::escape_into;
-use crate::ingest::json_log::{self, LogFile};
+use crate::ingest::json_log::{self, LogFile, Stream, TextLine};
 use crate::model::Limits;
 
 /// One parsed k8s-file record.
@@ -116,45 +115,22 @@ pub fn looks_like_k8s_file(head: &[u8]) -> bool {
     n > 0
 }
 
-/// Re-encodes whole k8s-file lines as json-file records, one per line.
-/// A line that is not a record stays as it is, so the json-file scanner
-/// counts it as a bad record at its own line number.
-fn encode(data: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(data.len() + data.len() / 4 + 64);
-    let push = |line: &[u8], out: &mut Vec<u8>| {
-        if line.is_empty() || line == b"\r" {
-            out.push(b'\n');
-            return;
-        }
-        match record(line) {
-            Some(r) => {
-                out.extend_from_slice(b"{\"log\":\"");
-                escape_into(r.message, out);
-                if !r.partial {
-                    out.extend_from_slice(b"\\n");
-                }
-                out.extend_from_slice(if r.stderr {
-                    b"\",\"stream\":\"stderr\",\"time\":\""
-                } else {
-                    b"\",\"stream\":\"stdout\",\"time\":\""
-                });
-                out.extend_from_slice(r.time);
-                out.extend_from_slice(b"\"}\n");
-            }
-            None => {
-                out.extend_from_slice(line);
-                out.push(b'\n');
-            }
-        }
-    };
-    let mut start = 0;
-    for e in memchr::memchr_iter(b'\n', data) {
-        push(&data[start..e], out);
-        start = e + 1;
-    }
-    if start < data.len() {
-        push(&data[start..], out);
+/// One k8s-file line for the json-file scanner. A line that is not a
+/// record is a bad record at its own line number; a blank one is nothing.
+fn line(line: &[u8]) -> TextLine<'_> {
+    match record(line) {
+        Some(r) => TextLine::Record {
+            time: r.time,
+            text: r.message,
+            stream: if r.stderr {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            },
+            ends_nl: !r.partial,
+        },
+        None if line.iter().all(|c| c.is_ascii_whitespace()) => TextLine::Skip,
+        None => TextLine::Bad,
     }
 }
 
@@ -176,24 +152,13 @@ fn finish(path: &str, mut log: LogFile) -> LogFile {
 
 /// Parses a k8s-file log held in memory (or mapped).
 pub fn parse(path: &str, data: &[u8], limits: &Limits) -> LogFile {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut parser = json_log::Chunked::new(path, limits);
-    let mut buf = Vec::new();
-    let mut off = 0;
-    while off < data.len() {
-        let mut end = (off + json_log::CHUNK_BYTES).min(data.len());
-        if end < data.len() {
-            end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |n| end + n + 1);
-        }
-        encode(&data[off..end], &mut buf);
-        parser.push(&buf);
-        off = end;
-    }
+    let mut parser = json_log::Chunked::text(path, limits, &line);
+    parser.push(data);
     finish(path, parser.finish())
 }
 
 /// Parses a k8s-file log from a file through read-only mapped windows of
-/// about `chunk` bytes, encoded and scanned in parallel batches and
+/// about `chunk` bytes, scanned in parallel batches and
 /// dropped: resident memory stays a few windows whatever the file size.
 pub fn parse_file(
     path: &str,
@@ -203,7 +168,7 @@ pub fn parse_file(
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<LogFile> {
     let len = file.metadata()?.len();
-    let parser = json_log::parse_reencoded(path, file, len, limits, chunk, progress, &encode)?;
+    let parser = json_log::parse_text(path, file, len, limits, chunk, progress, &line)?;
     Ok(finish(path, parser.finish()))
 }
 
