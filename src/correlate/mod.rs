@@ -149,6 +149,7 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
     let mut kernel_texts: Vec<(String, Vec<u8>)> = Vec::new();
     let mut uptime = None;
     let mut collected_at = None;
+    let mut ps_rows = Vec::new();
     for item in ing.items {
         match item {
             Parsed::Inspect(f) => {
@@ -196,6 +197,7 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
             Parsed::Host(HostFact::CollectedAt(t)) => collected_at = collected_at.or(Some(t)),
             Parsed::Host(HostFact::Docker(d)) => a.docker_hosts.push(*d),
             Parsed::Host(HostFact::Stats(rows)) => a.stats.extend(rows),
+            Parsed::Host(HostFact::Containers(rows)) => ps_rows.extend(rows),
             Parsed::Host(_) => {}
             Parsed::Journal(j) => a.daemon_logs.push(j),
             Parsed::DataRoot(d) => a.data_roots.push(d),
@@ -231,7 +233,7 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     // Never silent: logs and events of containers no inspect describes.
     orphans::from_logs(&mut recs, std::mem::take(&mut a.orphan_logs));
-    orphans::from_events(&mut recs, &a.events);
+    orphans::from_events(&mut recs, &a.events, &ps_rows);
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
     let by_id: BTreeMap<String, usize> = recs
         .iter()

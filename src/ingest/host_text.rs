@@ -47,6 +47,8 @@ pub struct PsRow {
     pub names: String,
     /// `Exited (137) …` gives 137.
     pub exit_code: Option<i64>,
+    /// The file it was read from (set by the dispatcher), for evidence.
+    pub source: String,
 }
 
 /// One row of `docker stats --no-stream`.
@@ -339,6 +341,7 @@ pub fn parse_ps(text: &str) -> Vec<PsRow> {
                     .and_then(|s| s.split_once(')'))
                     .and_then(|(n, _)| n.parse().ok()),
                 status,
+                source: String::new(),
             }
         })
         .collect()
