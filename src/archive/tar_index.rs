@@ -718,8 +718,18 @@ pub fn normalize(path: &str) -> &str {
 }
 
 /// True for names that would escape the archive's root if extracted.
+///
+/// A backslash is a separator where Windows extracts, so `a\..\b` and
+/// `\x` escape there; one inside a name is not an escape by itself:
+/// systemd spells `-` in unit names as `\x2d`
+/// (`system-systemd\x2dcryptsetup.slice`, in every sosreport's `usr/lib`).
 pub fn is_unsafe_name(path: &str) -> bool {
-    path.starts_with('/') || path.contains('\\') || path.split('/').any(|c| c == "..")
+    let b = path.as_bytes();
+    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    path.starts_with('/')
+        || path.starts_with('\\')
+        || drive
+        || path.split(['/', '\\']).any(|c| c == "..")
 }
 
 #[cfg(test)]
@@ -766,7 +776,12 @@ pub(crate) mod tests {
         assert_eq!(normalize("/app/"), "app");
         assert!(is_unsafe_name("../../etc/shadow"));
         assert!(is_unsafe_name("/etc/shadow"));
-        assert!(is_unsafe_name("a\\b"));
+        assert!(is_unsafe_name("a\\..\\..\\b"));
+        assert!(is_unsafe_name("\\windows\\system32"));
+        assert!(is_unsafe_name("C:/x"));
+        assert!(!is_unsafe_name(
+            "usr/lib/systemd/system/system-systemd\\x2dcryptsetup.slice"
+        ));
         assert!(!is_unsafe_name("a/b..c"));
     }
 }

@@ -250,7 +250,7 @@ pub fn correlate(mut ing: Ingested) -> Analysis {
         .sort_by(|x, y| x.time.cmp(&y.time).then(x.evidence.cmp(&y.evidence)));
     // Never silent: logs and events of containers no inspect describes.
     orphans::from_logs(&mut recs, std::mem::take(&mut a.orphan_logs));
-    orphans::from_events(&mut recs, &a.events);
+    orphans::from_events(&mut recs, &a.events, &a.ps_rows);
     tables::from_ps(&mut recs, &a.ps_rows);
     recs.sort_by(|x, y| x.c.name.cmp(&y.c.name).then(x.c.id.cmp(&y.c.id)));
     let by_id: BTreeMap<String, usize> = recs

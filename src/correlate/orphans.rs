@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{ContainerRecord, Logs};
 use crate::ingest::events::Event;
+use crate::ingest::host_text::PsRow;
 use crate::ingest::inspect::Container;
 use crate::ingest::kernel::OomKill;
 
@@ -90,7 +91,12 @@ pub fn from_logs(recs: &mut Vec<ContainerRecord>, orphans: Vec<(String, Logs)>) 
 /// Only when no inspect output is among the inputs: beside it, a container
 /// only events name was removed before collection (a `--rm` helper) or is
 /// another host's, and its events stay on the timeline.
-pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
+///
+/// Except for a container a `docker ps -a` table lists: it still existed on
+/// the host when the bundle was collected (sos's default collection inspects
+/// only running containers, and lists the others in `docker_ps_-a`), so its
+/// events and its table row are its record (`matched_by` `events`).
+pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event], ps: &[PsRow]) {
     let inspected = recs.iter().any(|r| r.matched_by == "inspect");
     let mut by_id: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events {
@@ -105,7 +111,14 @@ pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
         }
     }
     for (id, evs) in by_id {
-        if inspected {
+        let name = evs
+            .iter()
+            .rev()
+            .find(|e| !e.container_name.is_empty())
+            .map(|e| e.container_name.trim_start_matches('/'))
+            .unwrap_or("");
+        let row = ps_row(ps, id, name);
+        if inspected && row.is_none() {
             // Beside inspect output, event-only containers stay on the
             // timeline (removed `--rm` helpers, other hosts' events).
             continue;
@@ -127,7 +140,11 @@ pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
         if c.id.len() < id.len() {
             c.id = id.to_string();
         }
+        let mut starts = 0i64;
         for e in &evs {
+            if e.action == "start" {
+                starts += 1;
+            }
             if !e.container_name.is_empty() {
                 c.name = e.container_name.trim_start_matches('/').to_string();
             }
@@ -159,10 +176,66 @@ pub fn from_events(recs: &mut Vec<ContainerRecord>, events: &[Event]) {
                 c.sources.push(e.evidence.source.clone());
             }
         }
+        // Each start after the first is a restart the window saw (by the
+        // restart policy or by hand: events do not say which).
+        c.restart_count = c.restart_count.max(starts - 1);
+        if let Some(r) = row {
+            apply_ps_row(&mut c, r);
+        }
         match existing {
             Some(i) => recs[i].c = c,
             None => recs.push(record(c, None, "events")),
         }
+    }
+}
+
+/// The `docker ps -a` row of the container with this id (a row's id is the
+/// 12-hex short id, or the full one with `--no-trunc`) or, without an id,
+/// this name.
+fn ps_row<'a>(ps: &'a [PsRow], id: &str, name: &str) -> Option<&'a PsRow> {
+    ps.iter()
+        .find(|r| r.id.len() >= 12 && id.starts_with(r.id.as_str()))
+        .or_else(|| {
+            ps.iter()
+                .find(|r| r.id.is_empty() && !name.is_empty() && r.names == name)
+        })
+}
+
+/// The state a `docker ps -a` row gives at collection time, which is later
+/// than any event: `Up 3 minutes (unhealthy)`, `Exited (137) 2 minutes ago`,
+/// `Created`, `Restarting (1) 5 seconds ago`, `Dead`.
+fn apply_ps_row(c: &mut Container, r: &PsRow) {
+    if !r.names.is_empty() && !r.names.contains(',') {
+        c.name = r.names.clone();
+    }
+    if c.image.is_empty() {
+        c.image = r.image.clone();
+    }
+    let st = r.status.as_str();
+    if st.starts_with("Up ") || st == "Up" {
+        c.status = if st.contains("(Paused)") {
+            "paused"
+        } else {
+            "running"
+        }
+        .into();
+        c.finished_at = None;
+    } else if st.starts_with("Exited") {
+        c.status = "exited".into();
+        if let Some(x) = r.exit_code {
+            c.exit_code = x;
+        }
+    } else if st.starts_with("Created") {
+        c.status = "created".into();
+    } else if st.starts_with("Restarting") {
+        c.status = "restarting".into();
+    } else if st.starts_with("Dead") {
+        c.status = "dead".into();
+    } else if st.starts_with("Removal") {
+        c.status = "removing".into();
+    }
+    if !r.source.is_empty() && !c.sources.contains(&r.source) {
+        c.sources.push(r.source.clone());
     }
 }
 

@@ -375,12 +375,23 @@ fn json_shaped(head: &[u8]) -> bool {
     let mut it = head.iter().copied().filter(|c| !c.is_ascii_whitespace());
     match (it.next(), it.next()) {
         (Some(b'{'), Some(c)) => c == b'"' || c == b'}',
-        (Some(b'['), Some(c)) => {
-            matches!(
-                c,
-                b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
-            )
-        }
+        (Some(b'['), Some(c)) => match c {
+            b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9' => true,
+            // `[none] mq-deadline` (a sysfs `scheduler` file) is text: only
+            // the words `true`, `false`, `null` start a JSON value here.
+            b't' | b'f' | b'n' => {
+                let rest = head
+                    .iter()
+                    .position(|&b| b == b'[')
+                    .map_or(&head[..0], |i| &head[i + 1..]);
+                let rest = rest.trim_ascii_start();
+                [&b"true"[..], b"false", b"null"].iter().any(|w| {
+                    rest.starts_with(w)
+                        && rest.get(w.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+                })
+            }
+            _ => false,
+        },
         (Some(_), None) => false,
         _ => false,
     }

@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use super::{
-    bundle, data_root, decode, detect, docker_logs, json_log, stream, zip_bundle, Ingested,
+    bundle, data_root, decode, detect, docker_logs, json_log, quiet, stream, zip_bundle, Ingested,
     InputRecord, Parsed,
 };
 use crate::archive::compress::{self, Compression};
@@ -128,7 +128,7 @@ pub(super) fn ingest_bytes_releasing(
     if data.is_empty() {
         out.inputs.push(record(ArtifactKind::Unknown));
         out.diagnostics
-            .push(Diagnostic::warning(path, "empty file; nothing to analyse"));
+            .push(Diagnostic::warning(path, quiet::EMPTY_FILE));
         return out;
     }
     if let Some(bom) = decode::sniff(data) {

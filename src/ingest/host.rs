@@ -38,7 +38,10 @@ pub fn detect(text: &str) -> Option<HostFact> {
         return None;
     }
     let parts: Vec<&str> = t.split_whitespace().collect();
-    if parts.len() == 2 && parts.iter().all(|p| is_decimal(p)) {
+    // `/proc/uptime` prints both figures with a fraction (`1894.93 3157.71`);
+    // two integers are some other counter (`proc/sys/fs/inode-nr`,
+    // `ip_local_port_range`), which would place every kernel stamp wrongly.
+    if parts.len() == 2 && parts.iter().all(|p| is_decimal(p) && has_fraction(p)) {
         return parts[0].parse().ok().map(HostFact::Uptime);
     }
     if parts.len() == 1 {
@@ -96,6 +99,11 @@ pub fn parse_docker_text(text: &str) -> Option<HostFact> {
     })
 }
 
+fn has_fraction(s: &str) -> bool {
+    s.split_once('.')
+        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+}
+
 fn is_decimal(s: &str) -> bool {
     let mut dot = false;
     !s.is_empty()
@@ -121,6 +129,8 @@ mod tests {
             Some(HostFact::CollectedAt(_))
         ));
         assert_eq!(detect("hello world"), None);
+        // proc/sys/fs/inode-nr in a sosreport: two counters, not an uptime.
+        assert_eq!(detect("63718 1087\n"), None);
         assert_eq!(
             detect("Sun Nov 29 09:43:29 UTC 2026\n"),
             Some(HostFact::CollectedAt(

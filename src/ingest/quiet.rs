@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{Ingested, InputRecord};
-use crate::model::{ArtifactKind, Diagnostic};
+use crate::model::{ArtifactKind, DiagSeverity, Diagnostic};
 
 /// Files of one folder that were read and are not evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +75,7 @@ pub fn fold_not_relevant(out: &mut Ingested) {
 /// Folds the not-relevant inputs of `out` under each of `roots` (the user's
 /// paths as displayed) into folder summaries and one info diagnostic per root.
 pub(super) fn summarise(out: &mut Ingested, roots: &[String]) {
+    fold_empty(out, roots);
     let inputs = std::mem::take(&mut out.inputs);
     // root → (relative path, bytes), in input order.
     let mut by_root: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
@@ -169,6 +170,46 @@ pub(super) fn summarise(out: &mut Ingested, roots: &[String]) {
                 files: n,
                 bytes,
             });
+        }
+    }
+}
+
+/// The warning an empty file gets where it is one of a few.
+pub(super) const EMPTY_FILE: &str = "empty file; nothing to analyse";
+
+/// A whole tree (a sosreport's `sys/fs/cgroup/*/tasks`, `proc/sys` knobs)
+/// holds hundreds of empty files, all normal: where one root holds at least
+/// [`FOLD_AT`] of them they lose their warnings and are counted with the
+/// other files that are not evidence. A few empty files keep theirs: an
+/// empty `inspect.json` beside good ones is worth a look.
+fn fold_empty(out: &mut Ingested, roots: &[String]) {
+    let is_empty_warning =
+        |d: &Diagnostic| d.severity == DiagSeverity::Warning && d.message == EMPTY_FILE;
+    let mut per_root: BTreeMap<String, usize> = BTreeMap::new();
+    for d in out.diagnostics.iter().filter(|d| is_empty_warning(d)) {
+        let (root, rel) = split_root(&d.path, roots);
+        if !rel.is_empty() {
+            *per_root.entry(root).or_default() += 1;
+        }
+    }
+    let folded = |path: &str| {
+        let (root, rel) = split_root(path, roots);
+        !rel.is_empty() && per_root.get(&root).is_some_and(|&n| n >= FOLD_AT)
+    };
+    if !per_root.values().any(|&n| n >= FOLD_AT) {
+        return;
+    }
+    let mut paths = std::collections::BTreeSet::new();
+    out.diagnostics.retain(|d| {
+        let fold = is_empty_warning(d) && folded(&d.path);
+        if fold {
+            paths.insert(d.path.clone());
+        }
+        !fold
+    });
+    for i in &mut out.inputs {
+        if i.kind == ArtifactKind::Unknown && i.bytes == 0 && paths.contains(&i.path) {
+            i.kind = ArtifactKind::NotRelevant;
         }
     }
 }
