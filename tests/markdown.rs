@@ -69,7 +69,11 @@ fn rendered3(md: &str) -> (Vec<String>, String, String) {
             Event::Start(Tag::List(_))
                 if !matches!(
                     section.as_str(),
-                    "Diagnostics" | "Filesystem exports" | "Container changes" | "Volumes"
+                    "Diagnostics"
+                        | "Filesystem exports"
+                        | "Container changes"
+                        | "Volumes"
+                        | "Data-root containers"
                 ) =>
             {
                 bad.push(format!("list in {section:?}"))

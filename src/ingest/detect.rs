@@ -283,7 +283,9 @@ fn unknown(path: &str) -> Identified {
 /// `"create"`) are what a `--format '{{.Field}}'` template prints, whatever
 /// the file is called, so not evidence that failed to read.
 fn unknown_with(path: &str, data: Option<&[u8]>) -> Identified {
-    if data.is_some_and(is_template_output) {
+    // A name that promises an archive is a damaged archive, whatever its
+    // first bytes look like.
+    if data.is_some_and(is_template_output) && !named_like_archive(path) {
         return (ArtifactKind::NotRelevant, Vec::new(), Vec::new());
     }
     if named_like_evidence_or_archive(path) {
@@ -355,6 +357,17 @@ fn named_like_evidence(path: &str) -> bool {
 
 /// A name that promises an archive or JSON the content is not (random
 /// bytes under `layer.tar`, `inspect.json`): damaged evidence, warned about.
+fn named_like_archive(path: &str) -> bool {
+    let base = path
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    [".tar", ".tgz", ".gz", ".xz", ".zst", ".zip"]
+        .iter()
+        .any(|e| base.ends_with(e))
+}
+
 fn named_like_archive_or_json(path: &str) -> bool {
     let base = path
         .rsplit(['/', '!'])

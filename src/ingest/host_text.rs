@@ -454,7 +454,6 @@ pub fn parse_ps(text: &str) -> Vec<PsRow> {
                     .and_then(|s| s.split_once(')'))
                     .and_then(|(n, _)| n.parse().ok()),
                 status,
-                source: String::new(),
             }
         })
         .collect()
