@@ -380,7 +380,8 @@ impl<'a> State<'a, '_, '_> {
 
     fn analyse(&mut self, s: &str, stream: Stream, time: &[u8], line: u64) {
         let acc = &mut *self.acc;
-        let mut is_error = stream == Stream::Stderr || self.pats.error.is_match(s.as_bytes());
+        let mut is_error = (stream == Stream::Stderr && !self.pats.benign.is_match(s.as_bytes()))
+            || self.pats.error.is_match(s.as_bytes());
         let matched = self.pats.signature_set.matches(s.as_bytes());
         for i in matched.iter() {
             let kind = &self.pats.signatures[i].0;

@@ -59,6 +59,10 @@ pub(super) struct Patterns {
     /// a forward and a reverse DFA search.
     pub(super) prefilter: AhoCorasick,
     pub(super) error: Regex,
+    /// A line that states a level below error (`INFO:root:…` of Python's
+    /// logging, `level=info`, glog's `I1202`, `[DEBUG]`): on stderr, where
+    /// many programs write every log line, it is not an error line.
+    pub(super) benign: Regex,
     pub(super) signatures: Vec<(SignatureKind, Regex)>,
     /// The signature patterns as one set, for a single pass per line.
     pub(super) signature_set: RegexSet,
@@ -100,6 +104,12 @@ pub(super) fn patterns() -> &'static Patterns {
                 .expect("static literals"),
             error: re(
                 "(?i)error|fatal|panic|exception|traceback|failed|failure|denied|refused|timeout|timed out|cannot|unable|no such",
+            ),
+            benign: re(
+                "(?i)^[\\d\\s:.,/TZ+-]*\\[?(?:info|debug|trace|notice|warn|warning)\\]?(?:[\\s:\\]]|$)\
+                 |^[IDW]\\d{4} \\d\
+                 |\\blevel=\"?(?:info|debug|trace|notice|warn|warning)\\b\
+                 |\"level\"\\s*:\\s*\"(?:info|debug|trace|notice|warn|warning)\"",
             ),
             signatures: sigs.iter().map(|(k, p)| (*k, re(p))).collect(),
             signature_set: RegexSet::new(sigs.iter().map(|(_, p)| p)).expect("static patterns"),

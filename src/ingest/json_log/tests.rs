@@ -378,3 +378,31 @@ fn time_ordering_with_trimmed_fractions() {
         Ordering::Greater
     );
 }
+
+#[test]
+fn stderr_lines_that_state_a_lower_level_are_not_errors() {
+    // Python's logging, glog, logfmt and JSON loggers write every level to
+    // stderr (loki's promtail test log holds `INFO:big long info message`).
+    let lines = [
+        ("INFO:root:big long info message", false),
+        ("2026-12-01 10:00:00,123 INFO worker started", false),
+        ("[DEBUG] cache warm", false),
+        ("I1202 10:00:00.000000       1 main.go:42] serving", false),
+        (
+            "ts=2026-12-01T10:00:00Z level=info msg=\\\"ready\\\"",
+            false,
+        ),
+        ("WARN: disk 91% full", false),
+        ("WARNING: request failed, retrying", true),
+        ("something broke", true),
+        ("INFO: panic: nil map", true),
+    ];
+    for (text, error) in lines {
+        let data = format!(
+            "{{\"log\":\"{text}\\n\",\"stream\":\"stderr\",\"time\":\"2026-12-01T10:00:00Z\"}}\n"
+        );
+        let f = parse(P, data.as_bytes(), &Limits::default());
+        assert_eq!(f.lines, 1, "{text}");
+        assert_eq!(!f.templates.is_empty(), error, "{text}: {:?}", f.templates);
+    }
+}
