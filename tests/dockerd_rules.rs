@@ -341,3 +341,24 @@ fn a_crash_loop_after_docker_update_says_the_policy_changed() {
         && f.container.as_ref().map(|c| c.unescaped()) == Some("pworker")
         && f.explanation.unescaped().contains("docker update")));
 }
+
+#[test]
+fn with_init_the_shell_is_not_pid1_and_pid1_ignores_signal_stays_quiet() {
+    // The same hshell, as if run with `docker run --init`: docker-init is
+    // PID 1 and forwards SIGTERM, so the shell's missing handler is no cause.
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::sample("dockerd/containers/hshell");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let p = dir.path().join("inspect.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    v[0]["HostConfig"]["Init"] = true.into();
+    std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let events = common::sample("dockerd/docker-events.jsonl");
+    let r = run(&Config::new(vec![dir.path().to_path_buf(), events]));
+    let rules = common::rules_of(&r, "hshell");
+    assert!(!rules.contains(&"pid1-ignores-signal"), "{rules:?}");
+    assert!(rules.contains(&"stop-timeout-kill"), "{rules:?}");
+}

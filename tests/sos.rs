@@ -4,29 +4,9 @@
 //! proc/uptime and `date --utc`, packed as .tar.zst. Every fact below was
 //! checked against the raw files with an independent reader. Guards issue #2.
 
-use std::sync::OnceLock;
-
-use coroner::report::schema::{Container, Report};
-use coroner::{run, Config};
-
 mod common;
 
-fn report() -> &'static Report {
-    static R: OnceLock<Report> = OnceLock::new();
-    R.get_or_init(|| {
-        run(&Config::new(vec![common::sample(
-            "sos/sosreport-qhost-2026.tar.zst",
-        )]))
-    })
-}
-
-fn c(name: &str) -> &'static Container {
-    common::container(report(), name)
-}
-
-fn rules(name: &str) -> Vec<&'static str> {
-    common::rules_of(report(), name)
-}
+common::one_report!("sos/sosreport-qhost-2026.tar.zst");
 
 #[test]
 fn extension_less_inspect_files_are_read_by_content() {

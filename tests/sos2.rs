@@ -9,30 +9,11 @@
 //! systemd unit named with `\x2d`. Every fact below was checked against the
 //! archive's files by hand (grep over the extracted tree).
 
-use std::sync::OnceLock;
-
 use coroner::model::DiagSeverity;
-use coroner::report::schema::{Container, Report};
-use coroner::{run, Config};
 
 mod common;
 
-fn report() -> &'static Report {
-    static R: OnceLock<Report> = OnceLock::new();
-    R.get_or_init(|| {
-        run(&Config::new(vec![common::sample(
-            "real-sos-2/sosreport-vm-edge02-2026-12-02-taifzos.tar.xz",
-        )]))
-    })
-}
-
-fn c(name: &str) -> &'static Container {
-    common::container(report(), name)
-}
-
-fn rules(name: &str) -> Vec<&'static str> {
-    common::rules_of(report(), name)
-}
+common::one_report!("real-sos-2/sosreport-vm-edge02-2026-12-02-taifzos.tar.xz");
 
 #[test]
 fn exited_containers_come_from_the_ps_table_and_the_events() {

@@ -57,6 +57,51 @@ fn record(c: Container, matched_by: &'static str) -> ContainerRecord {
     }
 }
 
+/// What one table row says of a container, whichever table it is from.
+struct Row<'r> {
+    id: &'r str,
+    name: &'r str,
+    image: &'r str,
+    status: &'r str,
+    exit_code: Option<i64>,
+    source: &'r str,
+}
+
+/// Fills the record a row names and gives None, or gives a new container
+/// for a row no record describes (None beside inspect output).
+fn new_from_row(recs: &mut [ContainerRecord], inspected: bool, row: &Row) -> Option<Container> {
+    if let Some(i) = find(recs, row.id, row.name) {
+        if recs[i].matched_by != "inspect" {
+            fill(
+                &mut recs[i].c,
+                row.image,
+                row.status,
+                row.exit_code,
+                row.source,
+            );
+        }
+        return None;
+    }
+    if inspected {
+        return None;
+    }
+    let mut c = Container {
+        id: if is_hex_id(row.id) {
+            row.id.to_ascii_lowercase()
+        } else {
+            String::new()
+        },
+        name: if row.name.is_empty() {
+            row.id.to_string()
+        } else {
+            row.name.to_string()
+        },
+        ..Default::default()
+    };
+    fill(&mut c, row.image, row.status, row.exit_code, row.source);
+    Some(c)
+}
+
 /// `docker ps` rows. `NAMES` lists links too (`c2,foo/bar`): the name is
 /// the one without a slash.
 pub fn from_ps(recs: &mut Vec<ContainerRecord>, rows: &[PsRow]) {
@@ -68,36 +113,17 @@ pub fn from_ps(recs: &mut Vec<ContainerRecord>, rows: &[PsRow]) {
             .find(|n| !n.contains('/'))
             .unwrap_or("")
             .trim();
-        if let Some(i) = find(recs, &row.id, name) {
-            if recs[i].matched_by != "inspect" {
-                fill(
-                    &mut recs[i].c,
-                    &row.image,
-                    &row.status,
-                    row.exit_code,
-                    &row.source,
-                );
-            }
-            continue;
-        }
-        if inspected {
-            continue;
-        }
-        let mut c = Container {
-            id: if is_hex_id(&row.id) {
-                row.id.to_ascii_lowercase()
-            } else {
-                String::new()
-            },
-            name: if name.is_empty() {
-                row.id.clone()
-            } else {
-                name.to_string()
-            },
-            ..Default::default()
+        let r = Row {
+            id: &row.id,
+            name,
+            image: &row.image,
+            status: &row.status,
+            exit_code: row.exit_code,
+            source: &row.source,
         };
-        fill(&mut c, &row.image, &row.status, row.exit_code, &row.source);
-        recs.push(record(c, "docker-ps"));
+        if let Some(c) = new_from_row(recs, inspected, &r) {
+            recs.push(record(c, "docker-ps"));
+        }
     }
 }
 
@@ -109,29 +135,16 @@ pub fn from_ps(recs: &mut Vec<ContainerRecord>, rows: &[PsRow]) {
 pub fn from_compose_ps(recs: &mut Vec<ContainerRecord>, rows: &[ComposeRow]) {
     let inspected = recs.iter().any(|r| r.matched_by == "inspect");
     for row in rows {
-        if let Some(i) = find(recs, &row.id, &row.name) {
-            if recs[i].matched_by != "inspect" {
-                fill(
-                    &mut recs[i].c,
-                    &row.image,
-                    &row.status,
-                    row.exit_code,
-                    &row.source,
-                );
-            }
+        let r = Row {
+            id: &row.id,
+            name: &row.name,
+            image: &row.image,
+            status: &row.status,
+            exit_code: row.exit_code,
+            source: &row.source,
+        };
+        let Some(mut c) = new_from_row(recs, inspected, &r) else {
             continue;
-        }
-        if inspected {
-            continue;
-        }
-        let mut c = Container {
-            id: if is_hex_id(&row.id) {
-                row.id.to_ascii_lowercase()
-            } else {
-                String::new()
-            },
-            name: row.name.clone(),
-            ..Default::default()
         };
         if !c.id.is_empty() {
             c.labels
@@ -151,7 +164,6 @@ pub fn from_compose_ps(recs: &mut Vec<ContainerRecord>, rows: &[ComposeRow]) {
             }
             c.labels.sort();
         }
-        fill(&mut c, &row.image, &row.status, row.exit_code, &row.source);
         if !row.state.is_empty() && row.state != "unknown" {
             c.status = row.state.clone();
         }

@@ -214,37 +214,27 @@ pub fn identify(path: &str, data: &[u8], limits: &Limits) -> Identified {
 /// Marks where `docker info`/`version` facts and `docker stats` rows were
 /// read, so findings can cite them.
 fn with_source(fact: host::HostFact, path: &str) -> host::HostFact {
+    // Every row of a table fact carries the file it came from.
+    macro_rules! sourced {
+        ($variant:ident, $rows:ident) => {{
+            let mut rows = $rows;
+            for r in &mut rows {
+                r.source = path.to_string();
+            }
+            host::HostFact::$variant(rows)
+        }};
+    }
     match fact {
         host::HostFact::Docker(mut d) => {
             d.source = path.to_string();
             host::HostFact::Docker(d)
         }
-        host::HostFact::Stats(mut rows) => {
-            for r in &mut rows {
-                r.source = path.to_string();
-            }
-            host::HostFact::Stats(rows)
-        }
-        host::HostFact::Containers(mut rows) => {
-            rows.iter_mut().for_each(|r| r.source = path.to_string());
-            host::HostFact::Containers(rows)
-        }
-        host::HostFact::ImageList(mut rows) => {
-            rows.iter_mut().for_each(|r| r.source = path.to_string());
-            host::HostFact::ImageList(rows)
-        }
-        host::HostFact::Networks(mut rows) => {
-            rows.iter_mut().for_each(|r| r.source = path.to_string());
-            host::HostFact::Networks(rows)
-        }
-        host::HostFact::Volumes(mut rows) => {
-            rows.iter_mut().for_each(|r| r.source = path.to_string());
-            host::HostFact::Volumes(rows)
-        }
-        host::HostFact::ComposePs(mut rows) => {
-            rows.iter_mut().for_each(|r| r.source = path.to_string());
-            host::HostFact::ComposePs(rows)
-        }
+        host::HostFact::Stats(rows) => sourced!(Stats, rows),
+        host::HostFact::Containers(rows) => sourced!(Containers, rows),
+        host::HostFact::ImageList(rows) => sourced!(ImageList, rows),
+        host::HostFact::Networks(rows) => sourced!(Networks, rows),
+        host::HostFact::Volumes(rows) => sourced!(Volumes, rows),
+        host::HostFact::ComposePs(rows) => sourced!(ComposePs, rows),
         f => f,
     }
 }

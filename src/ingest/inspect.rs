@@ -104,6 +104,9 @@ pub struct Container {
     pub stop_signal: String,
     /// `HostConfig.Links` (`/db:/web/db`), as written.
     pub links: Vec<String>,
+    /// `HostConfig.Init`: `docker run --init`, so PID 1 is docker-init
+    /// (tini), which forwards signals and reaps children.
+    pub init: bool,
 }
 
 /// Where key fields sit in the inspect file, so findings can cite them.
@@ -601,6 +604,7 @@ fn container(path: &str, src: &mut Source<'_>, o: &Value) -> Container {
         network_mode: s(o, "/HostConfig/NetworkMode"),
         stop_signal: s(o, "/Config/StopSignal"),
         links: strs(o, "/HostConfig/Links"),
+        init: b(o, "/HostConfig/Init"),
     }
 }
 

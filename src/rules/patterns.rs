@@ -137,7 +137,9 @@ fn pid1_ignores_signal(a: &Analysis, r: &ContainerRecord, out: &mut Vec<Finding>
     let Some(script) = shell_script(r) else {
         return;
     };
-    if !ended(r) {
+    // With `--init`, docker-init is PID 1: it forwards signals to the shell
+    // and the shell, no longer PID 1, gets the default dispositions.
+    if !ended(r) || c.init {
         return;
     }
     let sent = self_signals(script);

@@ -55,3 +55,28 @@ pub fn rules_of<'r>(report: &'r coroner::report::schema::Report, name: &str) -> 
         .map(|f| f.rule.as_str())
         .collect()
 }
+
+/// `report()`, `c(name)` and `rules(name)` over one sample's report, built
+/// once for the whole test file.
+#[allow(unused_macros)]
+macro_rules! one_report {
+    ($sample:expr) => {
+        fn report() -> &'static coroner::report::schema::Report {
+            static R: std::sync::OnceLock<coroner::report::schema::Report> =
+                std::sync::OnceLock::new();
+            R.get_or_init(|| coroner::run(&coroner::Config::new(vec![common::sample($sample)])))
+        }
+
+        #[allow(dead_code)]
+        fn c(name: &str) -> &'static coroner::report::schema::Container {
+            common::container(report(), name)
+        }
+
+        #[allow(dead_code)]
+        fn rules(name: &str) -> Vec<&'static str> {
+            common::rules_of(report(), name)
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use one_report;
