@@ -178,3 +178,40 @@ fn at_most_five_warnings_on_a_whole_host_tree() {
     );
     assert!(k.clock.residual_s.is_some_and(|r| r < 1.0), "{:?}", k.clock);
 }
+
+#[test]
+fn containers_without_inspect_cite_no_inspect_fields() {
+    // pflapper and pwriter are known from `docker events` and `docker ps -a`
+    // only: no finding may quote `"RestartCount": 6` or `"ExitCode": 1` as
+    // if an inspect document said so.
+    let r = report();
+    for name in ["pflapper", "pwriter", "pworker"] {
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.container.as_ref().map(|c| c.unescaped()) == Some(name))
+        {
+            assert!(!f.evidence.is_empty(), "{name} {}", f.rule.as_str());
+            for e in &f.evidence {
+                let x = e.excerpt.unescaped();
+                assert!(
+                    !(x.starts_with('"') && e.line.is_none()),
+                    "{name} {}: {x}",
+                    f.rule.as_str()
+                );
+            }
+        }
+    }
+    let f = r
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule.as_str() == "crash-loop"
+                && f.container.as_ref().map(|c| c.unescaped()) == Some("pflapper")
+        })
+        .expect("pflapper crash-loop");
+    let why = f.explanation.unescaped();
+    assert!(why.contains("restart policy is not in the inputs"), "{why}");
+    assert!(!why.contains("inspect's RestartCount"), "{why}");
+    assert_eq!(f.confidence.as_str(), "likely");
+}

@@ -584,7 +584,10 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         // A policy of `no` restarts nothing: the policy in inspect is not the
         // one that did the restarting.
         let no_policy = c.restart_policy.is_empty() || c.restart_policy == "no";
-        let policy_words = if !no_policy {
+        let inspected = super::from_inspect(r);
+        let policy_words = if !inspected {
+            " (its restart policy is not in the inputs: no inspect output of it; the restarts are counted from Docker's `start` events)".to_string()
+        } else if !no_policy {
             format!(" (restart policy `{policy}`)")
         } else if let Some(u) = updates.last() {
             format!(
@@ -594,11 +597,16 @@ pub fn rules(a: &Analysis, r: &ContainerRecord, opts: &RuleOptions, out: &mut Ve
         } else {
             ", yet its restart policy is `no` now, which restarts nothing: the policy was changed after the restarts (`docker update --restart`, which Docker's events would show as `update`) or something else restarted it".to_string()
         };
-        let mut records = vec!["inspect's RestartCount"];
-        if dies >= 2 {
+        // Without inspect, the count and the deaths are one source: events.
+        let mut records = vec![if inspected {
+            "inspect's RestartCount"
+        } else {
+            "Docker's `start` and `die` events"
+        }];
+        if dies >= 2 && inspected {
             records.push("Docker's repeated `die` events");
         }
-        let (confidence, basis) = if no_policy && updates.is_empty() {
+        let (confidence, basis) = if inspected && no_policy && updates.is_empty() {
             (
                 Confidence::Likely,
                 " Backed by inspect's RestartCount alone; its restart policy does not explain it."

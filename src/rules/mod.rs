@@ -189,8 +189,54 @@ pub(crate) fn finding(
         title,
         explanation,
         suggestion,
-        evidence,
+        evidence: if from_inspect(r) {
+            evidence
+        } else {
+            without_inspect_fields(r, evidence)
+        },
         confidence: Confidence::Likely,
         caused_by: None,
     }
+}
+
+/// Whether the record's fields were read from an inspect document (docker's
+/// or podman's, or a data root's config): only then can a rule quote them as
+/// `"ExitCode": 1`.
+pub(crate) fn from_inspect(r: &ContainerRecord) -> bool {
+    !matches!(
+        r.matched_by,
+        "log-path-id" | "file-name" | "events" | "kernel-cgroup" | "docker-ps" | "compose-ps"
+    )
+}
+
+/// A record put together from events, a table, a log or the kernel has no
+/// inspect document to quote: an inspect-shaped excerpt (`"ExitCode": 1`,
+/// no line) would cite a line that is nowhere in its source. Such excerpts
+/// are dropped; the events and log lines that carry the facts stay.
+fn without_inspect_fields(r: &ContainerRecord, evidence: Vec<Evidence>) -> Vec<Evidence> {
+    let own = r.c.sources.first().map(String::as_str).unwrap_or("");
+    let kept: Vec<Evidence> = evidence
+        .iter()
+        .filter(|e| !(e.line.is_none() && e.excerpt.starts_with('"') && e.source == own))
+        .cloned()
+        .collect();
+    if kept.is_empty() && !evidence.is_empty() {
+        // The event that recorded the exit is the record of it.
+        if let Some(e) = r.events.iter().rev().find(|e| e.action == "die") {
+            return vec![e.evidence.clone()];
+        }
+        let from = match r.matched_by {
+            "events" => "Docker's events",
+            "docker-ps" => "the `docker ps` table",
+            "compose-ps" => "the `docker compose ps` table",
+            "kernel-cgroup" => "the kernel log",
+            _ => "its log",
+        };
+        return vec![Evidence::new(
+            own,
+            None,
+            format!("no inspect output of this container: its state comes from {from}"),
+        )];
+    }
+    kept
 }
