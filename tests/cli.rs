@@ -128,19 +128,28 @@ fn markdown_has_a_summary_table_first() {
 
 #[test]
 fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
-    let dir = std::env::temp_dir().join(format!("coroner-damaged-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Everything in one folder, so what is reported does not depend on where
+    // the clone lives (the folder is the root the report is relative to).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("broken.json"), b"[{\"Id\": \"abc\", \"State\": {").unwrap();
     std::fs::write(
         dir.join("random.bin"),
         [0x1fu8, 0x8b, 0x08, 0, 1, 2, 3, 4, 5],
     )
     .unwrap();
+    // Named like evidence and empty: worth a warning. Empty and named like
+    // nothing (a `--format` template over no objects): listed, not warned.
+    std::fs::write(dir.join("docker_inspect_pgone"), b"").unwrap();
     std::fs::write(dir.join("empty"), b"").unwrap();
+    std::fs::copy(
+        sample("bundle/containers/pindexer/inspect.json"),
+        dir.join("inspect.json"),
+    )
+    .unwrap();
     let out = coroner()
         .args(["report", "--format", "json"])
-        .arg(&dir)
-        .arg(sample("bundle/containers/pindexer/inspect.json"))
+        .arg(dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -153,7 +162,7 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
         .collect();
     assert!(names.contains(&"pindexer"), "{names:?}");
     let diags = v["diagnostics"].as_array().unwrap();
-    for name in ["broken.json", "random.bin", "empty"] {
+    for name in ["broken.json", "random.bin", "docker_inspect_pgone"] {
         assert!(
             diags
                 .iter()
@@ -161,7 +170,14 @@ fn a_damaged_input_beside_good_ones_is_reported_and_the_rest_analysed() {
             "no diagnostic for {name}: {diags:?}"
         );
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    let inputs = v["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["path"].as_str().unwrap().ends_with("/empty")
+                && i["kind"] == "not-relevant"),
+        "the empty file is listed: {inputs:?}"
+    );
 }
 
 /// Issue #12: a path that cannot be read, passed beside good ones, still

@@ -59,21 +59,23 @@ const DAEMON_ERROR: &[u8] = b"Error response from daemon: ";
 /// Length of a `-t` stamp at the start of `line`, without the space after it:
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn` then `Z` or `±hh:mm`.
 pub fn stamp_len(line: &[u8]) -> Option<usize> {
-    if line.len() < 30 {
+    // `0` stands for a digit; every other byte must be itself. One pass
+    // over a fixed array: this runs once per line of multi-GB files.
+    const SHAPE: &[u8; 29] = b"0000-00-00T00:00:00.000000000";
+    let head: &[u8; 30] = line.get(..30)?.try_into().ok()?;
+    let mut ok = true;
+    for (&c, &s) in head[..29].iter().zip(SHAPE) {
+        ok &= if s == b'0' {
+            c.is_ascii_digit()
+        } else {
+            c == s
+        };
+    }
+    if !ok {
         return None;
     }
     let d = |i: usize| line[i].is_ascii_digit();
-    let fixed = [4, 7, 10, 13, 16, 19];
-    let seps = [b'-', b'-', b'T', b':', b':', b'.'];
-    for (i, s) in fixed.iter().zip(seps) {
-        if line[*i] != s {
-            return None;
-        }
-    }
-    if !(0..29).filter(|i| !fixed.contains(i)).all(d) {
-        return None;
-    }
-    match line[29] {
+    match head[29] {
         b'Z' => Some(30),
         b'+' | b'-'
             if line.len() >= 35 && line[32] == b':' && [30, 31, 33, 34].iter().all(|&i| d(i)) =>
