@@ -22,10 +22,9 @@
 //! while the walk reads headers from the current one (#14).
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::mpsc;
 
-use base64::Engine as _;
 use serde::Deserialize;
 
 use super::tar_index::{self, TarError, TarIndex};
@@ -91,13 +90,21 @@ const BATCH_PIECES: usize = 4096;
 struct Records<R> {
     lines: R,
     line: u64,
+    /// Text read ahead of the records: `buf[pos..filled]` is not read yet.
+    /// Read in blocks and split with SIMD memchr, so no line is copied (#14).
     buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+    eof: bool,
     holes_total: u64,
     limits: Limits,
     done: bool,
 }
 
-impl<R: BufRead> Records<R> {
+/// How much text is read at a time.
+const READ_BLOCK: usize = 256 << 10;
+
+impl<R: Read> Records<R> {
     /// Fills `b` (cleared first); false once the stream has ended (the
     /// last batch, possibly empty, may carry the error that ended it).
     fn fill(&mut self, b: &mut Batch) -> bool {
@@ -132,8 +139,10 @@ impl<R: BufRead> Records<R> {
     }
 
     fn decode(&self, payload: &[u8], b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
-        base64::engine::general_purpose::STANDARD
-            .decode_vec(payload, &mut b.bytes)
+        // SIMD decoding (AVX2/SSE4.1/NEON, picked at run time): the
+        // payloads are most of a tar-split stream's bytes (#14).
+        base64_simd::STANDARD
+            .decode_append(payload, &mut b.bytes)
             .map_err(|_| TarSplitError::Payload { line })?;
         b.pieces.push(Piece::Bytes { end: b.bytes.len() });
         Ok(())
@@ -155,23 +164,57 @@ impl<R: BufRead> Records<R> {
         // A segment holds at most a few headers; a PAX header is capped by
         // the tar guard anyway. Base64 and JSON add about a third.
         let limit = self.limits.max_header_bytes.saturating_mul(2) + (1 << 20);
-        self.buf.clear();
         self.line += 1;
         let line = self.line;
-        let n = (&mut self.lines)
-            .take(limit + 1)
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|_| TarSplitError::LongLine { line, limit })?;
-        if n == 0 {
-            return Ok(false);
-        }
-        if n as u64 > limit {
+        let mut searched = 0;
+        let end = loop {
+            let rest = &self.buf[self.pos..self.filled];
+            if let Some(i) = memchr::memchr(b'\n', &rest[searched..]) {
+                break self.pos + searched + i + 1;
+            }
+            if rest.len() as u64 > limit {
+                return Err(TarSplitError::LongLine { line, limit });
+            }
+            if self.eof {
+                if rest.is_empty() {
+                    return Ok(false);
+                }
+                break self.filled;
+            }
+            searched = rest.len();
+            self.read_more().map_err(|e| TarSplitError::Unreadable {
+                cause: e.to_string(),
+            })?;
+        };
+        if (end - self.pos) as u64 > limit {
             return Err(TarSplitError::LongLine { line, limit });
         }
         let buf = std::mem::take(&mut self.buf);
-        let r = self.record(buf.trim_ascii(), b, line);
+        let r = self.record(buf[self.pos..end].trim_ascii(), b, line);
         self.buf = buf;
+        self.pos = end;
         r.map(|()| true)
+    }
+
+    /// Moves the unread text to the front and reads one more block. The
+    /// buffer's bytes past `filled` are kept (zeroed once, when it grows).
+    fn read_more(&mut self) -> io::Result<()> {
+        self.buf.copy_within(self.pos..self.filled, 0);
+        self.filled -= self.pos;
+        self.pos = 0;
+        if self.buf.len() - self.filled < READ_BLOCK / 2 {
+            self.buf.resize(self.filled + READ_BLOCK, 0);
+        }
+        let n = loop {
+            match self.lines.read(&mut self.buf[self.filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        self.filled += n;
+        self.eof = n == 0;
+        Ok(())
     }
 
     fn record(&mut self, text: &[u8], b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
@@ -291,7 +334,7 @@ struct Blanked<R> {
     ended: bool,
 }
 
-impl<R: BufRead> Blanked<R> {
+impl<R: Read> Blanked<R> {
     fn new(source: Source<R>) -> Blanked<R> {
         Blanked {
             source,
@@ -388,7 +431,7 @@ impl<R: BufRead> Blanked<R> {
     }
 }
 
-impl<R: BufRead> Read for Blanked<R> {
+impl<R: Read> Read for Blanked<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() || !self.refill() {
             return Ok(0);
@@ -407,7 +450,7 @@ impl<R: BufRead> Read for Blanked<R> {
 
 /// Forward seeks only (what the tar walk uses to pass over a body): a
 /// hole is passed over without producing its zeros.
-impl<R: BufRead> Seek for Blanked<R> {
+impl<R: Read> Seek for Blanked<R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let mut left = match to {
             SeekFrom::Current(n) if n >= 0 => n as u64,
@@ -433,11 +476,14 @@ impl<R: BufRead> Seek for Blanked<R> {
 /// With more than one worker in the pool, the records are read (inflated,
 /// scanned, base64-decoded) on a thread of their own, a few batches ahead
 /// of the tar walk; the index is the same either way.
-pub fn index<R: BufRead + Send>(lines: R, limits: &Limits) -> TarIndex {
+pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
     let records = Records {
         lines,
         line: 0,
         buf: Vec::new(),
+        pos: 0,
+        filled: 0,
+        eof: false,
         holes_total: 0,
         limits: limits.clone(),
         done: false,
@@ -461,7 +507,7 @@ pub fn index<R: BufRead + Send>(lines: R, limits: &Limits) -> TarIndex {
     })
 }
 
-fn walk<R: BufRead>(mut blanked: Blanked<R>, limits: &Limits) -> TarIndex {
+fn walk<R: Read>(mut blanked: Blanked<R>, limits: &Limits) -> TarIndex {
     // Bodies are seeked over: the holes are never produced.
     let mut idx = tar_index::index_seekable(&mut blanked, limits);
     let end = blanked.produced;
@@ -504,7 +550,7 @@ mod tests {
     /// is not a body, a file record per body.
     fn split(tar: &[u8]) -> String {
         let idx = tar_index::index_slice(tar, &Limits::default());
-        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let b64 = |b: &[u8]| base64_simd::STANDARD.encode_to_string(b);
         let mut out = String::new();
         let mut at = 0usize;
         for (pos, e) in idx.entries.iter().enumerate() {

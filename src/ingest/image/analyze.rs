@@ -371,9 +371,19 @@ pub(super) fn apply_merged(img: &mut Image, merged: merge::Merged) {
     } else {
         img.size_bytes as f64 / total as f64
     };
-    img.largest_files = merge::largest_files(&merged.files, 20);
-    img.largest_dirs = merge::largest_dirs(&merged.files, 10);
-    img.bloat = merge::bloat(&merged.files);
+    let files = &merged.files;
+    let ((largest_files, largest_dirs), bloat) = rayon::join(
+        || {
+            (
+                merge::largest_files(files, 20),
+                merge::largest_dirs(files, 10),
+            )
+        },
+        || merge::bloat(files),
+    );
+    img.largest_files = largest_files;
+    img.largest_dirs = largest_dirs;
+    img.bloat = bloat;
     img.wasted_files = merged.wasted_files;
     img.files = merged.files;
 }

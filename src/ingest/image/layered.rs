@@ -3,12 +3,11 @@
 //! [`Image`] as a `docker save`: merge, wasted bytes, largest files, bloat.
 //! No layer body is read.
 //!
-//! Layers are indexed in parallel, a window of as many layers as the pool
-//! has workers at a time, and each is pushed into the merge and dropped
-//! before the next window: beyond the merged view, at most one layer's
-//! entries per worker are held.
-
-use std::io::BufReader;
+//! Layers are indexed in parallel, a window of one layer fewer than the
+//! pool has workers at a time, while the merge takes the window before it
+//! (the merge is the last worker); each layer is pushed into the merge and
+//! dropped: beyond the merged view, at most one layer's entries per worker
+//! are held.
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -48,7 +47,7 @@ fn index_layer(l: &LayerInput, limits: &Limits) -> Result<TarIndex, String> {
             comp.as_str()
         )
     })?;
-    Ok(tar_split::index(BufReader::new(reader), limits))
+    Ok(tar_split::index(reader, limits))
 }
 
 /// Analyses one image from its config (`config`, the imagedb content) and
@@ -78,49 +77,64 @@ pub fn analyze_layered(
         img.refs.join(", ")
     };
     let mut merger = Merger::default();
-    let window = rayon::current_num_threads().max(1);
-    for (w, chunk) in layers.chunks(window).enumerate() {
-        let scans: Vec<Result<TarIndex, String>> =
-            chunk.par_iter().map(|l| index_layer(l, limits)).collect();
-        for (k, (scan, l)) in scans.into_iter().zip(chunk).enumerate() {
-            let i = w * window + k;
-            let entries: Vec<TarEntry> = match scan {
-                Ok(idx) => {
-                    if let Some(e) = &idx.error {
+    // The merge of one layer runs beside the indexing of the next ones:
+    // the merge takes one worker, the others index a window ahead, so at
+    // most one layer's entries per worker are held beyond the merged view.
+    let window = rayon::current_num_threads().saturating_sub(1).max(1);
+    let index_window = |from: usize| -> Vec<Result<TarIndex, String>> {
+        let chunk = &layers[from.min(layers.len())..(from + window).min(layers.len())];
+        chunk.par_iter().map(|l| index_layer(l, limits)).collect()
+    };
+    let mut scans = index_window(0);
+    let mut at = 0;
+    while !scans.is_empty() {
+        let next = at + scans.len();
+        let mut merge_window = |scans: Vec<Result<TarIndex, String>>| {
+            for (k, scan) in scans.into_iter().enumerate() {
+                let i = at + k;
+                let l = &layers[i];
+                let entries: Vec<TarEntry> = match scan {
+                    Ok(idx) => {
+                        if let Some(e) = &idx.error {
+                            diags.push(Diagnostic::error(
+                                &l.path,
+                                format!(
+                                    "layer {i} of image {name} is damaged: {e}; the {} entries before the damage were used",
+                                    idx.entries.len()
+                                ),
+                            ));
+                        }
+                        idx.entries
+                    }
+                    Err(why) => {
                         diags.push(Diagnostic::error(
                             &l.path,
-                            format!(
-                                "layer {i} of image {name} is damaged: {e}; the {} entries before the damage were used",
-                                idx.entries.len()
-                            ),
+                            format!("layer {i} of image {name} ({}) {why}", l.digest),
                         ));
+                        Vec::new()
                     }
-                    idx.entries
-                }
-                Err(why) => {
-                    diags.push(Diagnostic::error(
-                        &l.path,
-                        format!("layer {i} of image {name} ({}) {why}", l.digest),
-                    ));
-                    Vec::new()
-                }
-            };
-            let own = entries.iter().filter(|e| {
-                let p = normalize(&e.path);
-                e.kind == EntryKind::File && !p.rsplit('/').next().unwrap_or(p).starts_with(".wh.")
-            });
-            let (files, size) =
-                own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
-            img.layers.push(Layer {
-                digest: l.digest.clone(),
-                size_bytes: size,
-                created_by: String::new(),
-                files,
-                wasted_bytes: 0,
-                compression: "tar-split",
-            });
-            merger.push(&entries);
-        }
+                };
+                let own = entries.iter().filter(|e| {
+                    let p = normalize(&e.path);
+                    e.kind == EntryKind::File
+                        && !p.rsplit('/').next().unwrap_or(p).starts_with(".wh.")
+                });
+                let (files, size) =
+                    own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
+                img.layers.push(Layer {
+                    digest: l.digest.clone(),
+                    size_bytes: size,
+                    created_by: String::new(),
+                    files,
+                    wasted_bytes: 0,
+                    compression: "tar-split",
+                });
+                merger.push(&entries);
+            }
+        };
+        let ((), following) = rayon::join(|| merge_window(scans), || index_window(next));
+        scans = following;
+        at = next;
     }
     diags.extend(super::analyze::align_history(&mut img, &name, source));
     super::analyze::apply_merged(&mut img, merger.finish());
