@@ -90,3 +90,92 @@ fn a_cut_real_layer_keeps_the_entries_before_the_cut() {
         idx.entries.len()
     );
 }
+
+/// The hand-read plain headers give the tar crate's index exactly, on every
+/// real layer, whole and cut at many places, and give up (None) rather than
+/// differ on anything else.
+#[test]
+fn plain_headers_read_like_the_tar_crate() {
+    let limits = Limits::default();
+    let mut plain = 0;
+    for (path, text) in layers() {
+        let slow = tar_split::index(&text[..], &limits);
+        let fast = tar_split::index_plain(&text[..], &limits);
+        if let Some(fast) = &fast {
+            plain += 1;
+            assert_eq!(fast.entries, slow.entries, "{path}");
+            assert_eq!(fast.error, slow.error, "{path}");
+        }
+        for cut in (1..12).map(|k| text.len() * k / 12) {
+            let slow = tar_split::index(&text[..cut], &limits);
+            if let Some(fast) = tar_split::index_plain(&text[..cut], &limits) {
+                assert_eq!(fast.entries, slow.entries, "{path} cut at {cut}");
+                assert_eq!(fast.error, slow.error, "{path} cut at {cut}");
+            }
+        }
+    }
+    // Docker writes plain headers for these layers: the fast path is taken.
+    assert!(plain >= 9, "only {plain} of 11 layers read by hand");
+}
+
+/// A layer with a PAX header or a GNU long name is left to the tar crate.
+#[test]
+fn extension_headers_are_left_to_the_tar_crate() {
+    let long = format!("app/{}/deep.txt", "d".repeat(150));
+    for format in ["gnu", "pax"] {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = match format {
+            "gnu" => tar::Header::new_gnu(),
+            _ => tar::Header::new_ustar(),
+        };
+        h.set_size(5);
+        h.set_mode(0o644);
+        if format == "pax" {
+            b.append_pax_extensions([("path", long.as_bytes())])
+                .unwrap();
+            h.set_path("short").unwrap();
+            h.set_cksum();
+            b.append(&h, &b"hello"[..]).unwrap();
+        } else {
+            b.append_data(&mut h, &long, &b"hello"[..]).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let text = split(&tar);
+        assert!(tar_split::index_plain(text.as_bytes(), &Limits::default()).is_none());
+        let idx = tar_split::index(text.as_bytes(), &Limits::default());
+        assert_eq!(
+            idx.entries.last().map(|e| e.path.as_str()),
+            Some(long.as_str()),
+            "{format}"
+        );
+    }
+}
+
+/// Splits a tar the way tar-split does: headers (and padding) as segments,
+/// each body as a file record.
+fn split(tar: &[u8]) -> String {
+    let idx = coroner::archive::tar_index::index_slice(tar, &Limits::default());
+    let b64 = |b: &[u8]| base64_simd::STANDARD.encode_to_string(b);
+    let mut out = String::new();
+    let mut at = 0usize;
+    for (pos, e) in idx.entries.iter().enumerate() {
+        let start = e.data_offset as usize;
+        out.push_str(&format!(
+            "{{\"type\":2,\"payload\":\"{}\",\"position\":{}}}\n",
+            b64(&tar[at..start]),
+            pos * 2
+        ));
+        out.push_str(&format!(
+            "{{\"type\":1,\"name\":\"x\",\"size\":{},\"payload\":null,\"position\":{}}}\n",
+            e.size,
+            pos * 2 + 1
+        ));
+        at = start + e.size as usize;
+    }
+    out.push_str(&format!(
+        "{{\"type\":2,\"payload\":\"{}\",\"position\":{}}}\n",
+        b64(&tar[at..]),
+        idx.entries.len() * 2
+    ));
+    out
+}

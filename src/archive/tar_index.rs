@@ -336,7 +336,7 @@ impl<R: Read + Seek> Seek for Guarded<R> {
 }
 
 /// Why an entry's path or link target is refused, if it is.
-fn overlong(te: &TarEntry, limits: &Limits) -> Option<TarError> {
+pub(crate) fn overlong(te: &TarEntry, limits: &Limits) -> Option<TarError> {
     let long = te.path.len().max(te.link.as_ref().map_or(0, |l| l.len()));
     (long > limits.max_path_bytes).then_some(TarError::PathTooLong {
         len: long,

@@ -27,7 +27,7 @@ use std::sync::mpsc;
 
 use serde::Deserialize;
 
-use super::tar_index::{self, TarError, TarIndex};
+use super::tar_index::{self, EntryKind, TarEntry, TarError, TarIndex};
 use crate::model::Limits;
 
 /// One line of a tar-split stream; only what rebuilding the headers needs.
@@ -477,6 +477,26 @@ impl<R: Read> Seek for Blanked<R> {
 /// scanned, base64-decoded) on a thread of their own, a few batches ahead
 /// of the tar walk; the index is the same either way.
 pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
+    run(lines, limits, |b| walk(b, limits, false))
+}
+
+/// Like [`index`], with the headers read by [`plain_walk`]: None when a
+/// header is not a plain one, and the caller then reads the stream again
+/// with [`index`]. Whenever it is Some, it is the index [`index`] gives.
+pub fn index_plain<R: Read + Send>(lines: R, limits: &Limits) -> Option<TarIndex> {
+    Some(run(lines, limits, |b| walk(b, limits, true))).filter(|idx| !not_plain(idx))
+}
+
+/// The marker [`plain_walk`] leaves when it gives up.
+const NOT_PLAIN: &str = "not a plain header";
+
+fn not_plain(idx: &TarIndex) -> bool {
+    matches!(&idx.error, Some(TarError::Unreadable { cause }) if cause == NOT_PLAIN)
+}
+
+/// Runs `walker` over the rebuilt stream, with the records read on a
+/// thread of their own when the pool has more than one worker.
+fn run<R: Read + Send, T>(lines: R, limits: &Limits, walker: impl FnOnce(Blanked<R>) -> T) -> T {
     let records = Records {
         lines,
         line: 0,
@@ -489,7 +509,7 @@ pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
         done: false,
     };
     if rayon::current_num_threads() < 2 {
-        return walk(Blanked::new(Source::Inline(records)), limits);
+        return walker(Blanked::new(Source::Inline(records)));
     }
     let (full_tx, full) = mpsc::sync_channel::<Batch>(2);
     let (empty, empty_rx) = mpsc::sync_channel::<Batch>(4);
@@ -502,14 +522,159 @@ pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
                 break;
             }
         });
-        walk(Blanked::<R>::new(Source::Thread { full, empty }), limits)
+        walker(Blanked::<R>::new(Source::Thread { full, empty }))
         // Dropping the walk's receiver stops the reader at its next batch.
     })
 }
 
-fn walk<R: Read>(mut blanked: Blanked<R>, limits: &Limits) -> TarIndex {
+/// Reads a tar header's octal field the way tar 0.4.46 does when it
+/// succeeds there; None for anything else (a base-256 number, a stray
+/// byte), which the plain walk leaves to the tar crate.
+fn octal(field: &[u8]) -> Option<u64> {
+    // As `str::trim` then `u64::from_str_radix(_, 8)` on the field cut at
+    // its first NUL.
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let n = field.len();
+    let mut i = 0;
+    while i < n && ws(field[i]) {
+        i += 1;
+    }
+    let start = i;
+    let mut v = 0u64;
+    while i < n && (b'0'..=b'7').contains(&field[i]) {
+        v = v.checked_mul(8)?.checked_add(u64::from(field[i] - b'0'))?;
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    while i < n && ws(field[i]) {
+        i += 1;
+    }
+    (i == n || field[i] == 0).then_some(v)
+}
+
+/// The tar walk for the headers Docker writes for almost every layer:
+/// ustar, GNU or v7 headers of the plain types (files, links, directories,
+/// devices, FIFOs), no extension headers. It reads them straight from the
+/// rebuilt stream, which the `tar` crate parses at several times the cost
+/// (#14). On the first header of any other kind it gives up (error
+/// [`NOT_PLAIN`]), so that [`index`] reads the layer with the tar crate;
+/// what it does read is exactly what the tar crate reads.
+fn plain_walk<R: Read>(b: &mut Blanked<R>, limits: &Limits) -> TarIndex {
+    let mut idx = TarIndex::default();
+    let give_up = |mut idx: TarIndex| {
+        idx.error = Some(TarError::Unreadable {
+            cause: NOT_PLAIN.to_string(),
+        });
+        idx
+    };
+    let mut h = [0u8; 512];
+    loop {
+        let at = b.produced;
+        let mut got = 0;
+        while got < 512 {
+            match b.read(&mut h[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(_) => return give_up(idx),
+            }
+        }
+        if got == 0 {
+            return idx; // the end of the stream
+        }
+        if got < 512 {
+            return give_up(idx); // a cut header: the tar crate words it
+        }
+        if h.iter().all(|&c| c == 0) {
+            return idx; // the end-of-archive marker
+        }
+        let sum: u32 = h[..148]
+            .iter()
+            .chain(&h[156..])
+            .map(|&c| u32::from(c))
+            .sum::<u32>()
+            + 8 * 32;
+        if octal(&h[148..156]) != Some(u64::from(sum)) {
+            return give_up(idx);
+        }
+        let kind = match h[156] {
+            b'0' | 0 | b'7' => EntryKind::File,
+            b'1' => EntryKind::Hardlink,
+            b'2' => EntryKind::Symlink,
+            b'5' => EntryKind::Dir,
+            b'3' | b'4' | b'6' => EntryKind::Other,
+            _ => return give_up(idx),
+        };
+        let (Some(size), Some(mode), Some(uid), Some(gid)) = (
+            octal(&h[124..136]),
+            octal(&h[100..108]),
+            octal(&h[108..116]),
+            octal(&h[116..124]),
+        ) else {
+            return give_up(idx);
+        };
+        let trunc = |f: &[u8]| -> usize { memchr::memchr(0, f).unwrap_or(f.len()) };
+        let name = &h[..trunc(&h[..100])];
+        let ustar = &h[257..263] == b"ustar\0" && &h[263..265] == b"00";
+        let prefix = if ustar {
+            &h[345..345 + trunc(&h[345..500])]
+        } else {
+            &[][..]
+        };
+        let path = if prefix.is_empty() {
+            String::from_utf8_lossy(name).into_owned()
+        } else {
+            let mut p = Vec::with_capacity(prefix.len() + 1 + name.len());
+            p.extend_from_slice(prefix);
+            p.push(b'/');
+            p.extend_from_slice(name);
+            String::from_utf8_lossy(&p).into_owned()
+        };
+        let link = (h[157] != 0)
+            .then(|| String::from_utf8_lossy(&h[157..157 + trunc(&h[157..257])]).into_owned());
+        let te = TarEntry {
+            path,
+            kind,
+            size,
+            mode: mode as u32,
+            uid,
+            gid,
+            link,
+            data_offset: at + 512,
+        };
+        if tar_index::overlong(&te, limits).is_some() {
+            return give_up(idx);
+        }
+        idx.entries.push(te);
+        if idx.entries.len() as u64 >= limits.max_entries {
+            idx.error = Some(TarError::TooManyEntries {
+                limit: limits.max_entries,
+            });
+            return idx;
+        }
+        let Some(skip) = size.checked_add(511).map(|s| s & !511) else {
+            return give_up(idx);
+        };
+        let Ok(skip) = i64::try_from(skip) else {
+            return give_up(idx);
+        };
+        if b.seek(SeekFrom::Current(skip)).is_err() {
+            return give_up(idx);
+        }
+    }
+}
+
+fn walk<R: Read>(mut blanked: Blanked<R>, limits: &Limits, plain: bool) -> TarIndex {
     // Bodies are seeked over: the holes are never produced.
-    let mut idx = tar_index::index_seekable(&mut blanked, limits);
+    let mut idx = if plain {
+        plain_walk(&mut blanked, limits)
+    } else {
+        tar_index::index_seekable(&mut blanked, limits)
+    };
+    if plain && not_plain(&idx) {
+        return idx;
+    }
     let end = blanked.produced;
     if blanked.error.is_none()
         && idx.error.is_none()

@@ -693,7 +693,14 @@ fn image_history(i: &crate::ingest::image::Image) -> Vec<HistoryRow> {
 /// The 20 largest hidden files, largest first, then by path.
 fn wasted_files(i: &crate::ingest::image::Image) -> Vec<WastedFile> {
     let mut v: Vec<_> = i.wasted_files.iter().collect();
-    v.sort_by(|x, y| y.size.cmp(&x.size).then(x.path.cmp(&y.path)));
+    let order = |x: &&crate::ingest::image::WastedFile, y: &&crate::ingest::image::WastedFile| {
+        (y.size, &x.path, x.added_in, x.hidden_by).cmp(&(x.size, &y.path, y.added_in, y.hidden_by))
+    };
+    if v.len() > 20 {
+        v.select_nth_unstable_by(19, order);
+        v.truncate(20);
+    }
+    v.sort_by(order);
     v.iter()
         .take(20)
         .map(|w| WastedFile {

@@ -41,13 +41,20 @@ fn index_layer(l: &LayerInput, limits: &Limits) -> Result<TarIndex, String> {
         limits.max_decompressed_bytes,
         limits.max_ratio,
     );
-    let reader = compress::decode(comp, data, cap).map_err(|e| {
-        format!(
-            "tar-split stream cannot be decompressed ({}): {e}",
-            comp.as_str()
-        )
-    })?;
-    Ok(tar_split::index(reader, limits))
+    let open = || {
+        compress::decode(comp, data, cap).map_err(|e| {
+            format!(
+                "tar-split stream cannot be decompressed ({}): {e}",
+                comp.as_str()
+            )
+        })
+    };
+    // Plain headers are read by hand; a layer with any other header (PAX,
+    // GNU long names, damage) is read again with the tar crate.
+    if let Some(idx) = tar_split::index_plain(open()?, limits) {
+        return Ok(idx);
+    }
+    Ok(tar_split::index(open()?, limits))
 }
 
 /// Analyses one image from its config (`config`, the imagedb content) and

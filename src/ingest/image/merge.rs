@@ -32,7 +32,7 @@ const OPAQUE: &str = ".wh..wh..opq";
 const WH_PREFIX: &str = ".wh.";
 
 fn split_parent(p: &str) -> (&str, &str) {
-    match p.rfind('/') {
+    match memchr::memrchr(b'/', p.as_bytes()) {
         Some(i) => (&p[..i], &p[i + 1..]),
         None => ("", p),
     }
@@ -176,7 +176,13 @@ impl Merger {
     /// Removes `path` (when `with_self`) and everything under it, recording
     /// the regular files among them as wasted, in path order. Returns the
     /// bytes hidden.
-    fn hide_subtree(&mut self, path: &str, with_self: bool, hidden_by: usize, how: &'static str) -> u64 {
+    fn hide_subtree(
+        &mut self,
+        path: &str,
+        with_self: bool,
+        hidden_by: usize,
+        how: &'static str,
+    ) -> u64 {
         let Some(top) = self.find(path) else {
             return 0; // nothing under a path that was never seen
         };
@@ -408,11 +414,16 @@ const DEV_ONLY: &[&str] = &[
 const INCLUDE_THRESHOLD: u64 = 1 << 20;
 
 fn has_dir_component(p: &str, names: &[&str]) -> bool {
-    // The last component is the file itself.
-    let Some((dir, _)) = p.rsplit_once('/') else {
-        return false;
-    };
-    dir.split('/').any(|c| names.contains(&c))
+    // A directory component is followed by a `/` (the last component is
+    // the file itself): `name/` at the start or `/name/` inside.
+    let b = p.as_bytes();
+    names.iter().any(|n| {
+        let n = n.as_bytes();
+        let at_start = b.len() > n.len() && b.starts_with(n) && b[n.len()] == b'/';
+        at_start
+            || memchr::memmem::find_iter(b, n)
+                .any(|i| i > 0 && b[i - 1] == b'/' && b.get(i + n.len()) == Some(&b'/'))
+    })
 }
 
 fn prefixed(p: &str, prefixes: &[&str]) -> bool {
@@ -727,7 +738,12 @@ mod tests {
                         }
                     }
                 }
-                let node = Node { size, layer: li, kind: e.kind, mode: e.mode };
+                let node = Node {
+                    size,
+                    layer: li,
+                    kind: e.kind,
+                    mode: e.mode,
+                };
                 map.insert(p.to_string(), node);
             }
             out.layer_wasted.push(wasted);
@@ -768,7 +784,13 @@ mod tests {
                     let mut p: Vec<&str> = (0..depth).map(|_| names[next(5) as usize]).collect();
                     let last = p.pop().expect("a name");
                     let dir = p.join("/");
-                    let at = |n: &str| if dir.is_empty() { n.to_string() } else { format!("{dir}/{n}") };
+                    let at = |n: &str| {
+                        if dir.is_empty() {
+                            n.to_string()
+                        } else {
+                            format!("{dir}/{n}")
+                        }
+                    };
                     let (path, kind, size) = match next(10) {
                         0 => (at(&format!(".wh.{last}")), File, 0),
                         1 => (at(OPAQUE), File, 0),
