@@ -477,14 +477,28 @@ impl<R: Read> Seek for Blanked<R> {
 /// scanned, base64-decoded) on a thread of their own, a few batches ahead
 /// of the tar walk; the index is the same either way.
 pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
-    run(lines, limits, |b| walk(b, limits, false))
+    run(lines, limits, |b| walk(b, limits, None))
 }
 
 /// Like [`index`], with the headers read by [`plain_walk`]: None when a
 /// header is not a plain one, and the caller then reads the stream again
 /// with [`index`]. Whenever it is Some, it is the index [`index`] gives.
 pub fn index_plain<R: Read + Send>(lines: R, limits: &Limits) -> Option<TarIndex> {
-    Some(run(lines, limits, |b| walk(b, limits, true))).filter(|idx| !not_plain(idx))
+    index_plain_with(lines, limits, &mut |_| {})
+}
+
+/// [`index_plain`], handing each entry to `sink` as soon as the next
+/// header shows that the entry is whole, on the walk's thread, so that a
+/// caller can use entries while the stream is still read. The entries
+/// handed over are the first ones of the index (damage only ever drops
+/// the last entry, which is never handed over); when the result is None,
+/// what was handed over is to be thrown away.
+pub fn index_plain_with<R: Read + Send>(
+    lines: R,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&TarEntry),
+) -> Option<TarIndex> {
+    Some(run(lines, limits, |b| walk(b, limits, Some(sink)))).filter(|idx| !not_plain(idx))
 }
 
 /// The marker [`plain_walk`] leaves when it gives up.
@@ -561,7 +575,11 @@ fn octal(field: &[u8]) -> Option<u64> {
 /// (#14). On the first header of any other kind it gives up (error
 /// [`NOT_PLAIN`]), so that [`index`] reads the layer with the tar crate;
 /// what it does read is exactly what the tar crate reads.
-fn plain_walk<R: Read>(b: &mut Blanked<R>, limits: &Limits) -> TarIndex {
+fn plain_walk<R: Read>(
+    b: &mut Blanked<R>,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&TarEntry),
+) -> TarIndex {
     let mut idx = TarIndex::default();
     let give_up = |mut idx: TarIndex| {
         idx.error = Some(TarError::Unreadable {
@@ -646,6 +664,10 @@ fn plain_walk<R: Read>(b: &mut Blanked<R>, limits: &Limits) -> TarIndex {
         if tar_index::overlong(&te, limits).is_some() {
             return give_up(idx);
         }
+        // This header was read whole: the entry before it is complete.
+        if let Some(prev) = idx.entries.last() {
+            sink(prev);
+        }
         idx.entries.push(te);
         if idx.entries.len() as u64 >= limits.max_entries {
             idx.error = Some(TarError::TooManyEntries {
@@ -665,16 +687,24 @@ fn plain_walk<R: Read>(b: &mut Blanked<R>, limits: &Limits) -> TarIndex {
     }
 }
 
-fn walk<R: Read>(mut blanked: Blanked<R>, limits: &Limits, plain: bool) -> TarIndex {
+/// The walk (by hand when `plain` has a sink, else the tar crate's), then
+/// what a cut stream does to the last entries.
+fn walk<R: Read>(
+    mut blanked: Blanked<R>,
+    limits: &Limits,
+    plain: Option<&mut dyn FnMut(&TarEntry)>,
+) -> TarIndex {
     // Bodies are seeked over: the holes are never produced.
-    let mut idx = if plain {
-        plain_walk(&mut blanked, limits)
-    } else {
-        tar_index::index_seekable(&mut blanked, limits)
+    let mut idx = match plain {
+        Some(sink) => {
+            let idx = plain_walk(&mut blanked, limits, sink);
+            if not_plain(&idx) {
+                return idx;
+            }
+            idx
+        }
+        None => tar_index::index_seekable(&mut blanked, limits),
     };
-    if plain && not_plain(&idx) {
-        return idx;
-    }
     let end = blanked.produced;
     if blanked.error.is_none()
         && idx.error.is_none()

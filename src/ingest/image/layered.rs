@@ -30,8 +30,14 @@ pub struct LayerInput<'a> {
     pub tar_split: Option<&'a [u8]>,
 }
 
-/// The layer's entries from its tar-split stream.
-fn index_layer(l: &LayerInput, limits: &Limits) -> Result<TarIndex, String> {
+/// The layer's entries from its tar-split stream, and whether they came
+/// from the hand walk: then `sink` was handed the first entries, as read;
+/// otherwise what it was handed is to be thrown away.
+fn index_layer(
+    l: &LayerInput,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&TarEntry),
+) -> Result<(TarIndex, bool), String> {
     let Some(data) = l.tar_split else {
         return Err("has no tar-split.json.gz; its files are not counted".to_string());
     };
@@ -51,10 +57,10 @@ fn index_layer(l: &LayerInput, limits: &Limits) -> Result<TarIndex, String> {
     };
     // Plain headers are read by hand; a layer with any other header (PAX,
     // GNU long names, damage) is read again with the tar crate.
-    if let Some(idx) = tar_split::index_plain(open()?, limits) {
-        return Ok(idx);
+    if let Some(idx) = tar_split::index_plain_with(open()?, limits, sink) {
+        return Ok((idx, true));
     }
-    Ok(tar_split::index(open()?, limits))
+    Ok((tar_split::index(open()?, limits), false))
 }
 
 /// Analyses one image from its config (`config`, the imagedb content) and
@@ -87,55 +93,87 @@ pub fn analyze_layered(
     // The merge of one layer runs beside the indexing of the next ones:
     // the merge takes one worker, the others index a window ahead, so at
     // most one layer's entries per worker are held beyond the merged view.
+    // The first layer (the base, often the largest) goes into the merge
+    // entry by entry while its stream is read.
     let window = rayon::current_num_threads().saturating_sub(1).max(1);
     let index_window = |from: usize| -> Vec<Result<TarIndex, String>> {
         let chunk = &layers[from.min(layers.len())..(from + window).min(layers.len())];
-        chunk.par_iter().map(|l| index_layer(l, limits)).collect()
+        chunk
+            .par_iter()
+            .map(|l| index_layer(l, limits, &mut |_| {}).map(|(idx, _)| idx))
+            .collect()
     };
-    let mut scans = index_window(0);
-    let mut at = 0;
+    // Records a layer's damage and counts, and gives its entries.
+    let mut take = |i: usize, scan: Result<TarIndex, String>, img: &mut Image| -> Vec<TarEntry> {
+        let l = &layers[i];
+        let entries: Vec<TarEntry> = match scan {
+            Ok(idx) => {
+                if let Some(e) = &idx.error {
+                    diags.push(Diagnostic::error(
+                        &l.path,
+                        format!(
+                            "layer {i} of image {name} is damaged: {e}; the {} entries before the damage were used",
+                            idx.entries.len()
+                        ),
+                    ));
+                }
+                idx.entries
+            }
+            Err(why) => {
+                diags.push(Diagnostic::error(
+                    &l.path,
+                    format!("layer {i} of image {name} ({}) {why}", l.digest),
+                ));
+                Vec::new()
+            }
+        };
+        let own = entries.iter().filter(|e| {
+            let p = normalize(&e.path);
+            e.kind == EntryKind::File && !p.rsplit('/').next().unwrap_or(p).starts_with(".wh.")
+        });
+        let (files, size) = own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
+        img.layers.push(Layer {
+            digest: l.digest.clone(),
+            size_bytes: size,
+            created_by: String::new(),
+            files,
+            wasted_bytes: 0,
+            compression: "tar-split",
+        });
+        entries
+    };
+    let mut scans = Vec::new();
+    if let Some(first) = layers.first() {
+        let mut streamed = 0usize;
+        let (scan, following) = rayon::join(
+            || {
+                let mut sink = |e: &TarEntry| {
+                    merger.push_first(e);
+                    streamed += 1;
+                };
+                index_layer(first, limits, &mut sink)
+            },
+            || index_window(1),
+        );
+        let scan = match scan {
+            Ok((idx, true)) => Ok(idx),
+            other => {
+                // Read again by the tar crate: what was streamed goes.
+                merger = Merger::default();
+                streamed = 0;
+                other.map(|(idx, _)| idx)
+            }
+        };
+        let entries = take(0, scan, &mut img);
+        merger.end_first(entries.get(streamed..).unwrap_or_default());
+        scans = following;
+    }
+    let mut at = 1;
     while !scans.is_empty() {
         let next = at + scans.len();
         let mut merge_window = |scans: Vec<Result<TarIndex, String>>| {
             for (k, scan) in scans.into_iter().enumerate() {
-                let i = at + k;
-                let l = &layers[i];
-                let entries: Vec<TarEntry> = match scan {
-                    Ok(idx) => {
-                        if let Some(e) = &idx.error {
-                            diags.push(Diagnostic::error(
-                                &l.path,
-                                format!(
-                                    "layer {i} of image {name} is damaged: {e}; the {} entries before the damage were used",
-                                    idx.entries.len()
-                                ),
-                            ));
-                        }
-                        idx.entries
-                    }
-                    Err(why) => {
-                        diags.push(Diagnostic::error(
-                            &l.path,
-                            format!("layer {i} of image {name} ({}) {why}", l.digest),
-                        ));
-                        Vec::new()
-                    }
-                };
-                let own = entries.iter().filter(|e| {
-                    let p = normalize(&e.path);
-                    e.kind == EntryKind::File
-                        && !p.rsplit('/').next().unwrap_or(p).starts_with(".wh.")
-                });
-                let (files, size) =
-                    own.fold((0u64, 0u64), |(n, s), e| (n + 1, s.saturating_add(e.size)));
-                img.layers.push(Layer {
-                    digest: l.digest.clone(),
-                    size_bytes: size,
-                    created_by: String::new(),
-                    files,
-                    wasted_bytes: 0,
-                    compression: "tar-split",
-                });
+                let entries = take(at + k, scan, &mut img);
                 merger.push(&entries);
             }
         };

@@ -83,6 +83,8 @@ pub(crate) struct Merger {
     index: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::FixedState,
     out: Merged,
+    /// Bytes hidden so far by the first layer, while it is streamed.
+    first_wasted: u64,
 }
 
 impl Default for Merger {
@@ -104,6 +106,7 @@ impl Default for Merger {
             index: hashbrown::HashTable::new(),
             hasher: foldhash::fast::FixedState::default(),
             out: Merged::default(),
+            first_wasted: 0,
         };
         let h = m.hash("");
         m.index.insert_unique(h, 0, |_| h);
@@ -258,52 +261,78 @@ impl Merger {
         }
         // 3. The layer's own entries.
         for e in entries {
-            let p = normalize(&e.path);
-            if p.is_empty() || p == "." {
-                continue;
-            }
-            let (_, name) = split_parent(p);
-            if name.starts_with(WH_PREFIX) {
-                continue;
-            }
-            let is_dir = e.kind == EntryKind::Dir;
-            let size = if e.kind == EntryKind::File { e.size } else { 0 };
-            if let Some(old) = self.get(p) {
-                let old_dir = old.kind == EntryKind::Dir;
-                if old_dir && is_dir {
-                    // A directory re-listed keeps its origin layer.
-                    let i = self.find(p).expect("a listed slot");
-                    self.slots[i as usize].node.mode = e.mode;
-                    continue;
-                }
-                if old_dir {
-                    // A non-directory replaces a directory: the subtree goes.
-                    wasted += self.hide_subtree(p, true, li, "overwrite");
-                } else if old.kind == EntryKind::File {
-                    let (osize, olayer) = (old.size, old.layer);
-                    // The same path twice in one layer still ships both copies.
-                    wasted = wasted.saturating_add(osize);
-                    self.out.wasted_files.push(WastedFile {
-                        path: format!("/{p}"),
-                        size: osize,
-                        added_in: olayer,
-                        hidden_by: li,
-                        how: "overwrite",
-                        root: format!("/{p}"),
-                    });
-                }
-            }
-            let i = self.slot(p) as usize;
-            let s = &mut self.slots[i];
-            s.listed = true;
-            s.node = Node {
-                size,
-                layer: li,
-                kind: e.kind,
-                mode: e.mode,
-            };
+            wasted = wasted.saturating_add(self.place(e, li));
         }
         self.out.layer_wasted.push(wasted);
+    }
+
+    /// Puts one of layer `li`'s own entries in the view; the bytes it hides.
+    fn place(&mut self, e: &TarEntry, li: usize) -> u64 {
+        let p = normalize(&e.path);
+        if p.is_empty() || p == "." {
+            return 0;
+        }
+        let (_, name) = split_parent(p);
+        if name.starts_with(WH_PREFIX) {
+            return 0;
+        }
+        let mut wasted = 0u64;
+        let is_dir = e.kind == EntryKind::Dir;
+        let size = if e.kind == EntryKind::File { e.size } else { 0 };
+        if let Some(old) = self.get(p) {
+            let old_dir = old.kind == EntryKind::Dir;
+            if old_dir && is_dir {
+                // A directory re-listed keeps its origin layer.
+                let i = self.find(p).expect("a listed slot");
+                self.slots[i as usize].node.mode = e.mode;
+                return 0;
+            }
+            if old_dir {
+                // A non-directory replaces a directory: the subtree goes.
+                wasted += self.hide_subtree(p, true, li, "overwrite");
+            } else if old.kind == EntryKind::File {
+                let (osize, olayer) = (old.size, old.layer);
+                // The same path twice in one layer still ships both copies.
+                wasted = wasted.saturating_add(osize);
+                self.out.wasted_files.push(WastedFile {
+                    path: format!("/{p}"),
+                    size: osize,
+                    added_in: olayer,
+                    hidden_by: li,
+                    how: "overwrite",
+                    root: format!("/{p}"),
+                });
+            }
+        }
+        let i = self.slot(p) as usize;
+        let s = &mut self.slots[i];
+        s.listed = true;
+        s.node = Node {
+            size,
+            layer: li,
+            kind: e.kind,
+            mode: e.mode,
+        };
+        wasted
+    }
+
+    /// The first layer, one entry at a time as it is read (#14): over an
+    /// empty view its opaque markers and whiteouts hide nothing, so its
+    /// entries in order are the whole of its merge. [`Merger::end_first`]
+    /// closes it; any other use starts with [`Merger::push`].
+    pub(crate) fn push_first(&mut self, e: &TarEntry) {
+        debug_assert!(self.out.layer_wasted.is_empty());
+        self.first_wasted = self.first_wasted.saturating_add(self.place(e, 0));
+    }
+
+    /// Closes the first layer pushed by [`Merger::push_first`], with the
+    /// rest of its entries (those not pushed yet).
+    pub(crate) fn end_first(&mut self, rest: &[TarEntry]) {
+        for e in rest {
+            self.push_first(e);
+        }
+        let w = std::mem::take(&mut self.first_wasted);
+        self.out.layer_wasted.push(w);
     }
 
     /// The final view, sorted by path.
@@ -321,8 +350,11 @@ impl Merger {
             })
             .collect();
         // Layers list their paths in walk order: the sort mostly merges
-        // long sorted runs.
-        out.files.sort_by(|a, b| a.path.cmp(&b.path));
+        // long sorted runs. Paths are unique, so any sort gives one order.
+        {
+            use rayon::prelude::*;
+            out.files.par_sort_by(|a, b| a.path.cmp(&b.path));
+        }
         out
     }
 }
@@ -494,15 +526,25 @@ fn category(p: &str, size: u64) -> Option<&'static str> {
 
 /// The dev-only package a node_modules path belongs to, as
 /// `…/node_modules/<pkg>`, if it is one.
-fn dev_package(p: &str) -> Option<String> {
-    let comps: Vec<&str> = p.split('/').collect();
-    for (i, c) in comps.iter().enumerate() {
-        if *c == "node_modules" {
-            if let Some(pkg) = comps.get(i + 1) {
-                if DEV_ONLY.contains(pkg) && i + 2 < comps.len() {
-                    return Some(comps[..i + 2].join("/"));
-                }
-            }
+fn dev_package(p: &str) -> Option<&str> {
+    // `…/node_modules/<pkg>/…`: the text up to the end of `<pkg>`, as the
+    // components joined again would spell it.
+    let b = p.as_bytes();
+    for i in memchr::memmem::find_iter(b, b"node_modules") {
+        if i > 0 && b[i - 1] != b'/' {
+            continue;
+        }
+        let Some(rest) = p.get(i + "node_modules".len()..) else {
+            continue;
+        };
+        let Some(rest) = rest.strip_prefix('/') else {
+            continue;
+        };
+        let Some((pkg, _)) = rest.split_once('/') else {
+            continue;
+        };
+        if DEV_ONLY.contains(&pkg) {
+            return Some(&p[..p.len() - rest.len() + pkg.len()]);
         }
     }
     None
@@ -510,16 +552,31 @@ fn dev_package(p: &str) -> Option<String> {
 
 /// One `Bloat` per (category, layer) over the final view.
 pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
-    struct Acc {
+    // Paths are borrowed from the view; only the examples shown are copied.
+    struct Acc<'a> {
         bytes: u64,
         files: u64,
-        examples: Vec<(u64, String)>,
-        dev: BTreeMap<String, u64>,
+        examples: Vec<(u64, &'a str)>,
+        dev: BTreeMap<&'a str, u64>,
     }
     let mut groups: BTreeMap<(&'static str, usize), Acc> = BTreeMap::new();
-    for f in files.iter().filter(|f| f.kind != EntryKind::Dir) {
+    // The categories are found in parallel (most of the cost), summed in
+    // path order.
+    let cats: Vec<Option<&'static str>> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .with_min_len(4096)
+            .map(|f| {
+                (f.kind != EntryKind::Dir)
+                    .then(|| category(f.path.trim_start_matches('/'), f.size))
+                    .flatten()
+            })
+            .collect()
+    };
+    for (f, cat) in files.iter().zip(cats) {
         let p = f.path.trim_start_matches('/');
-        let Some(cat) = category(p, f.size) else {
+        let Some(cat) = cat else {
             continue;
         };
         let acc = groups.entry((cat, f.layer)).or_insert_with(|| Acc {
@@ -530,7 +587,7 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
         });
         acc.bytes += f.size;
         acc.files += 1;
-        acc.examples.push((f.size, f.path.clone()));
+        acc.examples.push((f.size, f.path.as_str()));
         if cat == "node_modules" {
             if let Some(pkg) = dev_package(p) {
                 *acc.dev.entry(pkg).or_insert(0) += f.size;
@@ -589,22 +646,27 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
         layer: usize,
         bytes: u64,
         files: u64,
-        mut examples: Vec<(u64, String)>,
-        dev: BTreeMap<String, u64>,
+        mut examples: Vec<(u64, &str)>,
+        dev: BTreeMap<&str, u64>,
     ) -> Bloat {
         let mut paths: Vec<String> = Vec::new();
         // Dev-only packages first, largest first: they are the actionable part.
-        let mut dev: Vec<(String, u64)> = dev.into_iter().collect();
+        let mut dev: Vec<(&str, u64)> = dev.into_iter().collect();
         dev.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         for (pkg, _) in dev.into_iter().take(5) {
             paths.push(format!("/{pkg}/ (dev-only package)"));
         }
-        examples.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+        if examples.len() > 5 {
+            examples.select_nth_unstable_by(4, order);
+            examples.truncate(5);
+        }
+        examples.sort_by(order);
         for (_, p) in examples {
             if paths.len() >= 5 {
                 break;
             }
-            paths.push(p);
+            paths.push(p.to_string());
         }
         Bloat {
             category,
