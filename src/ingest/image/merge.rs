@@ -652,7 +652,7 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
         let mut paths: Vec<String> = Vec::new();
         // Dev-only packages first, largest first: they are the actionable part.
         let mut dev: Vec<(&str, u64)> = dev.into_iter().collect();
-        dev.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        dev.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         for (pkg, _) in dev.into_iter().take(5) {
             paths.push(format!("/{pkg}/ (dev-only package)"));
         }
