@@ -87,10 +87,11 @@ pub(crate) struct Merger {
     first_wasted: u64,
 }
 
-impl Default for Merger {
-    fn default() -> Merger {
-        let root = Slot {
-            path: "".into(),
+impl Slot {
+    /// A path that only stands above listed ones (and the root).
+    fn implicit(path: &str) -> Slot {
+        Slot {
+            path: path.into(),
             node: Node {
                 size: 0,
                 layer: 0,
@@ -100,9 +101,14 @@ impl Default for Merger {
             listed: false,
             alive: true,
             children: Vec::new(),
-        };
+        }
+    }
+}
+
+impl Default for Merger {
+    fn default() -> Merger {
         let mut m = Merger {
-            slots: vec![root],
+            slots: vec![Slot::implicit("")],
             index: hashbrown::HashTable::new(),
             hasher: foldhash::fast::FixedState::default(),
             out: Merged::default(),
@@ -146,18 +152,7 @@ impl Merger {
         };
         for q in missing.into_iter().rev() {
             let i = self.slots.len() as u32;
-            self.slots.push(Slot {
-                path: q.into(),
-                node: Node {
-                    size: 0,
-                    layer: 0,
-                    kind: EntryKind::Dir,
-                    mode: 0,
-                },
-                listed: false,
-                alive: true,
-                children: Vec::new(),
-            });
+            self.slots.push(Slot::implicit(q));
             self.slots[parent as usize].children.push(i);
             let h = self.hash(q);
             let slots = &self.slots;
