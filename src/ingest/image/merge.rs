@@ -195,11 +195,10 @@ impl Merger {
             stack.append(&mut s.children);
             removed.push(i);
         }
+        // The root stays: only what is under it goes.
         if with_self && top != 0 {
             self.slots[top as usize].alive = false;
             removed.push(top);
-        } else if with_self {
-            // The root stays; only what is under it goes.
         }
         let mut bytes = 0u64;
         let root = format!("/{path}");
@@ -641,7 +640,7 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
         layer: usize,
         bytes: u64,
         files: u64,
-        mut examples: Vec<(u64, &str)>,
+        examples: Vec<(u64, &str)>,
         dev: BTreeMap<&str, u64>,
     ) -> Bloat {
         let mut paths: Vec<String> = Vec::new();
@@ -651,17 +650,11 @@ pub(crate) fn bloat(files: &[FileEntry]) -> Vec<Bloat> {
         for (pkg, _) in dev.into_iter().take(5) {
             paths.push(format!("/{pkg}/ (dev-only package)"));
         }
-        let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
-        if examples.len() > 5 {
-            examples.select_nth_unstable_by(4, order);
-            examples.truncate(5);
-        }
-        examples.sort_by(order);
-        for (_, p) in examples {
+        for top in top_by_size(examples, 5) {
             if paths.len() >= 5 {
                 break;
             }
-            paths.push(p.to_string());
+            paths.push(top.path);
         }
         Bloat {
             category,
