@@ -139,11 +139,24 @@ impl<R: Read> Records<R> {
     }
 
     fn decode(&self, payload: &[u8], b: &mut Batch, line: u64) -> Result<(), TarSplitError> {
+        // A segment starts with the zero padding of the body before it, a
+        // third of the base64 on average: its whole groups of `AAAA` (three
+        // zero bytes each) become a hole, which the walk seeks over. What
+        // follows is still whole base64 groups, so it decodes (or fails)
+        // exactly as the payload would.
+        let zeros = zero_groups(payload);
+        let rest = &payload[zeros * 4..];
         // SIMD decoding (AVX2/SSE4.1/NEON, picked at run time): the
-        // payloads are most of a tar-split stream's bytes (#14).
+        // payloads are most of a tar-split stream's bytes (#14). The crate
+        // reserves exactly what one payload needs, so a new batch would be
+        // reallocated for every record: room is made here the amortised way.
+        b.bytes.reserve(rest.len() / 4 * 3 + 3);
         base64_simd::STANDARD
-            .decode_append(payload, &mut b.bytes)
+            .decode_append(rest, &mut b.bytes)
             .map_err(|_| TarSplitError::Payload { line })?;
+        if zeros > 0 {
+            b.pieces.push(Piece::Hole(zeros as u64 * 3));
+        }
         b.pieces.push(Piece::Bytes { end: b.bytes.len() });
         Ok(())
     }
@@ -250,6 +263,32 @@ impl<R: Read> Records<R> {
             FILE => self.hole(rec.size, b, line),
             kind => Err(TarSplitError::Kind { line, kind }),
         }
+    }
+}
+
+/// How many whole base64 groups of zero bytes (`AAAA`) a payload starts
+/// with.
+fn zero_groups(payload: &[u8]) -> usize {
+    const AS: [u8; 8] = [b'A'; 8];
+    let mut i = 0;
+    while let Some(w) = payload.get(i..i + 8) {
+        if w != AS {
+            break;
+        }
+        i += 8;
+    }
+    while payload.get(i) == Some(&b'A') {
+        i += 1;
+    }
+    i / 4
+}
+
+/// Header bytes as text: valid UTF-8 (nearly every path) is copied as it
+/// is, anything else is read lossily, as the tar crate's walk reads it.
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -641,16 +680,16 @@ fn plain_walk<R: Read>(
             &[][..]
         };
         let path = if prefix.is_empty() {
-            String::from_utf8_lossy(name).into_owned()
+            text(name)
         } else {
             let mut p = Vec::with_capacity(prefix.len() + 1 + name.len());
             p.extend_from_slice(prefix);
             p.push(b'/');
             p.extend_from_slice(name);
-            String::from_utf8_lossy(&p).into_owned()
+            String::from_utf8(p)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         };
-        let link = (h[157] != 0)
-            .then(|| String::from_utf8_lossy(&h[157..157 + trunc(&h[157..257])]).into_owned());
+        let link = (h[157] != 0).then(|| text(&h[157..157 + trunc(&h[157..257])]));
         let te = TarEntry {
             path,
             kind,
