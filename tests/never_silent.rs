@@ -185,6 +185,18 @@ fn the_summary_says_what_was_not_read() {
     assert!(s.contains("could not be read"), "{s}");
     let text = coroner::report::render(&r, coroner::report::Format::Text);
     assert!(text.contains(s), "{text}");
+    // The summary above the findings says so too, in every format.
+    for format in [
+        coroner::report::Format::Text,
+        coroner::report::Format::Markdown,
+        coroner::report::Format::Html,
+    ] {
+        let out = coroner::report::render(&r, format);
+        assert!(
+            !out.contains("nothing in the inputs points at a failure"),
+            "{out}"
+        );
+    }
     // All read and nothing wrong: the plain sentence.
     let ok = run(vec![common::sample("bundle/containers/pweb/inspect.json")]);
     if ok.findings.is_empty() {

@@ -260,7 +260,7 @@ pub fn render_opts(r: &Report, opts: &RenderOptions) -> String {
             capitalised(
                 r.no_findings
                     .as_deref()
-                    .unwrap_or("nothing in the inputs points at a failure.")
+                    .unwrap_or(crate::report::NOTHING_FOUND)
             )
         )
     } else {

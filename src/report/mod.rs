@@ -597,6 +597,9 @@ fn volumes(a: &Analysis) -> Vec<Volume> {
 
 /// The summary when no rule fired: "nothing points at a failure" only when
 /// every evidence input was read; else what was read and what was not (#11).
+/// What a report without findings says when everything given was read.
+pub(crate) const NOTHING_FOUND: &str = "nothing in the inputs points at a failure.";
+
 fn no_findings(a: &Analysis) -> String {
     use crate::model::{ArtifactKind, DiagSeverity};
     let unread = a
@@ -621,7 +624,7 @@ fn no_findings(a: &Analysis) -> String {
         .count();
     let skipped: u64 = a.not_relevant.iter().map(|n| n.files).sum();
     if unread == 0 && errors == 0 {
-        return "nothing in the inputs points at a failure.".into();
+        return NOTHING_FOUND.into();
     }
     format!(
         "no finding in what was read, but the input is incomplete: {read} input(s) read as evidence, {unread} could not be read{}{}; see the diagnostics, the cause may be in what was not read.",

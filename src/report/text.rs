@@ -490,7 +490,14 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
         ))
     );
     if rows.is_empty() {
-        let _ = writeln!(o, "  none: nothing in the inputs points at a failure.");
+        // Never "nothing points at a failure" over inputs that were not read.
+        let none = match r.no_findings.as_deref() {
+            Some(s) if s != crate::report::NOTHING_FOUND => {
+                "no finding, but the input is incomplete: see FINDINGS and DIAGNOSTICS."
+            }
+            _ => crate::report::NOTHING_FOUND,
+        };
+        let _ = writeln!(o, "  none: {none}");
     }
     let name_w = rows
         .iter()
@@ -531,7 +538,7 @@ pub fn render_with(r: &Report, opts: &RenderOptions) -> String {
             "  none: {}",
             r.no_findings
                 .as_deref()
-                .unwrap_or("nothing in the inputs points at a failure.")
+                .unwrap_or(crate::report::NOTHING_FOUND)
         );
     }
     for f in &r.findings {

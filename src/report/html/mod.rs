@@ -160,7 +160,7 @@ fn findings_table(o: &mut String, r: &Report) {
             crate::report::escape::html(&crate::report::markdown::capitalised(
                 r.no_findings
                     .as_deref()
-                    .unwrap_or("nothing in the inputs points at a failure.")
+                    .unwrap_or(crate::report::NOTHING_FOUND)
             ))
         ));
         return;
