@@ -12,11 +12,6 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// mimalloc: a few allocations per tar entry of an image, and per log
-/// line, are cheaper than with the system allocator (#14, BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const BATCH_EXIT_CODES: &str = "Exit codes (checked in this order):
   2  usage error (bad flag, unreadable DIR, OUTDIR not writable), or any bundle failed
      (no input of it could be read, or its reports could not be written)
