@@ -131,23 +131,24 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
             // their common directory.
             type Group<'w> = (usize, usize, &'w str, Option<&'w str>, Vec<&'w WastedFile>);
             let mut groups: Vec<Group> = Vec::new();
+            // Groups in the order first met, found by key (a linear search
+            // was quadratic in the number of removed directories).
+            let mut group_of: std::collections::HashMap<Key, usize> = Default::default();
+            type Key<'w> = (usize, usize, &'w str, Option<&'w str>);
             for w in &img.wasted_files {
                 let root = (w.how != "overwrite").then_some(w.root.as_str());
-                match groups.iter_mut().find(|g| {
-                    g.0 == w.added_in && g.1 == w.hidden_by && g.2 == w.how && g.3 == root
-                }) {
-                    Some(g) => g.4.push(w),
-                    None => groups.push((w.added_in, w.hidden_by, w.how, root, vec![w])),
+                let key = (w.added_in, w.hidden_by, w.how, root);
+                match group_of.get(&key) {
+                    Some(&i) => groups[i].4.push(w),
+                    None => {
+                        group_of.insert(key, groups.len());
+                        groups.push((w.added_in, w.hidden_by, w.how, root, vec![w]));
+                    }
                 }
             }
             let bytes = |v: &[&WastedFile]| v.iter().map(|w| w.size).sum::<u64>();
-            groups.sort_by(|x, y| {
-                bytes(&y.4)
-                    .cmp(&bytes(&x.4))
-                    .then(x.0.cmp(&y.0))
-                    .then(x.1.cmp(&y.1))
-                    .then(x.3.cmp(&y.3))
-            });
+            // Stable: equal keys keep the order first met.
+            groups.sort_by_cached_key(|g| (std::cmp::Reverse(bytes(&g.4)), g.0, g.1, g.3));
             let evidence: Vec<Evidence> = groups
                 .iter()
                 .take(8)
