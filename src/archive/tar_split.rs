@@ -516,7 +516,11 @@ impl<R: Read> Seek for Blanked<R> {
 /// scanned, base64-decoded) on a thread of their own, a few batches ahead
 /// of the tar walk; the index is the same either way.
 pub fn index<R: Read + Send>(lines: R, limits: &Limits) -> TarIndex {
-    run(lines, limits, |b| walk(b, limits, None))
+    run(lines, limits, |mut b| {
+        // Bodies are seeked over: the holes are never produced.
+        let idx = tar_index::index_seekable(&mut b, limits);
+        settle(&mut b, idx)
+    })
 }
 
 /// Like [`index`], with the headers read by [`plain_walk`]: None when a
@@ -537,14 +541,9 @@ pub fn index_plain_with<R: Read + Send>(
     limits: &Limits,
     sink: &mut dyn FnMut(&TarEntry),
 ) -> Option<TarIndex> {
-    Some(run(lines, limits, |b| walk(b, limits, Some(sink)))).filter(|idx| !not_plain(idx))
-}
-
-/// The marker [`plain_walk`] leaves when it gives up.
-const NOT_PLAIN: &str = "not a plain header";
-
-fn not_plain(idx: &TarIndex) -> bool {
-    matches!(&idx.error, Some(TarError::Unreadable { cause }) if cause == NOT_PLAIN)
+    run(lines, limits, |mut b| {
+        plain_walk(&mut b, limits, sink).map(|idx| settle(&mut b, idx))
+    })
 }
 
 /// Runs `walker` over the rebuilt stream, with the records read on a
@@ -611,21 +610,15 @@ fn octal(field: &[u8]) -> Option<u64> {
 /// ustar, GNU or v7 headers of the plain types (files, links, directories,
 /// devices, FIFOs), no extension headers. It reads them straight from the
 /// rebuilt stream, which the `tar` crate parses at several times the cost
-/// (#14). On the first header of any other kind it gives up (error
-/// [`NOT_PLAIN`]), so that [`index`] reads the layer with the tar crate;
-/// what it does read is exactly what the tar crate reads.
+/// (#14). On the first header of any other kind it gives up (None), so
+/// that [`index`] reads the layer with the tar crate; what it does read is
+/// exactly what the tar crate reads.
 fn plain_walk<R: Read>(
     b: &mut Blanked<R>,
     limits: &Limits,
     sink: &mut dyn FnMut(&TarEntry),
-) -> TarIndex {
+) -> Option<TarIndex> {
     let mut idx = TarIndex::default();
-    let give_up = |mut idx: TarIndex| {
-        idx.error = Some(TarError::Unreadable {
-            cause: NOT_PLAIN.to_string(),
-        });
-        idx
-    };
     let mut h = [0u8; 512];
     loop {
         let at = b.produced;
@@ -634,17 +627,17 @@ fn plain_walk<R: Read>(
             match b.read(&mut h[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
-                Err(_) => return give_up(idx),
+                Err(_) => return None,
             }
         }
         if got == 0 {
-            return idx; // the end of the stream
+            return Some(idx); // the end of the stream
         }
         if got < 512 {
-            return give_up(idx); // a cut header: the tar crate words it
+            return None; // a cut header: the tar crate words it
         }
         if h.iter().all(|&c| c == 0) {
-            return idx; // the end-of-archive marker
+            return Some(idx); // the end-of-archive marker
         }
         let sum: u32 = h[..148]
             .iter()
@@ -653,7 +646,7 @@ fn plain_walk<R: Read>(
             .sum::<u32>()
             + 8 * 32;
         if octal(&h[148..156]) != Some(u64::from(sum)) {
-            return give_up(idx);
+            return None;
         }
         let kind = match h[156] {
             b'0' | 0 | b'7' => EntryKind::File,
@@ -661,7 +654,7 @@ fn plain_walk<R: Read>(
             b'2' => EntryKind::Symlink,
             b'5' => EntryKind::Dir,
             b'3' | b'4' | b'6' => EntryKind::Other,
-            _ => return give_up(idx),
+            _ => return None,
         };
         let (Some(size), Some(mode), Some(uid), Some(gid)) = (
             octal(&h[124..136]),
@@ -669,7 +662,7 @@ fn plain_walk<R: Read>(
             octal(&h[108..116]),
             octal(&h[116..124]),
         ) else {
-            return give_up(idx);
+            return None;
         };
         let trunc = |f: &[u8]| -> usize { memchr::memchr(0, f).unwrap_or(f.len()) };
         let name = &h[..trunc(&h[..100])];
@@ -701,7 +694,7 @@ fn plain_walk<R: Read>(
             data_offset: at + 512,
         };
         if tar_index::overlong(&te, limits).is_some() {
-            return give_up(idx);
+            return None;
         }
         // This header was read whole: the entry before it is complete.
         if let Some(prev) = idx.entries.last() {
@@ -712,38 +705,22 @@ fn plain_walk<R: Read>(
             idx.error = Some(TarError::TooManyEntries {
                 limit: limits.max_entries,
             });
-            return idx;
+            return Some(idx);
         }
         let Some(skip) = size.checked_add(511).map(|s| s & !511) else {
-            return give_up(idx);
+            return None;
         };
         let Ok(skip) = i64::try_from(skip) else {
-            return give_up(idx);
+            return None;
         };
         if b.seek(SeekFrom::Current(skip)).is_err() {
-            return give_up(idx);
+            return None;
         }
     }
 }
 
-/// The walk (by hand when `plain` has a sink, else the tar crate's), then
-/// what a cut stream does to the last entries.
-fn walk<R: Read>(
-    mut blanked: Blanked<R>,
-    limits: &Limits,
-    plain: Option<&mut dyn FnMut(&TarEntry)>,
-) -> TarIndex {
-    // Bodies are seeked over: the holes are never produced.
-    let mut idx = match plain {
-        Some(sink) => {
-            let idx = plain_walk(&mut blanked, limits, sink);
-            if not_plain(&idx) {
-                return idx;
-            }
-            idx
-        }
-        None => tar_index::index_seekable(&mut blanked, limits),
-    };
+/// What a cut stream does to the last entries of a walk's index.
+fn settle<R: Read>(blanked: &mut Blanked<R>, mut idx: TarIndex) -> TarIndex {
     let end = blanked.produced;
     if blanked.error.is_none()
         && idx.error.is_none()
@@ -808,6 +785,29 @@ mod tests {
             idx.entries.len() * 2
         ));
         out
+    }
+
+    #[test]
+    fn only_whole_groups_of_zeros_are_passed_over() {
+        assert_eq!(zero_groups(b""), 0);
+        assert_eq!(zero_groups(b"AAA="), 0);
+        assert_eq!(zero_groups(b"AAAAAA=="), 1);
+        assert_eq!(zero_groups(b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 8);
+        assert_eq!(zero_groups(b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"), 7);
+        assert_eq!(zero_groups(b"AAAAAAAAAAAAQUJD"), 3);
+        // What is left after the groups decodes to the rest of the bytes,
+        // or fails as the whole payload would.
+        for (payload, ok) in [(&b"AAAAAAAAQUJD"[..], true), (b"AAAAAAAA!UJD", false)] {
+            let rest = &payload[zero_groups(payload) * 4..];
+            let whole = base64_simd::STANDARD.decode_to_vec(payload);
+            let part = base64_simd::STANDARD.decode_to_vec(rest);
+            assert_eq!(whole.is_ok(), ok);
+            assert_eq!(part.is_ok(), ok);
+            if let (Ok(w), Ok(p)) = (whole, part) {
+                assert_eq!(w[..w.len() - p.len()], vec![0u8; w.len() - p.len()][..]);
+                assert_eq!(&w[w.len() - p.len()..], &p[..]);
+            }
+        }
     }
 
     #[test]
