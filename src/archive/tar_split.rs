@@ -707,12 +707,8 @@ fn plain_walk<R: Read>(
             });
             return Some(idx);
         }
-        let Some(skip) = size.checked_add(511).map(|s| s & !511) else {
-            return None;
-        };
-        let Ok(skip) = i64::try_from(skip) else {
-            return None;
-        };
+        let skip = size.checked_add(511).map(|s| s & !511)?;
+        let skip = i64::try_from(skip).ok()?;
         if b.seek(SeekFrom::Current(skip)).is_err() {
             return None;
         }
