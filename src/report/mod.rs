@@ -595,11 +595,11 @@ fn volumes(a: &Analysis) -> Vec<Volume> {
         .collect()
 }
 
-/// The summary when no rule fired: "nothing points at a failure" only when
-/// every evidence input was read; else what was read and what was not (#11).
 /// What a report without findings says when everything given was read.
 pub(crate) const NOTHING_FOUND: &str = "nothing in the inputs points at a failure.";
 
+/// The summary when no rule fired: "nothing points at a failure" only when
+/// every evidence input was read; else what was read and what was not (#11).
 fn no_findings(a: &Analysis) -> String {
     use crate::model::{ArtifactKind, DiagSeverity};
     let unread = a
