@@ -129,30 +129,31 @@ pub fn rules(a: &Analysis, opts: &RuleOptions, out: &mut Vec<Finding>) {
             // removal the path removed): a directory removed with `rm -rf`
             // is one line naming it; files written over are grouped under
             // their common directory.
-            type Group<'w> = (usize, usize, &'w str, Option<&'w str>, Vec<&'w WastedFile>);
-            let mut groups: Vec<Group> = Vec::new();
             // Groups in the order first met, found by key (a linear search
             // was quadratic in the number of removed directories).
-            let mut group_of: std::collections::HashMap<Key, usize> = Default::default();
             type Key<'w> = (usize, usize, &'w str, Option<&'w str>);
+            let mut groups: Vec<(Key, Vec<&WastedFile>)> = Vec::new();
+            let mut group_of: std::collections::HashMap<Key, usize> = Default::default();
             for w in &img.wasted_files {
                 let root = (w.how != "overwrite").then_some(w.root.as_str());
                 let key = (w.added_in, w.hidden_by, w.how, root);
                 match group_of.get(&key) {
-                    Some(&i) => groups[i].4.push(w),
+                    Some(&i) => groups[i].1.push(w),
                     None => {
                         group_of.insert(key, groups.len());
-                        groups.push((w.added_in, w.hidden_by, w.how, root, vec![w]));
+                        groups.push((key, vec![w]));
                     }
                 }
             }
             let bytes = |v: &[&WastedFile]| v.iter().map(|w| w.size).sum::<u64>();
             // Stable: equal keys keep the order first met.
-            groups.sort_by_cached_key(|g| (std::cmp::Reverse(bytes(&g.4)), g.0, g.1, g.3));
+            groups.sort_by_cached_key(|((added, hidden, _, root), files)| {
+                (std::cmp::Reverse(bytes(files)), *added, *hidden, *root)
+            });
             let evidence: Vec<Evidence> = groups
                 .iter()
                 .take(8)
-                .map(|(added, hidden, how, root, files)| {
+                .map(|((added, hidden, how, root), files)| {
                     let what = if files.len() == 1 {
                         format!("{} ({} B)", files[0].path, files[0].size)
                     } else {
